@@ -1,0 +1,35 @@
+namespace Cacophony.Weights.Canonical;
+
+/// <summary>A canonical tensor found in a checkpoint, ready to be read in the canonical layout.</summary>
+public sealed class BoundTensor(WeightMapping mapping, SourceTensor source)
+{
+    public string Name => mapping.Name;
+    public int[] Shape => mapping.Shape;
+    public long ElementCount => mapping.ElementCount;
+    public SourceTensor Source => source;
+    public SourceRef Ref => mapping.Source;
+
+    public void ReadInto(Span<float> destination)
+    {
+        if (destination.Length != ElementCount) throw new ArgumentException($"{Name}: {destination.Length} elements for {ElementCount}");
+        if (!Ref.Transpose)
+        {
+            source.ReadFloat32(Ref.Start, destination);
+            return;
+        }
+        // The source holds the (out, in) block: read it, then write its transpose (in, out).
+        int rows = Shape[0], cols = Shape[1];
+        var block = new float[destination.Length];
+        source.ReadFloat32(Ref.Start, block);
+        for (int r = 0; r < cols; r++)
+            for (int c = 0; c < rows; c++)
+                destination[c * cols + r] = block[r * rows + c];
+    }
+
+    public float[] Read()
+    {
+        var result = new float[checked((int)ElementCount)];
+        ReadInto(result);
+        return result;
+    }
+}

@@ -1,0 +1,157 @@
+using System.Collections;
+using System.IO.Compression;
+using Razorvine.Pickle;
+
+namespace Cacophony.Weights.Torch;
+
+/// <summary>
+/// Reads a state_dict saved by <c>torch.save</c> (the zip format of PyTorch 1.6 and later, Zip64
+/// included): <c>&lt;prefix&gt;/data.pkl</c> is the pickled dict, each tensor's bytes live in
+/// <c>&lt;prefix&gt;/data/&lt;key&gt;</c>. The pickle may name only the allow-listed globals of
+/// <see cref="TorchPickleTypes"/>; nothing is executed. Accepts a bare state_dict or one under
+/// "state_dict" / "model_state_dict".
+/// </summary>
+public sealed class TorchCheckpoint : IDisposable
+{
+    readonly ZipArchive _zip;
+    readonly string _prefix;
+    (string Key, byte[] Bytes)? _lastStorage;
+
+    public string Path { get; }
+    public IReadOnlyDictionary<string, SourceTensor> Tensors { get; private set; } = new Dictionary<string, SourceTensor>();
+
+    TorchCheckpoint(string path, ZipArchive zip, string prefix)
+    {
+        Path = path;
+        _zip = zip;
+        _prefix = prefix;
+    }
+
+    public static bool LooksLikeZip(ReadOnlySpan<byte> head) => head.Length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+
+    /// <summary>The pre-1.6 format: a bare pickle stream (protocol 2) with torch's magic number.</summary>
+    public static bool LooksLikeLegacyTorch(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x80 && head[1] <= 5;
+
+    public static TorchCheckpoint Open(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException(path, "file not found");
+        var head = new byte[4];
+        using (var probe = File.OpenRead(path)) probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (LooksLikeLegacyTorch(head))
+            throw new CheckpointException(path, "legacy (pre-1.6, non-zip) PyTorch file; re-save it with torch.save(state_dict, path) from PyTorch 1.6 or later");
+        if (!LooksLikeZip(head)) throw new CheckpointException(path, "not a PyTorch zip checkpoint (no 'PK' zip signature)");
+
+        ZipArchive zip;
+        try
+        {
+            zip = new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException(path, $"corrupt or truncated zip: {e.Message}");
+        }
+        try
+        {
+            var pickleEntry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
+                ?? throw new CheckpointException(path, "zip has no <name>/data.pkl: not a torch.save file");
+            string prefix = pickleEntry.FullName[..^"data.pkl".Length];
+            if (zip.GetEntry(prefix + "constants.pkl") is not null)
+                throw new CheckpointException(path, "this is a TorchScript archive; save the state_dict with torch.save(model.state_dict(), path)");
+            if (zip.GetEntry(prefix + "byteorder") is { } order && ReadAll(path, order) is var bytes && System.Text.Encoding.ASCII.GetString(bytes).Trim() != "little")
+                throw new CheckpointException(path, "big-endian checkpoints are not supported");
+            var checkpoint = new TorchCheckpoint(path, zip, prefix);
+            checkpoint.Tensors = checkpoint.ReadStateDict(ReadAll(path, pickleEntry));
+            return checkpoint;
+        }
+        catch
+        {
+            zip.Dispose();
+            throw;
+        }
+    }
+
+    Dictionary<string, SourceTensor> ReadStateDict(byte[] pickle)
+    {
+        string pickleName = _prefix + "data.pkl";
+        try
+        {
+            foreach (var global in PickleGlobalScanner.Globals(pickle))
+                if (!TorchPickleTypes.Allowed.Contains(global))
+                    throw new CheckpointException(Path, $"{pickleName} names the Python global '{global}', which is not on the allow-list of a state_dict (tensors, storages, OrderedDict)");
+        }
+        catch (FormatException e)
+        {
+            throw new CheckpointException(Path, $"{pickleName} is truncated or corrupt: {e.Message}");
+        }
+
+        TorchPickleTypes.Register();
+        object root;
+        try
+        {
+            using var unpickler = new TorchUnpickler();
+            root = unpickler.loads(pickle);
+        }
+        catch (Exception e) when (e is PickleException or InvalidCastException or InvalidOperationException or IOException or OverflowException or IndexOutOfRangeException or ArgumentException)
+        {
+            throw new CheckpointException(Path, $"{pickleName} cannot be unpickled as a state_dict: {e.Message}");
+        }
+
+        if (root is IDictionary top)
+            foreach (var key in new[] { "state_dict", "model_state_dict" })
+                if (top.Contains(key) && top[key] is IDictionary nested) root = nested;
+        if (root is not IDictionary stateDict) throw new CheckpointException(Path, $"{pickleName} holds a {root?.GetType().Name ?? "None"}, not a state_dict");
+
+        var tensors = new Dictionary<string, SourceTensor>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in stateDict)
+        {
+            string name = entry.Key as string ?? throw new CheckpointException(Path, $"state_dict key {entry.Key} is not a string");
+            if (entry.Value is not TorchPickleTypes.TensorRecord record)
+                throw new CheckpointException(Path, name, $"is a {entry.Value?.GetType().Name ?? "None"}, not a tensor");
+            tensors[name] = new TorchTensor(this, name, record);
+        }
+        if (tensors.Count == 0) throw new CheckpointException(Path, "the state_dict holds no tensors");
+        return tensors;
+    }
+
+    /// <summary>A storage's bytes; the last one is kept because consecutive reads often share it (q, k, v of in_proj).</summary>
+    internal byte[] StorageBytes(TorchPickleTypes.Storage storage)
+    {
+        if (_lastStorage is { } cached && cached.Key == storage.Key) return cached.Bytes;
+        string entryName = _prefix + "data/" + storage.Key;
+        var entry = _zip.GetEntry(entryName) ?? throw new CheckpointException(Path, $"storage '{entryName}' is missing from the zip");
+        long expected = storage.ElementCount * storage.DType.Size();
+        if (entry.Length < expected) throw new CheckpointException(Path, $"storage '{entryName}' holds {entry.Length} bytes, {expected} expected");
+        if (expected > Array.MaxLength) throw new CheckpointException(Path, $"storage '{entryName}' is larger than 2 GB, which is not supported");
+        var bytes = ReadAll(Path, entry);
+        _lastStorage = (storage.Key, bytes);
+        return bytes;
+    }
+
+    static byte[] ReadAll(string path, ZipArchiveEntry entry)
+    {
+        try
+        {
+            using var stream = entry.Open();
+            var bytes = new byte[entry.Length];
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        {
+            throw new CheckpointException(path, $"zip entry '{entry.FullName}' is truncated or corrupt: {e.Message}");
+        }
+    }
+
+    public void Dispose() => _zip.Dispose();
+
+    /// <summary>Resolves persistent ids ('storage', StorageType, key, location, numel) to storage records.</summary>
+    sealed class TorchUnpickler : Unpickler
+    {
+        protected override object persistentLoad(object pid)
+        {
+            if (pid is object[] { Length: >= 5 } t && t[0] as string == "storage" && t[1] is TorchPickleTypes.StorageType type)
+                return new TorchPickleTypes.Storage(Convert.ToString(t[2]) ?? "", type.DType, Convert.ToInt64(t[4]));
+            throw new PickleException("unsupported persistent id (expected a tensor storage)");
+        }
+    }
+}
