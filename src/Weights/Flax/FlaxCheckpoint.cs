@@ -45,7 +45,7 @@ public sealed class FlaxCheckpoint : IDisposable
             {
                 root = new TreeReader(file).ReadValue(ref reader, "");
             }
-            catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or OverflowException)
+            catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or OverflowException or ArgumentException)
             {
                 throw new CheckpointException(path, $"truncated or corrupt msgpack near byte {reader.Consumed}: {e.Message}");
             }

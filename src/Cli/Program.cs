@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Cacophony.Cli;
+using Cacophony.Tools.ConvertCheckpoint;
+
+var root = new RootCommand("Cacophony: contrastive audio-text model inference in pure .NET.")
+{
+    ConvertCommand.Create("convert"),
+    InfoCommand.Create(),
+};
+return root.Parse(args).Invoke();
