@@ -40,14 +40,15 @@ public sealed class FlaxCheckpoint : IDisposable
             if (!LooksLikeFlax(file.Span(0, 1)))
                 throw new CheckpointException(path, $"not a Flax msgpack checkpoint (starts with byte 0x{file.Span(0, 1)[0]:x2}, expected a msgpack map)");
             var reader = new MessagePackReader(file.Sequence);
+            var tree = new TreeReader(file);
             object root;
             try
             {
-                root = new TreeReader(file).ReadValue(ref reader, "");
+                root = tree.ReadValue(ref reader, "");
             }
             catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or OverflowException or ArgumentException)
             {
-                throw new CheckpointException(path, $"truncated or corrupt msgpack near byte {reader.Consumed}: {e.Message}");
+                throw new CheckpointException(path, tree.Current, $"truncated or corrupt msgpack near byte {reader.Consumed}: {e.Message}");
             }
             if (reader.Consumed != file.Length)
                 throw new CheckpointException(path, $"{file.Length - reader.Consumed} unexpected bytes after the msgpack tree ends at byte {reader.Consumed}");
@@ -84,8 +85,12 @@ public sealed class FlaxCheckpoint : IDisposable
     /// <summary>One pass over the msgpack tree; array leaves become <see cref="FlaxTensor"/>s pointing into the file.</summary>
     sealed class TreeReader(MappedFile file)
     {
+        /// <summary>The path being read, for the error message when the bytes run out or make no sense.</summary>
+        public string? Current { get; private set; }
+
         public object ReadValue(ref MessagePackReader reader, string path)
         {
+            Current = path.Length == 0 ? null : path;
             switch (reader.NextMessagePackType)
             {
                 case MessagePackType.Map:
