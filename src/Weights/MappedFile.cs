@@ -12,6 +12,7 @@ public sealed unsafe class MappedFile : IDisposable
 {
     const long SegmentSize = 1L << 30;
 
+    readonly FileStream _stream;
     readonly MemoryMappedFile _map;
     readonly MemoryMappedViewAccessor _view;
     readonly byte* _base;
@@ -28,7 +29,8 @@ public sealed unsafe class MappedFile : IDisposable
         if (!info.Exists) throw new CheckpointException(path, "file not found");
         Length = info.Length;
         if (Length == 0) throw new CheckpointException(path, "file is empty");
-        _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
+        _map = MemoryMappedFile.CreateFromFile(_stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
@@ -42,6 +44,24 @@ public sealed unsafe class MappedFile : IDisposable
         if (offset < 0 || length < 0 || offset + length > Length)
             throw new CheckpointException(Path, $"read of {length} bytes at offset {offset} runs past the end of the file ({Length} bytes)");
         return new ReadOnlySpan<byte>(_base + offset, length);
+    }
+
+    /// <summary>
+    /// Copies bytes with a read call instead of through the mapping: bulk reads of a checkpoint that is
+    /// streamed once (conversion) then do not leave the whole file resident in this process.
+    /// </summary>
+    public void Read(long offset, Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (offset < 0 || offset + destination.Length > Length)
+            throw new CheckpointException(Path, $"read of {destination.Length} bytes at offset {offset} runs past the end of the file ({Length} bytes)");
+        while (destination.Length > 0)
+        {
+            int read = RandomAccess.Read(_stream.SafeFileHandle, destination, offset);
+            if (read <= 0) throw new CheckpointException(Path, $"file ended early at offset {offset}");
+            destination = destination[read..];
+            offset += read;
+        }
     }
 
     ReadOnlySequence<byte> BuildSequence()
@@ -63,6 +83,7 @@ public sealed unsafe class MappedFile : IDisposable
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();
+        _stream.Dispose();
     }
 
     sealed class Segment : ReadOnlySequenceSegment<byte>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Cacophony.Weights.Canonical;
 using Cacophony.Weights.Flax;
@@ -130,8 +131,8 @@ public static class CheckpointConverter
             var storage = b.Shape.Length >= 2 ? dtype : DType.Float32;
             return new SafeTensorsEntry(b.Name, storage, b.Shape, bytes =>
             {
-                var values = b.Read();
-                ElementConversion.FromFloat32(values, storage, bytes);
+                if (storage == DType.Float32) b.ReadInto(MemoryMarshal.Cast<byte, float>(bytes));
+                else Narrow(b, storage, bytes);
             });
         });
         var metadata = new Dictionary<string, string>
@@ -152,6 +153,25 @@ public static class CheckpointConverter
             }
         });
         stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>float32 -> f16/bf16 in blocks, so no float copy of a whole embedding table is made.</summary>
+    static void Narrow(BoundTensor tensor, DType storage, Span<byte> bytes)
+    {
+        if (tensor.Ref.Transpose)
+        {
+            ElementConversion.FromFloat32(tensor.Read(), storage, bytes);
+            return;
+        }
+        const int block = 1 << 20;
+        var values = new float[(int)Math.Min(block, tensor.ElementCount)];
+        int size = storage.Size();
+        for (long done = 0; done < tensor.ElementCount; done += block)
+        {
+            int count = (int)Math.Min(block, tensor.ElementCount - done);
+            tensor.Source.ReadFloat32(tensor.Ref.Start + done, values.AsSpan(0, count));
+            ElementConversion.FromFloat32(values.AsSpan(0, count), storage, bytes.Slice((int)done * size, count * size));
+        }
     }
 
     static string Sha256(string path, Action<string> log)

@@ -6,8 +6,8 @@ namespace Cacophony.Weights.Flax;
 /// </summary>
 sealed class FlaxTensor : SourceTensor
 {
-    // Each read copies at most this many elements at once, so a window always fits a span.
-    const int MaxElementsPerRead = 1 << 26;
+    // Types other than float32 are converted through a buffer of this many elements.
+    const int ConversionBlock = 1 << 20;
 
     readonly MappedFile _file;
     readonly (long Offset, long Elements)[] _regions;
@@ -31,13 +31,28 @@ sealed class FlaxTensor : SourceTensor
         {
             long from = Math.Max(start, regionStart);
             long to = Math.Min(start + destination.Length, regionStart + elements);
-            for (long e = from; e < to; e += MaxElementsPerRead)
-            {
-                int count = (int)Math.Min(MaxElementsPerRead, to - e);
-                var bytes = _file.Span(offset + (e - regionStart) * size, count * size);
-                ElementConversion.ToFloat32(DType, bytes, destination.Slice((int)(e - start), count));
-            }
+            if (from < to)
+                Read(offset + (from - regionStart) * size, destination.Slice((int)(from - start), (int)(to - from)));
             regionStart += elements;
+        }
+    }
+
+    /// <summary>float32 lands in the destination directly; other types go through a small buffer.</summary>
+    void Read(long offset, Span<float> destination)
+    {
+        if (DType == DType.Float32)
+        {
+            _file.Read(offset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination));
+            return;
+        }
+        int size = DType.Size();
+        var buffer = new byte[Math.Min(destination.Length, ConversionBlock) * size];
+        for (int done = 0; done < destination.Length; done += ConversionBlock)
+        {
+            int count = Math.Min(ConversionBlock, destination.Length - done);
+            var bytes = buffer.AsSpan(0, count * size);
+            _file.Read(offset + (long)done * size, bytes);
+            ElementConversion.ToFloat32(DType, bytes, destination.Slice(done, count));
         }
     }
 }

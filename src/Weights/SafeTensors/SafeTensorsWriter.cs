@@ -23,11 +23,13 @@ public static class SafeTensorsWriter
         BitConverter.TryWriteBytes(length, (long)header.Length);
         output.Write(length);
         output.Write(header);
+        // One buffer, sized for the largest tensor, serves them all.
+        var buffer = new byte[ordered.Count == 0 ? 0 : checked((int)ordered.Max(t => t.ByteCount))];
         foreach (var tensor in ordered)
         {
-            var buffer = new byte[checked((int)tensor.ByteCount)];
-            tensor.Fill(buffer);
-            output.Write(buffer);
+            var bytes = buffer.AsSpan(0, (int)tensor.ByteCount);
+            tensor.Fill(bytes);
+            output.Write(bytes);
             progress?.Invoke(tensor);
         }
     }
