@@ -69,6 +69,39 @@ public class CheckpointParityTests
         TestContext.Out.WriteLine($"{maeAudio.Count} audio encoder tensors identical in AudioMAE and Cacophony checkpoints");
     }
 
+    /// <summary>Transformers' Flax RoBERTa without scan names layers encoder/layer/0, /1, ...: the same weights, unstacked.</summary>
+    [Test]
+    public void UnrolledRobertaLayersGiveTheSameTensorsAsScannedOnes()
+    {
+        const string scan = "/encoder/layer/ScanFlaxRobertaLayer_0/";
+        var leaves = new Dictionary<string, object>();
+        using (var source = Cacophony.Weights.Flax.FlaxCheckpoint.Open(TestData.FlaxCheckpoint))
+            foreach (var (path, tensor) in source.Tensors)
+            {
+                var values = tensor.ReadAllFloat32();
+                if (!path.Contains(scan))
+                {
+                    leaves["0/params/" + path] = new MsgpackTreeWriter.Array("float32", tensor.Shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+                    continue;
+                }
+                int layers = tensor.Shape[0], per = values.Length / layers;
+                for (int i = 0; i < layers; i++)
+                    leaves["0/params/" + path.Replace(scan, $"/encoder/layer/{i}/")] = new MsgpackTreeWriter.Array("float32", tensor.Shape[1..],
+                        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan(i * per, per)).ToArray());
+            }
+        using var temp = new TempDirectory();
+        File.WriteAllBytes(temp.File("unrolled.ckpt"), MsgpackTreeWriter.Serialize(leaves));
+
+        using var scanned = CheckpointConverter.OpenCheckpoint(TestData.FlaxCheckpoint, TinyHeads);
+        using var unrolled = CheckpointConverter.OpenCheckpoint(temp.File("unrolled.ckpt"), TinyHeads);
+        Assert.That(unrolled.Config with { Source = null }, Is.EqualTo(scanned.Config with { Source = null }));
+        var byName = unrolled.Bound.ToDictionary(b => b.Name);
+        Assert.That(byName.Keys, Is.EquivalentTo(scanned.Bound.Select(b => b.Name)));
+        foreach (var tensor in scanned.Bound)
+            Assert.That(Compare.BitMismatches(byName[tensor.Name].Read(), tensor.Read()), Is.Zero, $"{tensor.Name} ({byName[tensor.Name].Ref.Name})");
+        Assert.That(byName["text.layers.1.attn.q.weight"].Ref.Name, Is.EqualTo("text_module/encoder/layer/1/attention/self/query/kernel"));
+    }
+
     [TestCase("cacophony_tiny.ckpt")]
     [TestCase("cacophony_tiny.pt")]
     [TestCase("audiomae_tiny.ckpt")]
