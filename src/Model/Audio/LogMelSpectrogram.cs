@@ -1,0 +1,82 @@
+using System.Numerics;
+using Cacophony.Kernels.Cpu;
+using Cacophony.Weights;
+
+namespace Cacophony.Model.Audio;
+
+/// <summary>
+/// The original's features (tfio spectrogram + melscale, i.e. tf.signal), computed in float64:
+/// frames = ceil(n / hop), the signal zero-padded at the end only; each frame of 400 samples times the
+/// periodic Hann window, zero-padded to a 512-point real FFT; magnitudes (257 bins) times the mel
+/// matrix; then log(mel + 1e-5) * 0.2 + 0.9. Output float32 [frames, 128].
+/// Two frames share one complex FFT (one as the real part, one as the imaginary part) and are
+/// separated with X_a[k] = (Z[k] + conj Z[-k]) / 2, X_b[k] = (Z[k] - conj Z[-k]) / 2i.
+/// </summary>
+public sealed class LogMelSpectrogram
+{
+    readonly PreprocessingConfig _config;
+    readonly double[] _window;
+    readonly MelFilterBank _mel;
+
+    public LogMelSpectrogram(PreprocessingConfig config)
+    {
+        _config = config;
+        _window = new double[config.FrameLength];
+        for (int k = 0; k < _window.Length; k++) _window[k] = 0.5 - 0.5 * Math.Cos(2 * Math.PI * k / config.FrameLength);
+        _mel = new MelFilterBank(config.NumMelBins, config.FftLength / 2 + 1, config.SampleRate, config.LowerEdgeHertz, config.UpperEdgeHertz);
+    }
+
+    public int MelBins => _config.NumMelBins;
+
+    public int FrameCount(int samples) => (samples + _config.FrameStep - 1) / _config.FrameStep;
+
+    /// <summary>Row-major [frames, mel bins].</summary>
+    public float[] Compute(ReadOnlySpan<double> waveform)
+    {
+        int frames = FrameCount(waveform.Length), fft = _config.FftLength, bins = fft / 2 + 1, melBins = _config.NumMelBins;
+        var output = new float[frames * melBins];
+        var plan = FftPlan.Get(fft);
+        var z = new Complex[fft];
+        var magnitudes = new double[2 * bins];
+        for (int t = 0; t < frames; t += 2)
+        {
+            bool pair = t + 1 < frames;
+            z.AsSpan().Clear();
+            for (int k = 0; k < _window.Length; k++)
+                z[k] = new Complex(WindowedSample(waveform, t, k), pair ? WindowedSample(waveform, t + 1, k) : 0);
+            plan.Forward(z);
+            for (int k = 0; k < bins; k++)
+            {
+                var zk = z[k];
+                var zc = Complex.Conjugate(z[(fft - k) % fft]);
+                magnitudes[k] = ((zk + zc) * 0.5).Magnitude;
+                magnitudes[bins + k] = ((zk - zc) * new Complex(0, -0.5)).Magnitude;
+            }
+            MelLog(magnitudes.AsSpan(0, bins), output.AsSpan(t * melBins, melBins));
+            if (pair) MelLog(magnitudes.AsSpan(bins, bins), output.AsSpan((t + 1) * melBins, melBins));
+        }
+        return output;
+    }
+
+    double WindowedSample(ReadOnlySpan<double> waveform, int frame, int k)
+    {
+        int index = frame * _config.FrameStep + k;
+        return index < waveform.Length ? waveform[index] * _window[k] : 0;
+    }
+
+    void MelLog(ReadOnlySpan<double> magnitudes, Span<float> row)
+    {
+        int melBins = row.Length;
+        Span<double> mel = stackalloc double[melBins];
+        mel.Clear();
+        var weights = _mel.Weights;
+        for (int k = 1; k < magnitudes.Length; k++)
+        {
+            double magnitude = magnitudes[k];
+            var w = weights.AsSpan(k * melBins, melBins);
+            for (int m = 0; m < melBins; m++) mel[m] += magnitude * w[m];
+        }
+        for (int m = 0; m < melBins; m++)
+            row[m] = (float)(Math.Log(mel[m] + _config.LogMelOffset) * _config.LogMelScale + _config.LogMelBias);
+    }
+}
