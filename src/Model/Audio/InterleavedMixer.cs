@@ -1,0 +1,34 @@
+namespace Cacophony.Model.Audio;
+
+/// <summary>Collects interleaved float frames from a decoder and mixes them to mono (channel mean, float32).</summary>
+sealed class InterleavedMixer(int channels)
+{
+    readonly List<float[]> _blocks = [];
+    long _frames;
+
+    public void Add(ReadOnlySpan<float> interleaved)
+    {
+        int frames = interleaved.Length / channels;
+        var mono = new float[frames];
+        for (int i = 0; i < frames; i++)
+        {
+            float sum = 0;
+            for (int c = 0; c < channels; c++) sum += interleaved[i * channels + c];
+            mono[i] = channels == 1 ? sum : sum / channels;
+        }
+        _blocks.Add(mono);
+        _frames += frames;
+    }
+
+    public float[] ToArray()
+    {
+        var result = new float[checked((int)_frames)];
+        int offset = 0;
+        foreach (var block in _blocks)
+        {
+            block.CopyTo(result, offset);
+            offset += block.Length;
+        }
+        return result;
+    }
+}
