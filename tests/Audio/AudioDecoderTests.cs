@@ -59,9 +59,19 @@ public class AudioDecoderTests
     [Test]
     public void WithoutFfmpegOtherFormatsSayWhatToInstall()
     {
-        if (FfmpegAudioReader.IsAvailable) Assert.Ignore("ffmpeg is installed: this checks the message given without it");
-        var error = Assert.Throws<AudioFormatException>(() => AudioDecoder.Read(Fixture("tone440.flac")))!;
-        Assert.That(error.Message, Does.Contain("FLAC").And.Contain("install ffmpeg"));
+        string? saved = Environment.GetEnvironmentVariable("CACOPHONY_FFMPEG");
+        Environment.SetEnvironmentVariable("CACOPHONY_FFMPEG", "/nonexistent/ffmpeg");
+        try
+        {
+            Assert.That(FfmpegAudioReader.IsAvailable, Is.False);
+            var error = Assert.Throws<AudioFormatException>(() => AudioDecoder.Read(Fixture("tone440.flac")))!;
+            TestContext.Out.WriteLine(error.Message);
+            Assert.That(error.Message, Does.Contain("FLAC").And.Contain("install ffmpeg"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("CACOPHONY_FFMPEG", saved);
+        }
     }
 
     [Test]

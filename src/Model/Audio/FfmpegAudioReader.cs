@@ -9,15 +9,16 @@ namespace Cacophony.Model.Audio;
 /// </summary>
 public static class FfmpegAudioReader
 {
-    static readonly Lazy<string?> Executable = new(Find);
+    /// <summary>$CACOPHONY_FFMPEG when set (a path; set it to an empty file name to disable ffmpeg), else `ffmpeg` on the PATH.</summary>
+    public static string? Executable => Find();
 
-    public static bool IsAvailable => Executable.Value is not null;
+    public static bool IsAvailable => Executable is not null;
 
     public const string InstallHint = "install ffmpeg (e.g. `apt-get install ffmpeg`, `brew install ffmpeg`, or from ffmpeg.org) to decode it, or convert it to WAV";
 
     public static DecodedAudio Read(string path)
     {
-        string ffmpeg = Executable.Value ?? throw new AudioFormatException(path, "this audio format needs ffmpeg, which is not on the PATH: " + InstallHint);
+        string ffmpeg = Executable ?? throw new AudioFormatException(path, "this audio format needs ffmpeg, which is not on the PATH: " + InstallHint);
         var start = new ProcessStartInfo(ffmpeg)
         {
             RedirectStandardOutput = true,
@@ -50,7 +51,7 @@ public static class FfmpegAudioReader
 
     static string? Find()
     {
-        if (Environment.GetEnvironmentVariable("CACOPHONY_FFMPEG") is { Length: > 0 } configured) return File.Exists(configured) ? configured : null;
+        if (Environment.GetEnvironmentVariable("CACOPHONY_FFMPEG") is { } configured) return File.Exists(configured) ? configured : null;
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             foreach (var name in new[] { "ffmpeg", "ffmpeg.exe" })
