@@ -17,6 +17,14 @@ static class Errors
         {
             Console.Error.WriteLine($"error: {e.Message}");
         }
+        catch (Model.Audio.AudioFormatException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

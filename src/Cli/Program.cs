@@ -6,5 +6,6 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
 {
     ConvertCommand.Create("convert"),
     InfoCommand.Create(),
+    FeaturesCommand.Create(),
 };
 return root.Parse(args).Invoke();

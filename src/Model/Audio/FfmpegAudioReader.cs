@@ -46,7 +46,7 @@ public static class FfmpegAudioReader
             throw new AudioFormatException(path, $"ffmpeg could not decode it: {detail}");
         }
         if (readError is not null) throw readError;
-        return audio! with { Encoding = "via ffmpeg" };
+        return audio! with { Encoding = "decoded by ffmpeg" };
     }
 
     static string? Find()
