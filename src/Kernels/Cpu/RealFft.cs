@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics;
 
 namespace Cacophony.Kernels.Cpu;
@@ -10,6 +11,16 @@ namespace Cacophony.Kernels.Cpu;
 /// </summary>
 public static class RealFft
 {
+    // exp(-2 pi i k / n) for k <= n/2, per even length n: the untangling twiddles.
+    static readonly ConcurrentDictionary<int, Complex[]> Twiddles = new();
+
+    static Complex[] TwiddlesFor(int n) => Twiddles.GetOrAdd(n, length =>
+    {
+        var table = new Complex[length / 2 + 1];
+        for (int k = 0; k < table.Length; k++) table[k] = FftPlan.Twiddle(k, length);
+        return table;
+    });
+
     /// <summary>spectrum[k] = sum_j x[j] exp(-2 pi i j k / n), k = 0 .. n/2.</summary>
     public static void Forward(ReadOnlySpan<double> x, Span<Complex> spectrum)
     {
@@ -27,13 +38,14 @@ public static class RealFft
         var z = new Complex[h];
         for (int j = 0; j < h; j++) z[j] = new Complex(x[2 * j], x[2 * j + 1]);
         FftPlan.Get(h).Forward(z);
+        var twiddles = TwiddlesFor(n);
         for (int k = 0; k <= h; k++)
         {
             var zk = z[k % h];
             var zc = Complex.Conjugate(z[(h - k) % h]);
             var even = (zk + zc) * 0.5;
             var odd = (zk - zc) * new Complex(0, -0.5);
-            spectrum[k] = even + FftPlan.Twiddle(k, n) * odd;
+            spectrum[k] = even + twiddles[k] * odd;
         }
     }
 
@@ -62,12 +74,13 @@ public static class RealFft
         // Re-tangle: Z_k = E_k + i O_k with E_k = (X_k + conj X_{h-k}) / 2, O_k = exp(2 pi i k / n) (X_k - conj X_{h-k}) / 2.
         int h = n / 2;
         var z = new Complex[h];
+        var twiddles = TwiddlesFor(n);
         for (int k = 0; k < h; k++)
         {
             var xk = k == 0 ? new Complex(spectrum[0].Real, 0) : spectrum[k];
             var xm = Complex.Conjugate(h - k == h ? new Complex(spectrum[h].Real, 0) : spectrum[h - k]);
             var even = (xk + xm) * 0.5;
-            var odd = (xk - xm) * 0.5 * Complex.Conjugate(FftPlan.Twiddle(k, n));
+            var odd = (xk - xm) * 0.5 * Complex.Conjugate(twiddles[k]);
             z[k] = even + Complex.ImaginaryOne * odd;
         }
         FftPlan.Get(h).Inverse(z);

@@ -70,11 +70,15 @@ public sealed class LogMelSpectrogram
         Span<double> mel = stackalloc double[melBins];
         mel.Clear();
         var weights = _mel.Weights;
+        // Only the (at most two) triangles a bin falls in have non-zero weight; skipping the zeros
+        // changes no sum, so this equals the dense product bit for bit.
         for (int k = 1; k < magnitudes.Length; k++)
         {
             double magnitude = magnitudes[k];
-            var w = weights.AsSpan(k * melBins, melBins);
-            for (int m = 0; m < melBins; m++) mel[m] += magnitude * w[m];
+            var (first, count) = _mel.NonZero[k];
+            var w = weights.AsSpan(k * melBins + first, count);
+            var target = mel.Slice(first, count);
+            for (int m = 0; m < count; m++) target[m] += magnitude * w[m];
         }
         for (int m = 0; m < melBins; m++)
             row[m] = (float)(Math.Log(mel[m] + _config.LogMelOffset) * _config.LogMelScale + _config.LogMelBias);

@@ -12,6 +12,9 @@ public sealed class MelFilterBank
     public int MelBins { get; }
     public double[] Weights { get; }
 
+    /// <summary>Per spectrogram bin, the mel bins [First, First + Count) where its weight is non-zero (at most two triangles overlap).</summary>
+    public (int First, int Count)[] NonZero { get; }
+
     public MelFilterBank(int melBins, int spectrogramBins, int sampleRate, double lowerHertz, double upperHertz)
     {
         MelBins = melBins;
@@ -30,6 +33,13 @@ public sealed class MelFilterBank
                 double upper = (edges[m + 2] - mel) / (edges[m + 2] - edges[m + 1]);
                 Weights[k * melBins + m] = Math.Max(0, Math.Min(lower, upper));
             }
+        }
+        NonZero = new (int, int)[spectrogramBins];
+        for (int k = 0; k < spectrogramBins; k++)
+        {
+            var row = Weights.AsSpan(k * melBins, melBins);
+            int first = row.IndexOfAnyExcept(0.0), last = row.LastIndexOfAnyExcept(0.0);
+            NonZero[k] = first < 0 ? (0, 0) : (first, last - first + 1);
         }
     }
 
