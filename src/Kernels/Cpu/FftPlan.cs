@@ -18,6 +18,13 @@ namespace Cacophony.Kernels.Cpu;
 public sealed partial class FftPlan
 {
     const int LargestDirectRadix = 13;
+
+    /// <summary>
+    /// Plans up to this length are cached and keep full twiddle tables; longer ones (an hour of audio
+    /// is 10^8 points) compute twiddles as they go and are not kept, so their tables never outlive the call.
+    /// </summary>
+    internal const int LargestTabulatedLength = 1 << 22;
+
     static readonly ConcurrentDictionary<int, FftPlan> Cache = new();
 
     readonly Stage[] _stages;
@@ -25,7 +32,7 @@ public sealed partial class FftPlan
 
     public int Length { get; }
 
-    public static FftPlan Get(int length) => Cache.GetOrAdd(length, n => new FftPlan(n));
+    public static FftPlan Get(int length) => length <= LargestTabulatedLength ? Cache.GetOrAdd(length, n => new FftPlan(n)) : new FftPlan(length);
 
     FftPlan(int length)
     {

@@ -13,7 +13,8 @@ public sealed partial class FftPlan
     /// </summary>
     sealed class Stage
     {
-        readonly Complex[] _twiddles; // [t * p + u] = exp(-2 pi i t u / L)
+        readonly Complex[]? _twiddles; // [t * p + u] = exp(-2 pi i t u / L); null for very long stages
+        readonly int _length;
         readonly Complex[] _roots;    // exp(-2 pi i k / p), for the direct DFT of the larger primes
 
         public int Radix { get; }
@@ -23,12 +24,14 @@ public sealed partial class FftPlan
         {
             Radix = radix;
             M = length / radix;
+            _length = length;
+            _roots = new Complex[radix];
+            for (int k = 0; k < radix; k++) _roots[k] = Twiddle(k, radix);
+            if (length > LargestTabulatedLength) return;
             _twiddles = new Complex[M * radix];
             for (int t = 0; t < M; t++)
                 for (int u = 0; u < radix; u++)
                     _twiddles[t * radix + u] = Twiddle((long)t * u, length);
-            _roots = new Complex[radix];
-            for (int k = 0; k < radix; k++) _roots[k] = Twiddle(k, radix);
         }
 
         public void Apply(ReadOnlySpan<Complex> x, Span<Complex> y, int stride)
@@ -44,9 +47,10 @@ public sealed partial class FftPlan
         {
             int p = Radix, m = M;
             Span<T> a = stackalloc T[p];
+            Span<Complex> computed = stackalloc Complex[p];
             for (int t = 0; t < m; t++)
             {
-                var w = _twiddles.AsSpan(t * p, p);
+                var w = _twiddles is null ? StageTwiddles(t, computed) : _twiddles.AsSpan(t * p, p);
                 for (int q = from; q < to; q += TLanes.Count)
                 {
                     for (int r = 0; r < p; r++) a[r] = TLanes.Load(x, q + stride * (t + r * m));
@@ -56,6 +60,13 @@ public sealed partial class FftPlan
                     for (int u = 1; u < p; u++) TLanes.Store(y, output + stride * u, TLanes.Multiply(a[u], w[u]));
                 }
             }
+        }
+
+        /// <summary>exp(-2 pi i t u / L) for u &lt; p, each computed directly (no recurrence, so no error build-up).</summary>
+        Span<Complex> StageTwiddles(int t, Span<Complex> w)
+        {
+            for (int u = 0; u < w.Length; u++) w[u] = Twiddle((long)t * u, _length);
+            return w;
         }
 
         /// <summary>a = DFT_p(a), in place.</summary>

@@ -14,39 +14,63 @@ public static class RealFft
     // exp(-2 pi i k / n) for k <= n/2, per even length n: the untangling twiddles.
     static readonly ConcurrentDictionary<int, Complex[]> Twiddles = new();
 
-    static Complex[] TwiddlesFor(int n) => Twiddles.GetOrAdd(n, length =>
+    static Complex[] TwiddlesFor(int n) => n <= FftPlan.LargestTabulatedLength ? Twiddles.GetOrAdd(n, Table) : Table(n);
+
+    static Complex[] Table(int n)
     {
-        var table = new Complex[length / 2 + 1];
-        for (int k = 0; k < table.Length; k++) table[k] = FftPlan.Twiddle(k, length);
+        var table = new Complex[n / 2 + 1];
+        for (int k = 0; k < table.Length; k++) table[k] = FftPlan.Twiddle(k, n);
         return table;
-    });
+    }
 
     /// <summary>spectrum[k] = sum_j x[j] exp(-2 pi i j k / n), k = 0 .. n/2.</summary>
-    public static void Forward(ReadOnlySpan<double> x, Span<Complex> spectrum)
+    public static void Forward(ReadOnlySpan<double> x, Span<Complex> spectrum) => Forward<double>(x, spectrum);
+
+    /// <summary>The same from float32 samples, without a float64 copy of the input (long clips).</summary>
+    public static void Forward(ReadOnlySpan<float> x, Span<Complex> spectrum) => Forward<float>(x, spectrum);
+
+    /// <remarks>
+    /// The even path works inside `spectrum` (n/2 + 1 slots): the packed pairs go in, the half-length
+    /// transform runs in place, and the untangling rewrites bins k and n/2 - k together, so the only
+    /// other memory is the FFT's work buffer.
+    /// </remarks>
+    static void Forward<T>(ReadOnlySpan<T> samples, Span<Complex> spectrum) where T : unmanaged, INumberBase<T>
     {
-        int n = x.Length;
+        int n = samples.Length;
         if (spectrum.Length != n / 2 + 1) throw new ArgumentException($"rfft of {n} values has {n / 2 + 1} bins, not {spectrum.Length}");
         if (n % 2 == 1 || n < 4)
         {
             var full = new Complex[n];
-            for (int j = 0; j < n; j++) full[j] = x[j];
+            for (int j = 0; j < n; j++) full[j] = double.CreateTruncating(samples[j]);
             FftPlan.Get(n).Forward(full);
             full.AsSpan(0, n / 2 + 1).CopyTo(spectrum);
             return;
         }
         int h = n / 2;
-        var z = new Complex[h];
-        for (int j = 0; j < h; j++) z[j] = new Complex(x[2 * j], x[2 * j + 1]);
+        var z = spectrum[..h];
+        for (int j = 0; j < h; j++) z[j] = new Complex(double.CreateTruncating(samples[2 * j]), double.CreateTruncating(samples[2 * j + 1]));
         FftPlan.Get(h).Forward(z);
         var twiddles = TwiddlesFor(n);
-        for (int k = 0; k <= h; k++)
+        // k = 0 and k = h share Z_0: E_0 = Re Z_0, O_0 = Im Z_0, and exp(-i pi) = -1.
+        var z0 = spectrum[0];
+        spectrum[0] = z0.Real + z0.Imaginary;
+        spectrum[h] = z0.Real - z0.Imaginary;
+        for (int k = 1; k <= h / 2; k++)
         {
-            var zk = z[k % h];
-            var zc = Complex.Conjugate(z[(h - k) % h]);
-            var even = (zk + zc) * 0.5;
-            var odd = (zk - zc) * new Complex(0, -0.5);
-            spectrum[k] = even + twiddles[k] * odd;
+            var zk = spectrum[k];
+            var zm = spectrum[h - k];
+            spectrum[k] = Untangle(zk, zm, twiddles[k]);
+            if (h - k != k) spectrum[h - k] = Untangle(zm, zk, twiddles[h - k]);
         }
+    }
+
+    /// <summary>X_k = E_k + w O_k with E_k = (Z_k + conj Z_{h-k}) / 2 and O_k = (Z_k - conj Z_{h-k}) / 2i.</summary>
+    static Complex Untangle(Complex zk, Complex zm, Complex w)
+    {
+        var zc = Complex.Conjugate(zm);
+        var even = (zk + zc) * 0.5;
+        var odd = (zk - zc) * new Complex(0, -0.5);
+        return even + w * odd;
     }
 
     /// <summary>

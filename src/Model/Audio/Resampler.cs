@@ -23,7 +23,7 @@ public static class Resampler
         if (n == 0 || num == 0) return new double[num];
 
         var spectrum = new Complex[n / 2 + 1];
-        RealFft.Forward(ToDouble(x), spectrum);
+        RealFft.Forward(x, spectrum);
         var kept = new Complex[num / 2 + 1];
         int shared = Math.Min(num, n);
         int nyquist = shared / 2 + 1; // slice end that includes the Nyquist bin when there is one
