@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Cacophony.Kernels.Cpu;
+
+/// <summary>
+/// C = A B + bias, float32: A is M x K row-major (activations), B a <see cref="PackedMatrix"/> (weights),
+/// bias has N entries (or is empty), C is M x N row-major.
+///
+/// Tiling: C is cut into MR x NR register tiles (MR = 4 rows, NR = 2 vectors = one packed panel). For
+/// each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's two vectors for row k,
+/// broadcasts A[r, k] for the 4 rows, and does 8 fused multiply-adds into 8 accumulators that stay in
+/// registers; the bias is added on the way out. Threads split the panels (columns of C) statically.
+/// The micro-kernel is written once over <see cref="IFloatLanes{T}"/> for Vector512, Vector256 and scalar.
+/// </summary>
+public static class Gemm
+{
+    const int RowsPerTile = 4;
+
+    // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
+    const long ParallelThreshold = 1 << 20;
+
+    public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c)
+    {
+        if (a.Length < (long)m * b.K) throw new ArgumentException($"A holds {a.Length} values, {m} x {b.K} needed");
+        if (c.Length < (long)m * b.N) throw new ArgumentException($"C holds {c.Length} values, {m} x {b.N} needed");
+        if (!bias.IsEmpty && bias.Length != b.N) throw new ArgumentException($"bias of {bias.Length} for {b.N} columns");
+        if (m == 0) return;
+        switch (b.Isa)
+        {
+            case InstructionSet.Vector512: Run<Vector512Float, Vector512<float>>(a, m, b, bias, c); break;
+            case InstructionSet.Vector256: Run<Vector256Float, Vector256<float>>(a, m, b, bias, c); break;
+            default: Run<ScalarFloat, float>(a, m, b, bias, c); break;
+        }
+    }
+
+    static unsafe void Run<TL, T>(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c)
+        where TL : IFloatLanes<T> where T : unmanaged
+    {
+        int panels = b.PanelCount;
+        long work = (long)m * b.K * b.N;
+        int threads = work < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, panels);
+        fixed (float* pa = a, pc = c, pbias = bias)
+        {
+            var (aPtr, cPtr, biasPtr) = ((nint)pa, (nint)pc, bias.IsEmpty ? 0 : (nint)pbias);
+            if (threads == 1)
+            {
+                Panels<TL, T>(aPtr, m, b, biasPtr, cPtr, 0, panels);
+                return;
+            }
+            Parallel.For(0, threads, t =>
+            {
+                int first = (int)((long)panels * t / threads), last = (int)((long)panels * (t + 1) / threads);
+                Panels<TL, T>(aPtr, m, b, biasPtr, cPtr, first, last);
+            });
+        }
+    }
+
+    static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint bias, nint c, int firstPanel, int lastPanel)
+        where TL : IFloatLanes<T> where T : unmanaged
+    {
+        int k = b.K, n = b.N, nr = b.PanelWidth;
+        Span<float> edge = stackalloc float[RowsPerTile * nr];
+        Span<float> edgeBias = stackalloc float[nr];
+        ref float panels = ref MemoryMarshal.GetArrayDataReference(b.Data);
+        for (int p = firstPanel; p < lastPanel; p++)
+        {
+            int column = p * nr, width = Math.Min(nr, n - column);
+            ref float panel = ref Unsafe.Add(ref panels, (nint)p * k * nr);
+            // The last panel may be narrower than NR: compute a full tile into `edge`, copy the valid columns.
+            bool full = width == nr;
+            ref float biasRow = ref full ? ref (bias == 0 ? ref Unsafe.NullRef<float>() : ref Unsafe.Add(ref *(float*)bias, column)) : ref EdgeBias(edgeBias, bias, column, width);
+            for (int row = 0; row < m; row += RowsPerTile)
+            {
+                int rows = Math.Min(RowsPerTile, m - row);
+                ref float aRow = ref Unsafe.Add(ref *(float*)a, (nint)row * k);
+                if (full)
+                    Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n);
+                else
+                {
+                    Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref MemoryMarshal.GetReference(edge), nr);
+                    for (int r = 0; r < rows; r++)
+                        edge.Slice(r * nr, width).CopyTo(new Span<float>((float*)c + (long)(row + r) * n + column, width));
+                }
+            }
+        }
+    }
+
+    static unsafe ref float EdgeBias(Span<float> edgeBias, nint bias, int column, int width)
+    {
+        edgeBias.Clear();
+        if (bias != 0) new ReadOnlySpan<float>((float*)bias + column, width).CopyTo(edgeBias);
+        return ref MemoryMarshal.GetReference(edgeBias);
+    }
+
+    /// <summary>Up to 4 rows of A times one panel: 2 vectors x 4 rows of accumulators in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    static void Tile<TL, T>(ref float a, int k, int rows, ref float panel, ref float bias, ref float c, int ldc)
+        where TL : IFloatLanes<T> where T : unmanaged
+    {
+        int w = TL.Count;
+        T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero, c30 = TL.Zero, c31 = TL.Zero;
+        ref float a0 = ref a;
+        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, k) : ref a;
+        ref float a2 = ref rows > 2 ? ref Unsafe.Add(ref a, 2 * k) : ref a;
+        ref float a3 = ref rows > 3 ? ref Unsafe.Add(ref a, 3 * k) : ref a;
+        for (int i = 0; i < k; i++)
+        {
+            ref float bRow = ref Unsafe.Add(ref panel, i * 2 * w);
+            T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
+            T x = TL.Broadcast(Unsafe.Add(ref a0, i));
+            c00 = TL.MultiplyAdd(x, b0, c00);
+            c01 = TL.MultiplyAdd(x, b1, c01);
+            x = TL.Broadcast(Unsafe.Add(ref a1, i));
+            c10 = TL.MultiplyAdd(x, b0, c10);
+            c11 = TL.MultiplyAdd(x, b1, c11);
+            x = TL.Broadcast(Unsafe.Add(ref a2, i));
+            c20 = TL.MultiplyAdd(x, b0, c20);
+            c21 = TL.MultiplyAdd(x, b1, c21);
+            x = TL.Broadcast(Unsafe.Add(ref a3, i));
+            c30 = TL.MultiplyAdd(x, b0, c30);
+            c31 = TL.MultiplyAdd(x, b1, c31);
+        }
+        T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
+        T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
+        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, w);
+        if (rows > 1) Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w);
+        if (rows > 2) Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), w);
+        if (rows > 3) Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store<TL, T>(T first, T second, ref float c, int w) where TL : IFloatLanes<T> where T : unmanaged
+    {
+        TL.Store(first, ref c);
+        TL.Store(second, ref Unsafe.Add(ref c, w));
+    }
+}

@@ -1,0 +1,33 @@
+namespace Cacophony.Kernels.Cpu;
+
+/// <summary>
+/// A weight matrix W (K x N, row-major, the canonical (in, out) layout) repacked once, at model load,
+/// into column panels of NR = 2 vectors: panel p holds columns [p*NR, p*NR + NR) as K rows of NR
+/// contiguous floats (zero-padded past N), so the GEMM micro-kernel streams it with unit stride.
+/// </summary>
+public sealed class PackedMatrix
+{
+    public int K { get; }
+    public int N { get; }
+    public InstructionSet Isa { get; }
+    public int PanelWidth { get; }
+    public int PanelCount => (N + PanelWidth - 1) / PanelWidth;
+    internal float[] Data { get; }
+
+    public PackedMatrix(ReadOnlySpan<float> weights, int k, int n, InstructionSet? isa = null)
+    {
+        if (weights.Length != (long)k * n) throw new ArgumentException($"{weights.Length} weights for a {k} x {n} matrix");
+        K = k;
+        N = n;
+        Isa = isa ?? Cpu.Isa.Active;
+        PanelWidth = 2 * Isa switch { InstructionSet.Vector512 => 16, InstructionSet.Vector256 => 8, _ => 1 };
+        Data = new float[(long)PanelCount * k * PanelWidth];
+        for (int p = 0; p < PanelCount; p++)
+        {
+            int first = p * PanelWidth, width = Math.Min(PanelWidth, n - first);
+            var panel = Data.AsSpan(p * k * PanelWidth, k * PanelWidth);
+            for (int row = 0; row < k; row++)
+                weights.Slice(row * n + first, width).CopyTo(panel.Slice(row * PanelWidth, width));
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Cacophony.Kernels.Cpu;
+using Cacophony.Model.Audio;
+using Cacophony.Model.Layers;
+using Cacophony.Weights;
+
+namespace Cacophony.Model;
+
+/// <summary>
+/// The ViT audio encoder (Flax AudioEncoder): patch embedding + sin/cos time embedding + learned
+/// frequency embedding, pre-LN blocks x += Attn(LN1(x)), x += W2 SiLU(W1 LN2(x)), a final LayerNorm.
+/// Only real patches are computed: padding is masked out of every attention, so it cannot change them.
+/// </summary>
+public sealed class AudioEncoder
+{
+    sealed record Block(Norm Norm1, Linear Q, Linear K, Linear V, Linear Out, Norm Norm2, Linear Fc1, Linear Fc2);
+
+    readonly AudioEncoderConfig _config;
+    readonly Linear _patchEmbed;
+    readonly float[] _freqEmbed;
+    readonly Block[] _blocks;
+    readonly Norm _norm;
+
+    public int Width => _config.HiddenSize;
+
+    public AudioEncoder(WeightLoader weights, AudioEncoderConfig config, string prefix = "audio")
+    {
+        _config = config;
+        double eps = config.LayerNormEps;
+        _patchEmbed = weights.Linear($"{prefix}.patch_embed");
+        _freqEmbed = weights.Tensor($"{prefix}.freq_embed");
+        _blocks = Enumerable.Range(0, config.NumLayers).Select(i => new Block(
+            weights.Norm($"{prefix}.layers.{i}.norm1", eps),
+            weights.Linear($"{prefix}.layers.{i}.attn.q"), weights.Linear($"{prefix}.layers.{i}.attn.k"),
+            weights.Linear($"{prefix}.layers.{i}.attn.v"), weights.Linear($"{prefix}.layers.{i}.attn.out"),
+            weights.Norm($"{prefix}.layers.{i}.norm2", eps),
+            weights.Linear($"{prefix}.layers.{i}.mlp.fc1"), weights.Linear($"{prefix}.layers.{i}.mlp.fc2"))).ToArray();
+        _norm = weights.Norm($"{prefix}.norm", eps);
+    }
+
+    /// <summary>Hidden states [RealCount, width] of the real patches, in sequence order.</summary>
+    public float[] Forward(AudioPatches input)
+    {
+        int s = input.RealCount, h = Width, patchSize = _patchEmbed.Inputs;
+        var x = _patchEmbed.Apply(input.Patches.AsSpan(0, s * patchSize), s);
+        AddPositions(x, input.TimeIndices, input.FrequencyIndices, s);
+
+        var normed = new float[s * h];
+        var q = new float[s * h];
+        var k = new float[s * h];
+        var v = new float[s * h];
+        var attended = new float[s * h];
+        var projected = new float[s * h];
+        var hidden = new float[s * _config.IntermediateSize];
+        float scale = 1 / MathF.Sqrt(h / _config.NumHeads);
+        foreach (var block in _blocks)
+        {
+            block.Norm1.Apply(x, s, normed);
+            block.Q.Apply(normed, s, q);
+            block.K.Apply(normed, s, k);
+            block.V.Apply(normed, s, v);
+            Attention.Run(q, s, k, v, s, h, _config.NumHeads, causal: false, scale, attended);
+            block.Out.Apply(attended, s, projected);
+            Add(x, projected);
+
+            block.Norm2.Apply(x, s, normed);
+            block.Fc1.Apply(normed, s, hidden);
+            Activations.SiLU(hidden);
+            block.Fc2.Apply(hidden, s, projected);
+            Add(x, projected);
+        }
+        _norm.Apply(x, s, x);
+        return x;
+    }
+
+    /// <summary>x[i] += concat(sin(t w), cos(t w)) + freq_embed[f], w_j = exp(-2 j ln(10000) / H), in float64.</summary>
+    void AddPositions(float[] x, int[] time, int[] freq, int s)
+    {
+        int h = Width, half = h / 2;
+        var w = new double[half];
+        for (int j = 0; j < half; j++) w[j] = Math.Exp(-2.0 * j * Math.Log(_config.MaxTimeInd) / h);
+        for (int i = 0; i < s; i++)
+        {
+            var row = x.AsSpan(i * h, h);
+            var freqRow = _freqEmbed.AsSpan(freq[i] * h, h);
+            for (int j = 0; j < half; j++)
+            {
+                double angle = time[i] * w[j];
+                row[j] = row[j] + (float)Math.Sin(angle) + freqRow[j];
+                row[half + j] = row[half + j] + (float)Math.Cos(angle) + freqRow[half + j];
+            }
+        }
+    }
+
+    static void Add(Span<float> x, ReadOnlySpan<float> y) => System.Numerics.Tensors.TensorPrimitives.Add(x, y, x);
+}

@@ -1,0 +1,19 @@
+using Cacophony.Kernels.Cpu;
+
+namespace Cacophony.Model.Layers;
+
+/// <summary>A dense layer y = x W + b, W (in, out) packed once for the GEMM micro-kernel.</summary>
+public sealed class Linear(PackedMatrix weight, float[] bias)
+{
+    public int Inputs => weight.K;
+    public int Outputs => weight.N;
+
+    public void Apply(ReadOnlySpan<float> x, int rows, Span<float> y) => Gemm.Multiply(x, rows, weight, bias, y);
+
+    public float[] Apply(ReadOnlySpan<float> x, int rows)
+    {
+        var y = new float[rows * Outputs];
+        Apply(x, rows, y);
+        return y;
+    }
+}

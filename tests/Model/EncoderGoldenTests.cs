@@ -1,0 +1,91 @@
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+using Cacophony.Tests.Support;
+using Cacophony.Weights.Canonical;
+using Cacophony.Weights.Conversion;
+
+namespace Cacophony.Tests.Model;
+
+/// <summary>
+/// The audio and text towers on the golden tiny model against the float64 reference. Tolerances sit
+/// above manifest.json's float32-model noise (~2e-6 on hidden states, ~1e-7 on embeddings) and far below
+/// sensitivity.json's smallest bug (audio LayerNorm eps 1e-5 instead of 1e-6 moves audio_hidden by 1.7e-5).
+/// </summary>
+public class EncoderGoldenTests
+{
+    static TempDirectory _temp = null!;
+    static CacophonyModel _model = null!;
+
+    [OneTimeSetUp]
+    public static void Load()
+    {
+        _temp = new TempDirectory();
+        CheckpointConverter.Convert(new ConvertOptions
+        {
+            Checkpoint = TestData.FlaxCheckpoint,
+            OutputDirectory = _temp.File("model"),
+            NoTokenizer = true,
+            Overrides = new ConfigOverrides { TextHeads = 4, DecoderHeads = 4 },
+        });
+        _model = CacophonyModel.Load(_temp.File("model"));
+    }
+
+    [OneTimeTearDown]
+    public static void Unload()
+    {
+        _model.Dispose();
+        _temp.Dispose();
+    }
+
+    static AudioPatches GoldenPatches(string caseName) => new(
+        Golden.Floats(caseName, "patches"), Golden.Ints(caseName, "time_inds"), Golden.Ints(caseName, "freq_inds"),
+        Golden.Ints(caseName, "mask"), Golden.Ints(caseName, "mask").Sum());
+
+    [TestCaseSource(typeof(Golden), nameof(Golden.AudioCases))]
+    public void AudioTowerMatchesTheReference(string caseName)
+    {
+        var patches = GoldenPatches(caseName);
+        var result = _model.EmbedAudio(patches);
+        int width = _model.Config.Audio.HiddenSize;
+        var goldenHidden = Golden.Floats(caseName, "audio_hidden").AsSpan(0, patches.RealCount * width);
+        var (hidden, _) = Golden.Report($"{caseName} audio_hidden (real rows)", result.Hidden, goldenHidden);
+        var (unnorm, _) = Golden.Report($"{caseName} audio_embedding_unnorm", result.Unnormalized, Golden.Floats(caseName, "audio_embedding_unnorm"));
+        var (norm, _) = Golden.Report($"{caseName} audio_embedding", result.Normalized, Golden.Floats(caseName, "audio_embedding"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(hidden, Is.LessThan(1e-5));
+            Assert.That(unnorm, Is.LessThan(2e-6));
+            Assert.That(norm, Is.LessThan(1e-6));
+        });
+    }
+
+    [TestCase("text_main")]
+    [TestCase("text_long_maxlen77")]
+    public void TextTowerMatchesTheReference(string caseName)
+    {
+        var ids = Golden.Load(caseName, "token_ids");
+        var mask = Golden.Ints(caseName, "text_mask");
+        int n = ids.Shape[0], maxLength = ids.Shape[1], width = _model.Config.Text!.HiddenSize, projection = _model.Config.ProjectionSize;
+        var hidden = Golden.Floats(caseName, "text_hidden");
+        var pooled = Golden.Floats(caseName, "text_pooled");
+        var unnorm = Golden.Floats(caseName, "text_embedding_unnorm");
+        var norm = Golden.Floats(caseName, "text_embedding");
+        double worstHidden = 0, worstPooled = 0, worstUnnorm = 0, worstNorm = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int length = mask.AsSpan(i * maxLength, maxLength).ToArray().Sum();
+            var result = _model.EmbedTokens(ids.Int32!.AsSpan(i * maxLength, length).ToArray());
+            worstHidden = Math.Max(worstHidden, Golden.Report($"{caseName}[{i}] text_hidden ({length} tokens)", result.Hidden, hidden.AsSpan(i * maxLength * width, length * width)).MaxAbs);
+            worstPooled = Math.Max(worstPooled, Golden.Report($"{caseName}[{i}] text_pooled", result.Pooled, pooled.AsSpan(i * width, width)).MaxAbs);
+            worstUnnorm = Math.Max(worstUnnorm, Golden.Report($"{caseName}[{i}] text_embedding_unnorm", result.Unnormalized, unnorm.AsSpan(i * projection, projection)).MaxAbs);
+            worstNorm = Math.Max(worstNorm, Golden.Report($"{caseName}[{i}] text_embedding", result.Normalized, norm.AsSpan(i * projection, projection)).MaxAbs);
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(worstHidden, Is.LessThan(1e-5));
+            Assert.That(worstPooled, Is.LessThan(2e-6));
+            Assert.That(worstUnnorm, Is.LessThan(2e-6));
+            Assert.That(worstNorm, Is.LessThan(1e-6));
+        });
+    }
+}
