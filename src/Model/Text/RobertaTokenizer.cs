@@ -1,0 +1,98 @@
+using Cacophony.Weights;
+using Microsoft.ML.Tokenizers;
+
+namespace Cacophony.Model.Text;
+
+/// <summary>One tokenized text: ids padded to the maximum length, the attention mask, and the real length.</summary>
+public sealed record TokenizedText(int[] InputIds, int[] AttentionMask, int Length)
+{
+    /// <summary>&lt;s&gt; content &lt;/s&gt;, without padding.</summary>
+    public int[] Unpadded => InputIds[..Length];
+}
+
+/// <summary>
+/// RoBERTa's tokenizer as <c>RobertaTokenizerFast("roberta-base")(text, padding="max_length", truncation=True)</c>:
+/// literal special tokens are matched first (leftmost-longest; &lt;mask&gt; also absorbs the whitespace to
+/// its left), the rest is pre-tokenized by code point (<see cref="GptPreTokenizer"/>) and each piece is
+/// byte-level BPE-encoded by Microsoft.ML.Tokenizers; the content is truncated to max_length - 2 before
+/// &lt;s&gt; (0) and &lt;/s&gt; (2) are added, and padded with &lt;pad&gt; (1). No normalization, no trimming.
+/// </summary>
+public sealed class RobertaTokenizer
+{
+    public const int Bos = 0, Pad = 1, Eos = 2, Unknown = 3, Mask = 50264;
+
+    static readonly (string Text, int Id)[] Specials = [("<mask>", Mask), ("</s>", Eos), ("<pad>", Pad), ("<unk>", Unknown), ("<s>", Bos)];
+
+    readonly BpeTokenizer _bpe;
+
+    public RobertaTokenizer(string vocabFile, string mergesFile)
+    {
+        foreach (var file in new[] { vocabFile, mergesFile })
+            if (!File.Exists(file)) throw new CheckpointException(file, "tokenizer file not found");
+        // Pieces arrive already pre-tokenized: the library must treat each as one word (its default splits on spaces).
+        _bpe = BpeTokenizer.Create(new BpeOptions(vocabFile, mergesFile) { ByteLevel = true, PreTokenizer = new WholeText() });
+    }
+
+    sealed class WholeText : PreTokenizer
+    {
+        public override IEnumerable<(int Offset, int Length)> PreTokenize(string text) => [(0, text.Length)];
+        public override IEnumerable<(int Offset, int Length)> PreTokenize(ReadOnlySpan<char> text) => [(0, text.Length)];
+    }
+
+    public TokenizedText Encode(string text, int maxLength = 100)
+    {
+        if (maxLength < 2) throw new ArgumentOutOfRangeException(nameof(maxLength), "room is needed for <s> and </s>");
+        var content = ContentIds(text);
+        int kept = Math.Min(content.Count, maxLength - 2), length = kept + 2;
+        var ids = new int[maxLength];
+        var mask = new int[maxLength];
+        Array.Fill(ids, Pad);
+        ids[0] = Bos;
+        for (int i = 0; i < kept; i++) ids[i + 1] = content[i];
+        ids[kept + 1] = Eos;
+        mask.AsSpan(0, length).Fill(1);
+        return new TokenizedText(ids, mask, length);
+    }
+
+    /// <summary>The ids of the text's own tokens, without &lt;s&gt;, &lt;/s&gt; or truncation.</summary>
+    public List<int> ContentIds(string text)
+    {
+        var ids = new List<int>();
+        int position = 0;
+        while (position < text.Length)
+        {
+            var (start, end, id) = NextSpecial(text, position);
+            foreach (var piece in GptPreTokenizer.Split(text[position..start]))
+                ids.AddRange(_bpe.EncodeToIds(piece));
+            if (id < 0) break;
+            ids.Add(id);
+            position = end;
+        }
+        return ids;
+    }
+
+    /// <summary>
+    /// The leftmost (then longest) literal special token at or after `from`: where the ordinary text
+    /// before it ends (for &lt;mask&gt;, before the whitespace it absorbs), and where the match ends.
+    /// </summary>
+    static (int TextEnd, int End, int Id) NextSpecial(string text, int from)
+    {
+        for (int i = from; i < text.Length; i++)
+        {
+            if (text[i] != '<') continue;
+            foreach (var (literal, id) in Specials)
+            {
+                if (string.CompareOrdinal(text, i, literal, 0, literal.Length) != 0) continue;
+                int textEnd = i;
+                if (id == Mask)
+                    while (textEnd > from && char.IsWhiteSpace(text[textEnd - 1])) textEnd--;
+                return (textEnd, i + literal.Length, id);
+            }
+        }
+        return (text.Length, text.Length, -1);
+    }
+
+    /// <summary>Text of the ids with special tokens skipped (invalid UTF-8 becomes U+FFFD), as HF's decode(skip_special_tokens=True).</summary>
+    public string Decode(IEnumerable<int> ids) =>
+        _bpe.Decode(ids.Where(id => id is not (Bos or Pad or Eos or Unknown or Mask)));
+}
