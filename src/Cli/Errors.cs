@@ -21,7 +21,7 @@ static class Errors
         {
             Console.Error.WriteLine($"error: {e.Message}");
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
         }

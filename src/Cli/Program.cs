@@ -7,5 +7,9 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     ConvertCommand.Create("convert"),
     InfoCommand.Create(),
     FeaturesCommand.Create(),
+    EmbedAudioCommand.Create(),
+    EmbedTextCommand.Create(),
+    SimilarityCommand.Create(),
+    TokenizeCommand.Create(),
 };
 return root.Parse(args).Invoke();

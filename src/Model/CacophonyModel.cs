@@ -1,5 +1,6 @@
 using Cacophony.Model.Audio;
 using Cacophony.Model.Layers;
+using Cacophony.Model.Text;
 using Cacophony.Weights;
 
 namespace Cacophony.Model;
@@ -16,25 +17,29 @@ public sealed record TextEmbedding(int[] TokenIds, float[] Hidden, float[] Poole
 /// </summary>
 public sealed class CacophonyModel : IDisposable
 {
-    readonly ModelDirectory _directory;
+    readonly IDisposable? _owner;
     readonly AudioEncoder _audio;
     readonly AttentionPool _audioPool;
     readonly TextEncoder? _text;
     readonly AttentionPool? _textPool;
     readonly Layers.Linear? _textProjection;
 
-    public ModelConfig Config => _directory.Config;
+    public ModelConfig Config { get; }
     public AudioFrontEnd FrontEnd { get; }
+
+    /// <summary>The RoBERTa tokenizer, when the model directory has vocab.json and merges.txt.</summary>
+    public RobertaTokenizer? Tokenizer { get; }
 
     /// <summary>exp(logit_scale), the temperature of the contrastive logits.</summary>
     public float LogitScale { get; }
 
-    CacophonyModel(ModelDirectory directory)
+    /// <param name="owner">Disposed with the model (the memory-mapped weights of a directory).</param>
+    public CacophonyModel(ModelConfig config, IWeightSource source, RobertaTokenizer? tokenizer = null, IDisposable? owner = null)
     {
-        _directory = directory;
-        var config = directory.Config;
-        if (config.Kind != ModelConfig.CacophonyKind) throw new CheckpointException(directory.Path, $"is an {config.Kind} model directory; embeddings need a Cacophony checkpoint");
-        var weights = new WeightLoader(directory);
+        Config = config;
+        Tokenizer = tokenizer;
+        _owner = owner;
+        var weights = new WeightLoader(source);
         FrontEnd = new AudioFrontEnd(config.Preprocessing);
         _audio = new AudioEncoder(weights, config.Audio);
         _audioPool = AttentionPool.Audio(weights, config.NumAttentionPoolHeads);
@@ -47,12 +52,16 @@ public sealed class CacophonyModel : IDisposable
         LogitScale = MathF.Exp(weights.Tensor("logit_scale")[0]);
     }
 
+    /// <summary>Loads a model directory written by convert_checkpoint; weights are packed here, once.</summary>
     public static CacophonyModel Load(string directory)
     {
         var opened = ModelDirectory.Open(directory);
         try
         {
-            return new CacophonyModel(opened);
+            if (opened.Config.Kind != ModelConfig.CacophonyKind)
+                throw new CheckpointException(directory, $"is an {opened.Config.Kind} model directory; embeddings need a Cacophony checkpoint");
+            var tokenizer = opened.HasTokenizer ? new RobertaTokenizer(opened.VocabularyFile, opened.MergesFile) : null;
+            return new CacophonyModel(opened.Config, opened, tokenizer, opened);
         }
         catch
         {
@@ -61,16 +70,55 @@ public sealed class CacophonyModel : IDisposable
         }
     }
 
-    /// <summary>Embeds prepared patches (the front end's output).</summary>
-    public AudioEmbedding EmbedAudio(AudioPatches patches)
+    /// <summary>The normalized embedding of an audio file (any format <see cref="AudioDecoder"/> reads), 10 s zero-shot setting by default.</summary>
+    public float[] EmbedAudio(string path, SequencePolicy? policy = null) => EncodeAudio(FrontEnd.Process(AudioDecoder.Read(path), policy ?? SequencePolicy.ZeroShot).Patches).Normalized;
+
+    /// <summary>The normalized embedding of mono samples in [-1, 1) at any rate.</summary>
+    public float[] EmbedAudio(ReadOnlySpan<float> samples, int sampleRate, SequencePolicy? policy = null) =>
+        EncodeAudio(FrontEnd.Process(samples, sampleRate, policy ?? SequencePolicy.ZeroShot).Patches).Normalized;
+
+    public float[][] EmbedAudio(IEnumerable<string> paths, SequencePolicy? policy = null) => paths.Select(p => EmbedAudio(p, policy)).ToArray();
+
+    /// <summary>The normalized embedding of a text (truncated to maxLength tokens with &lt;s&gt; and &lt;/s&gt;).</summary>
+    public float[] EmbedText(string text, int maxLength = 100) => EncodeText(text, maxLength).Normalized;
+
+    public float[][] EmbedText(IEnumerable<string> texts, int maxLength = 100) => texts.Select(t => EmbedText(t, maxLength)).ToArray();
+
+    /// <summary>Cosine similarity of two normalized embeddings (the retrieval score).</summary>
+    public static double Similarity(ReadOnlySpan<float> audio, ReadOnlySpan<float> text) => Embedding.Cosine(audio, text);
+
+    /// <summary>
+    /// Zero-shot classification: each label becomes `prompt + label`, and the labels are ranked by
+    /// exp(logit_scale) a . t, with softmax probabilities. The original uses "This is a sound of "
+    /// ("This is a sound on " for TUT acoustic scenes) and 77 tokens.
+    /// </summary>
+    public IReadOnlyList<LabelScore> ZeroShot(ReadOnlySpan<float> audio, IReadOnlyList<string> labels, string? prompt = null)
+    {
+        prompt ??= Config.Preprocessing.ZsPrefix;
+        var logits = new double[labels.Count];
+        for (int i = 0; i < labels.Count; i++) logits[i] = Logit(audio, EmbedText(prompt + labels[i], Config.Preprocessing.MaxTextLenZeroShotClasses));
+        double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max));
+        return labels.Select((label, i) => new LabelScore(label, logits[i], Math.Exp(logits[i] - max) / sum))
+            .OrderByDescending(s => s.Logit).ToList();
+    }
+
+    /// <summary>Tokenizes and encodes a text, keeping every intermediate.</summary>
+    public TextEmbedding EncodeText(string text, int maxLength = 100)
+    {
+        var tokenizer = Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
+        return EncodeTokens(tokenizer.Encode(text, maxLength).Unpadded);
+    }
+
+    /// <summary>Encodes prepared patches (the front end's output), keeping the hidden states.</summary>
+    public AudioEmbedding EncodeAudio(AudioPatches patches)
     {
         var hidden = _audio.Forward(patches);
         var pooled = _audioPool.Forward(hidden, patches.RealCount);
         return new AudioEmbedding(hidden, patches.RealCount, pooled, Embedding.Normalize(pooled, Config.NormEpsEmbedding));
     }
 
-    /// <summary>Embeds token ids (with &lt;s&gt; and &lt;/s&gt;, without padding).</summary>
-    public TextEmbedding EmbedTokens(int[] ids)
+    /// <summary>Encodes token ids (with &lt;s&gt; and &lt;/s&gt;, without padding), keeping every intermediate.</summary>
+    public TextEmbedding EncodeTokens(int[] ids)
     {
         if (_text is null) throw new InvalidOperationException("this model has no text encoder");
         var hidden = _text.Forward(ids);
@@ -82,5 +130,5 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>exp(logit_scale) * a . t for normalized embeddings.</summary>
     public double Logit(ReadOnlySpan<float> audio, ReadOnlySpan<float> text) => LogitScale * Embedding.Cosine(audio, text);
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose() => _owner?.Dispose();
 }

@@ -10,7 +10,7 @@ namespace Cacophony.Model;
 /// Cacophony, the tokenizer's vocab.json + merges.txt. Opening checks that every canonical tensor
 /// of the config is present with its shape, so a damaged directory fails here, with its name.
 /// </summary>
-public sealed class ModelDirectory : IDisposable
+public sealed class ModelDirectory : Layers.IWeightSource, IDisposable
 {
     public string Path { get; }
     public ModelConfig Config { get; }
@@ -45,6 +45,9 @@ public sealed class ModelDirectory : IDisposable
             throw;
         }
     }
+
+    public int[] Shape(string name) =>
+        Tensors.TryGetValue(name, out var tensor) ? tensor.Shape : throw new CheckpointException(Weights.Path, name, "missing");
 
     /// <summary>A canonical tensor as float32 (converted when stored as f16/bf16).</summary>
     public float[] Read(string name) =>

@@ -45,7 +45,7 @@ public class EncoderGoldenTests
     public void AudioTowerMatchesTheReference(string caseName)
     {
         var patches = GoldenPatches(caseName);
-        var result = _model.EmbedAudio(patches);
+        var result = _model.EncodeAudio(patches);
         int width = _model.Config.Audio.HiddenSize;
         var goldenHidden = Golden.Floats(caseName, "audio_hidden").AsSpan(0, patches.RealCount * width);
         var (hidden, _) = Golden.Report($"{caseName} audio_hidden (real rows)", result.Hidden, goldenHidden);
@@ -74,7 +74,7 @@ public class EncoderGoldenTests
         for (int i = 0; i < n; i++)
         {
             int length = mask.AsSpan(i * maxLength, maxLength).ToArray().Sum();
-            var result = _model.EmbedTokens(ids.Int32!.AsSpan(i * maxLength, length).ToArray());
+            var result = _model.EncodeTokens(ids.Int32!.AsSpan(i * maxLength, length).ToArray());
             worstHidden = Math.Max(worstHidden, Golden.Report($"{caseName}[{i}] text_hidden ({length} tokens)", result.Hidden, hidden.AsSpan(i * maxLength * width, length * width)).MaxAbs);
             worstPooled = Math.Max(worstPooled, Golden.Report($"{caseName}[{i}] text_pooled", result.Pooled, pooled.AsSpan(i * width, width)).MaxAbs);
             worstUnnorm = Math.Max(worstUnnorm, Golden.Report($"{caseName}[{i}] text_embedding_unnorm", result.Unnormalized, unnorm.AsSpan(i * projection, projection)).MaxAbs);
@@ -87,5 +87,38 @@ public class EncoderGoldenTests
             Assert.That(worstUnnorm, Is.LessThan(2e-6));
             Assert.That(worstNorm, Is.LessThan(1e-6));
         });
+    }
+
+    [Test]
+    public void ScaledLogitsMatchTheReference()
+    {
+        var audio = Golden.AudioCases.Select(c => _model.EncodeAudio(GoldenPatches(c)).Normalized).ToArray();
+        var ids = Golden.Load("text_main", "token_ids");
+        var mask = Golden.Ints("text_main", "text_mask");
+        int n = ids.Shape[0], maxLength = ids.Shape[1];
+        var text = Enumerable.Range(0, n).Select(i => _model.EncodeTokens(ids.Int32!.AsSpan(i * maxLength, mask.AsSpan(i * maxLength, maxLength).ToArray().Sum()).ToArray()).Normalized).ToArray();
+        var logits = new float[audio.Length * n];
+        var cosine = new float[audio.Length * n];
+        for (int a = 0; a < audio.Length; a++)
+            for (int t = 0; t < n; t++)
+            {
+                cosine[a * n + t] = (float)CacophonyModel.Similarity(audio[a], text[t]);
+                logits[a * n + t] = (float)_model.Logit(audio[a], text[t]);
+            }
+        var (logitError, _) = Golden.Report("logits_audio_text", logits, Golden.Floats("logits", "logits_audio_text"));
+        var (cosineError, _) = Golden.Report("similarity_audio_text", cosine, Golden.Floats("logits", "similarity_audio_text"));
+        Assert.That(logitError, Is.LessThan(2e-5));
+        Assert.That(cosineError, Is.LessThan(1e-6));
+        // The same ranking: every audio clip's best text, and every text's best clip.
+        var golden = Golden.Floats("logits", "logits_audio_text");
+        for (int a = 0; a < audio.Length; a++)
+            Assert.That(ArgMax(logits.AsSpan(a * n, n)), Is.EqualTo(ArgMax(golden.AsSpan(a * n, n))), $"top-1 text of audio {a}");
+    }
+
+    static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
     }
 }

@@ -2,14 +2,14 @@ using Cacophony.Kernels.Cpu;
 
 namespace Cacophony.Model.Layers;
 
-/// <summary>Builds layers from a model directory's canonical tensors (names of WeightMap.cs).</summary>
-public sealed class WeightLoader(ModelDirectory directory)
+/// <summary>Builds layers from canonical tensors (names of WeightMap.cs), packing matrices for the GEMM.</summary>
+public sealed class WeightLoader(IWeightSource source)
 {
-    public float[] Tensor(string name) => directory.Read(name);
+    public float[] Tensor(string name) => source.Read(name);
 
     public Linear Linear(string name)
     {
-        var shape = directory.Tensors[name + ".weight"].Shape;
+        var shape = source.Shape(name + ".weight");
         return new Linear(new PackedMatrix(Tensor(name + ".weight"), shape[0], shape[1]), Tensor(name + ".bias"));
     }
 
