@@ -1,0 +1,131 @@
+using Cacophony.Kernels.Cpu;
+
+namespace Cacophony.Tests.Kernels;
+
+/// <summary>
+/// Every CPU kernel against its float64 naive reference on odd shapes, with outputs poisoned with NaN and
+/// NaN sentinels past their end (an unwritten element or an out-of-bounds write shows). The GEMM runs every
+/// instruction set this machine has (Vector512, Vector256, scalar); the other kernels, built on
+/// TensorPrimitives, are re-run on the narrower paths by <see cref="KernelInstructionSetTests"/>.
+/// </summary>
+public class KernelFixtureTests
+{
+    const int Sentinels = 37;
+
+    static float[] Random(int count, int seed, double scale = 1)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
+    }
+
+    static float[] Poisoned(int count) => Enumerable.Repeat(float.NaN, count + Sentinels).ToArray();
+
+    /// <summary>Max error relative to max(1, |reference|), with every output written and every sentinel intact.</summary>
+    static double Check(string what, float[] actual, double[] expected)
+    {
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.That(float.IsFinite(actual[i]), $"{what}: element {i} not written (or not finite)");
+            worst = Math.Max(worst, Math.Abs(actual[i] - expected[i]) / Math.Max(1, Math.Abs(expected[i])));
+        }
+        for (int i = expected.Length; i < actual.Length; i++) Assert.That(float.IsNaN(actual[i]), $"{what}: wrote past the end at {i}");
+        TestContext.Out.WriteLine($"{what,-60} max error {worst:E2}");
+        return worst;
+    }
+
+    static IEnumerable<InstructionSet> Available() => Enum.GetValues<InstructionSet>().Where(isa => isa <= Isa.Detected);
+
+    [Test]
+    public void ReportsTheInstructionSet() =>
+        TestContext.Out.WriteLine($"instruction set: {Isa.Describe(Isa.Detected)}; Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, Vector256 {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}");
+
+    [TestCase(1, 7, 33)]
+    [TestCase(7, 33, 1)]
+    [TestCase(33, 257, 7)]
+    [TestCase(5, 768, 257)]
+    [TestCase(257, 500, 33)]
+    [TestCase(500, 768, 96)]
+    [TestCase(3, 1500, 768)]
+    public void GemmWithBias(int m, int k, int n)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        var bias = Random(n, 3);
+        var expected = NaiveReference.MatMul(a, m, k, b, n, bias);
+        var expectedNoBias = NaiveReference.MatMul(a, m, k, b, n, []);
+        foreach (var isa in Available())
+        {
+            var packed = new PackedMatrix(b, k, n, isa);
+            var c = Poisoned(m * n);
+            Gemm.Multiply(a, m, packed, bias, c);
+            // float32 accumulation over k terms of size ~1: error grows like sqrt(k) * 2^-24.
+            Assert.That(Check($"gemm {m}x{k}x{n} {isa}", c, expected), Is.LessThan(2e-5 * Math.Sqrt(k)));
+            var noBias = Poisoned(m * n);
+            Gemm.Multiply(a, m, packed, [], noBias);
+            Assert.That(Check($"gemm {m}x{k}x{n} {isa} (no bias)", noBias, expectedNoBias), Is.LessThan(2e-5 * Math.Sqrt(k)));
+        }
+    }
+
+    [TestCase(1, 7, 1e-6)]
+    [TestCase(33, 40, 1e-6)]
+    [TestCase(7, 768, 1e-5)]
+    [TestCase(500, 257, 1e-6)]
+    public void LayerNormMatches(int rows, int width, double eps)
+    {
+        var x = Random(rows * width, 4, scale: 3);
+        for (int i = 0; i < width; i++) x[i] += 100; // a row with a large mean: the two-pass variance must hold
+        var scale = Random(width, 5);
+        var bias = Random(width, 6);
+        var y = Poisoned(rows * width);
+        LayerNorm.Apply(x, rows, width, scale, bias, (float)eps, y);
+        Assert.That(Check($"layernorm {rows}x{width}", y, NaiveReference.LayerNorm(x, rows, width, scale, bias, eps)), Is.LessThan(2e-5));
+    }
+
+    [TestCase(1)]
+    [TestCase(33)]
+    [TestCase(1500)]
+    public void ActivationsMatch(int count)
+    {
+        var x = Random(count, 7, scale: 8);
+        x[0] = -9.5f;
+        var silu = x.Concat(new float[Sentinels]).ToArray();
+        Array.Fill(silu, float.NaN, count, Sentinels);
+        Activations.SiLU(silu.AsSpan(0, count));
+        Assert.That(Check($"silu {count}", silu, x.Select(v => NaiveReference.Silu(v)).ToArray()), Is.LessThan(1e-6));
+
+        var gelu = x.Concat(new float[Sentinels]).ToArray();
+        Array.Fill(gelu, float.NaN, count, Sentinels);
+        Activations.Gelu(gelu.AsSpan(0, count));
+        Assert.That(Check($"gelu (erf) {count}", gelu, x.Select(v => NaiveReference.Gelu(v)).ToArray()), Is.LessThan(1e-6));
+    }
+
+    [Test]
+    public void ErfcMeetsItsStatedAccuracy()
+    {
+        double worst = 0;
+        for (double z = -6; z <= 6; z += 0.001)
+            worst = Math.Max(worst, Math.Abs(Activations.Erfc(z) - NaiveReference.Erfc(z)) / NaiveReference.Erfc(z));
+        TestContext.Out.WriteLine($"erfc relative error on [-6, 6]: {worst:E2}");
+        Assert.That(worst, Is.LessThan(1.3e-7));
+    }
+
+    [TestCase(1, 1, 40, 8, false)]
+    [TestCase(7, 7, 16, 4, true)]
+    [TestCase(33, 33, 40, 8, false)]
+    [TestCase(3, 20, 16, 4, true)]
+    [TestCase(257, 257, 96, 1, false)]
+    [TestCase(100, 100, 768, 12, true)]
+    [TestCase(1, 500, 768, 8, false)]
+    public void AttentionMatches(int queries, int keys, int width, int heads, bool causal)
+    {
+        var q = Random(queries * width, 8, scale: 2);
+        var k = Random(keys * width, 9, scale: 2);
+        var v = Random(keys * width, 10);
+        double scale = 1 / Math.Sqrt(width / heads);
+        var output = Poisoned(queries * width);
+        Attention.Run(q, queries, k, v, keys, width, heads, causal, (float)scale, output);
+        var expected = NaiveReference.Attention(q, queries, k, v, keys, width, heads, causal, scale);
+        Assert.That(Check($"attention q{queries} k{keys} {heads}x{width / heads} causal={causal}", output, expected), Is.LessThan(2e-6));
+    }
+}
