@@ -11,5 +11,6 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     EmbedTextCommand.Create(),
     SimilarityCommand.Create(),
     TokenizeCommand.Create(),
+    BenchCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -34,11 +34,13 @@ public sealed class SyntheticWeights : IWeightSource
         uint hash = 2166136261;
         foreach (char c in name) hash = (hash ^ c) * 16777619;
         var random = new Random(_seed ^ (int)hash);
-        for (int i = 0; i < values.Length; i++)
+        for (int i = 0; i < values.Length; i += 2)
         {
-            // Box-Muller with one of the pair: simple and deterministic.
-            double u = 1 - random.NextDouble(), v = random.NextDouble();
-            values[i] = (float)(mean + _std * Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * v));
+            // Box-Muller: two independent normals per pair of uniforms.
+            double r = _std * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble()));
+            var (sin, cos) = Math.SinCos(2 * Math.PI * random.NextDouble());
+            values[i] = (float)(mean + r * cos);
+            if (i + 1 < values.Length) values[i + 1] = (float)(mean + r * sin);
         }
         return values;
     }
