@@ -52,6 +52,8 @@ static class BenchCommand
         Report($"audio encoder + pool ({s} patches)", runs, AudioFlops(config, s), () => model.EncodeAudio(features.Patches));
         Report($"text encoder + pool, prompt ({prompt.Length} tokens)", runs, TextFlops(config, prompt.Length), () => model.EncodeTokens(prompt));
         Report($"text encoder + pool, caption ({caption.Length} tokens)", runs, TextFlops(config, caption.Length), () => model.EncodeTokens(caption));
+        var prompts = Enumerable.Range(0, 50).Select(i => prompt.Take(6).Concat([2335 + i, 2]).ToArray()).ToList();
+        Report($"text encoder + pool, 50 prompts batched", runs, 50 * TextFlops(config, prompts[0].Length), () => model.EncodeTokens(prompts));
         return 0;
     }
 

@@ -21,9 +21,14 @@ static class EmbedTextCommand
             using var cacophony = model.Load(parse);
             int width = cacophony.Config.ProjectionSize;
             var embeddings = new float[inputs.Count * width];
+            var tokenizer = cacophony.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
+            var results = new List<Model.TextEmbedding>(inputs.Count);
+            // Texts run in batches: their tokens share every GEMM.
+            foreach (var chunk in inputs.Chunk(64))
+                results.AddRange(cacophony.EncodeTokens(chunk.Select(t => tokenizer.Encode(t, parse.GetValue(maxLength)).Unpadded).ToList()));
             for (int i = 0; i < inputs.Count; i++)
             {
-                var result = cacophony.EncodeText(inputs[i], parse.GetValue(maxLength));
+                var result = results[i];
                 result.Normalized.CopyTo(embeddings, i * width);
                 if (parse.GetValue(dump) is { } dumpDirectory)
                     DumpDirectory.WriteAtomically(Path.Combine(dumpDirectory, $"text_{i}"), staging => FeatureDump.WriteText(staging, result, cacophony.Config.Text!.HiddenSize));

@@ -38,11 +38,25 @@ public sealed class AudioEncoder
     }
 
     /// <summary>Hidden states [RealCount, width] of the real patches, in sequence order.</summary>
-    public float[] Forward(AudioPatches input)
+    public float[] Forward(AudioPatches input) => Forward([input]);
+
+    /// <summary>
+    /// A batch of clips in one pass: the real patches of all clips are stacked into one matrix, so every
+    /// dense layer is one GEMM over all of them; attention stays within each clip. The rows of each clip
+    /// come out exactly as if it were alone (the GEMM computes every row independently).
+    /// </summary>
+    public float[] Forward(IReadOnlyList<AudioPatches> batch)
     {
-        int s = input.RealCount, h = Width, patchSize = _patchEmbed.Inputs;
-        var x = _patchEmbed.Apply(input.Patches.AsSpan(0, s * patchSize), s);
-        AddPositions(x, input.TimeIndices, input.FrequencyIndices, s);
+        int h = Width, patchSize = _patchEmbed.Inputs;
+        var offsets = new int[batch.Count + 1];
+        for (int b = 0; b < batch.Count; b++) offsets[b + 1] = offsets[b] + batch[b].RealCount;
+        int s = offsets[^1];
+        var patches = new float[s * patchSize];
+        for (int b = 0; b < batch.Count; b++)
+            batch[b].Patches.AsSpan(0, batch[b].RealCount * patchSize).CopyTo(patches.AsSpan(offsets[b] * patchSize));
+        var x = _patchEmbed.Apply(patches, s);
+        for (int b = 0; b < batch.Count; b++)
+            AddPositions(x.AsSpan(offsets[b] * h, batch[b].RealCount * h), batch[b].TimeIndices, batch[b].FrequencyIndices, batch[b].RealCount);
 
         var normed = new float[s * h];
         var q = new float[s * h];
@@ -58,7 +72,11 @@ public sealed class AudioEncoder
             block.Q.Apply(normed, s, q);
             block.K.Apply(normed, s, k);
             block.V.Apply(normed, s, v);
-            Attention.Run(q, s, k, v, s, h, _config.NumHeads, causal: false, scale, attended);
+            for (int b = 0; b < batch.Count; b++)
+            {
+                int from = offsets[b] * h, rows = batch[b].RealCount;
+                Attention.Run(q.AsSpan(from), rows, k.AsSpan(from), v.AsSpan(from), rows, h, _config.NumHeads, causal: false, scale, attended.AsSpan(from));
+            }
             block.Out.Apply(attended, s, projected);
             Add(x, projected);
 
@@ -73,14 +91,14 @@ public sealed class AudioEncoder
     }
 
     /// <summary>x[i] += concat(sin(t w), cos(t w)) + freq_embed[f], w_j = exp(-2 j ln(10000) / H), in float64.</summary>
-    void AddPositions(float[] x, int[] time, int[] freq, int s)
+    void AddPositions(Span<float> x, int[] time, int[] freq, int s)
     {
         int h = Width, half = h / 2;
         var w = new double[half];
         for (int j = 0; j < half; j++) w[j] = Math.Exp(-2.0 * j * Math.Log(_config.MaxTimeInd) / h);
         for (int i = 0; i < s; i++)
         {
-            var row = x.AsSpan(i * h, h);
+            var row = x.Slice(i * h, h);
             var freqRow = _freqEmbed.AsSpan(freq[i] * h, h);
             for (int j = 0; j < half; j++)
             {

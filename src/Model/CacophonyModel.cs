@@ -77,12 +77,19 @@ public sealed class CacophonyModel : IDisposable
     public float[] EmbedAudio(ReadOnlySpan<float> samples, int sampleRate, SequencePolicy? policy = null) =>
         EncodeAudio(FrontEnd.Process(samples, sampleRate, policy ?? SequencePolicy.ZeroShot).Patches).Normalized;
 
-    public float[][] EmbedAudio(IEnumerable<string> paths, SequencePolicy? policy = null) => paths.Select(p => EmbedAudio(p, policy)).ToArray();
+    /// <summary>Several files in one batched pass (see <see cref="EncodeAudio(IReadOnlyList{AudioPatches})"/>).</summary>
+    public float[][] EmbedAudio(IEnumerable<string> paths, SequencePolicy? policy = null) =>
+        EncodeAudio(paths.Select(p => FrontEnd.Process(AudioDecoder.Read(p), policy ?? SequencePolicy.ZeroShot).Patches).ToList()).Select(e => e.Normalized).ToArray();
 
     /// <summary>The normalized embedding of a text (truncated to maxLength tokens with &lt;s&gt; and &lt;/s&gt;).</summary>
     public float[] EmbedText(string text, int maxLength = 100) => EncodeText(text, maxLength).Normalized;
 
-    public float[][] EmbedText(IEnumerable<string> texts, int maxLength = 100) => texts.Select(t => EmbedText(t, maxLength)).ToArray();
+    /// <summary>Several texts in one batched pass.</summary>
+    public float[][] EmbedText(IEnumerable<string> texts, int maxLength = 100)
+    {
+        var tokenizer = Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
+        return EncodeTokens(texts.Select(t => tokenizer.Encode(t, maxLength).Unpadded).ToList()).Select(e => e.Normalized).ToArray();
+    }
 
     /// <summary>Cosine similarity of two normalized embeddings (the retrieval score).</summary>
     public static double Similarity(ReadOnlySpan<float> audio, ReadOnlySpan<float> text) => Embedding.Cosine(audio, text);
@@ -95,8 +102,9 @@ public sealed class CacophonyModel : IDisposable
     public IReadOnlyList<LabelScore> ZeroShot(ReadOnlySpan<float> audio, IReadOnlyList<string> labels, string? prompt = null)
     {
         prompt ??= Config.Preprocessing.ZsPrefix;
+        var texts = EmbedText(labels.Select(label => prompt + label), Config.Preprocessing.MaxTextLenZeroShotClasses);
         var logits = new double[labels.Count];
-        for (int i = 0; i < labels.Count; i++) logits[i] = Logit(audio, EmbedText(prompt + labels[i], Config.Preprocessing.MaxTextLenZeroShotClasses));
+        for (int i = 0; i < labels.Count; i++) logits[i] = Logit(audio, texts[i]);
         double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max));
         return labels.Select((label, i) => new LabelScore(label, logits[i], Math.Exp(logits[i] - max) / sum))
             .OrderByDescending(s => s.Logit).ToList();
@@ -110,21 +118,43 @@ public sealed class CacophonyModel : IDisposable
     }
 
     /// <summary>Encodes prepared patches (the front end's output), keeping the hidden states.</summary>
-    public AudioEmbedding EncodeAudio(AudioPatches patches)
+    public AudioEmbedding EncodeAudio(AudioPatches patches) => EncodeAudio([patches])[0];
+
+    /// <summary>Encodes several clips in one pass: their patches share every GEMM; results equal one-by-one encoding.</summary>
+    public IReadOnlyList<AudioEmbedding> EncodeAudio(IReadOnlyList<AudioPatches> batch)
     {
-        var hidden = _audio.Forward(patches);
-        var pooled = _audioPool.Forward(hidden, patches.RealCount);
-        return new AudioEmbedding(hidden, patches.RealCount, pooled, Embedding.Normalize(pooled, Config.NormEpsEmbedding));
+        var hidden = _audio.Forward(batch);
+        int width = _audio.Width, offset = 0;
+        var results = new List<AudioEmbedding>(batch.Count);
+        foreach (var clip in batch)
+        {
+            var rows = hidden.AsSpan(offset * width, clip.RealCount * width).ToArray();
+            offset += clip.RealCount;
+            var pooled = _audioPool.Forward(rows, clip.RealCount);
+            results.Add(new AudioEmbedding(rows, clip.RealCount, pooled, Embedding.Normalize(pooled, Config.NormEpsEmbedding)));
+        }
+        return results;
     }
 
     /// <summary>Encodes token ids (with &lt;s&gt; and &lt;/s&gt;, without padding), keeping every intermediate.</summary>
-    public TextEmbedding EncodeTokens(int[] ids)
+    public TextEmbedding EncodeTokens(int[] ids) => EncodeTokens([ids])[0];
+
+    /// <summary>Encodes several texts in one pass: their tokens share every GEMM; results equal one-by-one encoding.</summary>
+    public IReadOnlyList<TextEmbedding> EncodeTokens(IReadOnlyList<int[]> batch)
     {
         if (_text is null) throw new InvalidOperationException("this model has no text encoder");
-        var hidden = _text.Forward(ids);
-        var pooled = _textPool!.Forward(hidden, ids.Length);
-        var projected = _textProjection!.Apply(pooled, 1);
-        return new TextEmbedding(ids, hidden, pooled, projected, Embedding.Normalize(projected, Config.NormEpsEmbedding));
+        var hidden = _text.Forward(batch);
+        int width = _text.Width, offset = 0;
+        var results = new List<TextEmbedding>(batch.Count);
+        foreach (var ids in batch)
+        {
+            var rows = hidden.AsSpan(offset * width, ids.Length * width).ToArray();
+            offset += ids.Length;
+            var pooled = _textPool!.Forward(rows, ids.Length);
+            var projected = _textProjection!.Apply(pooled, 1);
+            results.Add(new TextEmbedding(ids, rows, pooled, projected, Embedding.Normalize(projected, Config.NormEpsEmbedding)));
+        }
+        return results;
     }
 
     /// <summary>exp(logit_scale) * a . t for normalized embeddings.</summary>

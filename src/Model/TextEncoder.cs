@@ -38,17 +38,30 @@ public sealed class TextEncoder
     }
 
     /// <summary>Hidden states [ids.Length, width] of the real tokens.</summary>
-    public float[] Forward(ReadOnlySpan<int> ids)
+    public float[] Forward(int[] ids) => Forward([ids]);
+
+    /// <summary>
+    /// A batch of texts in one pass: all tokens are stacked so each dense layer is one GEMM, attention
+    /// stays within each text. Each text's rows equal those of a pass of its own.
+    /// </summary>
+    public float[] Forward(IReadOnlyList<int[]> batch)
     {
-        int l = ids.Length, t = Width;
-        if (l > _config.MaxPositionEmbeddings) throw new ArgumentException($"{l} tokens exceed the {_config.MaxPositionEmbeddings} positions");
+        int t = Width;
+        var offsets = new int[batch.Count + 1];
+        for (int b = 0; b < batch.Count; b++) offsets[b + 1] = offsets[b] + batch[b].Length;
+        int l = offsets[^1];
         var x = new float[l * t];
-        for (int i = 0; i < l; i++)
+        for (int b = 0; b < batch.Count; b++)
         {
-            if ((uint)ids[i] >= (uint)_config.VocabSize) throw new ArgumentException($"token id {ids[i]} outside the vocabulary of {_config.VocabSize}");
-            var row = x.AsSpan(i * t, t);
-            TensorPrimitives.Add(_word.AsSpan(ids[i] * t, t), _position.AsSpan(i * t, t), row);
-            TensorPrimitives.Add(row, _tokenType.AsSpan(0, t), row);
+            var ids = batch[b];
+            if (ids.Length > _config.MaxPositionEmbeddings) throw new ArgumentException($"{ids.Length} tokens exceed the {_config.MaxPositionEmbeddings} positions");
+            for (int i = 0; i < ids.Length; i++)
+            {
+                if ((uint)ids[i] >= (uint)_config.VocabSize) throw new ArgumentException($"token id {ids[i]} outside the vocabulary of {_config.VocabSize}");
+                var row = x.AsSpan((offsets[b] + i) * t, t);
+                TensorPrimitives.Add(_word.AsSpan(ids[i] * t, t), _position.AsSpan(i * t, t), row);
+                TensorPrimitives.Add(row, _tokenType.AsSpan(0, t), row);
+            }
         }
         _embeddingNorm.Apply(x, l, x);
 
@@ -64,7 +77,11 @@ public sealed class TextEncoder
             layer.Q.Apply(x, l, q);
             layer.K.Apply(x, l, k);
             layer.V.Apply(x, l, v);
-            Attention.Run(q, l, k, v, l, t, _config.NumAttentionHeads, causal: true, scale, attended);
+            for (int b = 0; b < batch.Count; b++)
+            {
+                int from = offsets[b] * t, rows = batch[b].Length;
+                Attention.Run(q.AsSpan(from), rows, k.AsSpan(from), v.AsSpan(from), rows, t, _config.NumAttentionHeads, causal: true, scale, attended.AsSpan(from));
+            }
             layer.Out.Apply(attended, l, projected);
             TensorPrimitives.Add(projected, x, projected);
             layer.AttentionNorm.Apply(projected, l, x);

@@ -90,6 +90,25 @@ public class EncoderGoldenTests
     }
 
     [Test]
+    public void BatchesGiveExactlyTheUnbatchedResults()
+    {
+        var clips = Golden.AudioCases.Select(GoldenPatches).ToList();
+        var batched = _model.EncodeAudio(clips);
+        for (int i = 0; i < clips.Count; i++)
+        {
+            var alone = _model.EncodeAudio(clips[i]);
+            Assert.That(Compare.BitMismatches(batched[i].Hidden, alone.Hidden), Is.Zero, $"audio clip {i} hidden");
+            Assert.That(Compare.BitMismatches(batched[i].Normalized, alone.Normalized), Is.Zero, $"audio clip {i} embedding");
+        }
+        var ids = Golden.Load("text_main", "token_ids");
+        var mask = Golden.Ints("text_main", "text_mask");
+        var texts = Enumerable.Range(0, ids.Shape[0]).Select(i => ids.Int32!.AsSpan(i * 100, mask.AsSpan(i * 100, 100).ToArray().Sum()).ToArray()).ToList();
+        var batchedText = _model.EncodeTokens(texts);
+        for (int i = 0; i < texts.Count; i++)
+            Assert.That(Compare.BitMismatches(batchedText[i].Normalized, _model.EncodeTokens(texts[i]).Normalized), Is.Zero, $"text {i}");
+    }
+
+    [Test]
     public void ScaledLogitsMatchTheReference()
     {
         var audio = Golden.AudioCases.Select(c => _model.EncodeAudio(GoldenPatches(c)).Normalized).ToArray();
