@@ -21,6 +21,9 @@ public static class Gemm
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
 
+    /// <summary>Upper bound on the threads one product uses (benchmarks pin it to 1 or 2).</summary>
+    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c)
     {
         if (a.Length < (long)m * b.K) throw new ArgumentException($"A holds {a.Length} values, {m} x {b.K} needed");
@@ -40,7 +43,7 @@ public static class Gemm
     {
         int panels = b.PanelCount;
         long work = (long)m * b.K * b.N;
-        int threads = work < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, panels);
+        int threads = work < ParallelThreshold ? 1 : Math.Min(MaxThreads, panels);
         fixed (float* pa = a, pc = c, pbias = bias)
         {
             var (aPtr, cPtr, biasPtr) = ((nint)pa, (nint)pc, bias.IsEmpty ? 0 : (nint)pbias);
