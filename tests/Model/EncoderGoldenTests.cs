@@ -109,6 +109,21 @@ public class EncoderGoldenTests
     }
 
     [Test]
+    public void ConcurrentCallersGetTheSequentialResults()
+    {
+        var clips = Golden.AudioCases.Select(GoldenPatches).ToList();
+        var sequential = clips.Select(c => _model.EncodeAudio(c).Normalized).ToList();
+        var concurrent = new float[clips.Count][];
+        Parallel.For(0, clips.Count * 3, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var result = _model.EncodeAudio(clips[i % clips.Count]).Normalized;
+            if (i < clips.Count) concurrent[i] = result;
+            else Assert.That(Compare.BitMismatches(result, sequential[i % clips.Count]), Is.Zero);
+        });
+        for (int i = 0; i < clips.Count; i++) Assert.That(Compare.BitMismatches(concurrent[i], sequential[i]), Is.Zero, $"clip {i}");
+    }
+
+    [Test]
     public void ScaledLogitsMatchTheReference()
     {
         var audio = Golden.AudioCases.Select(c => _model.EncodeAudio(GoldenPatches(c)).Normalized).ToArray();

@@ -4,18 +4,21 @@ namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
 /// Multi-head scaled dot-product attention for one sequence, float32. Rows of q, k, v hold all heads
-/// side by side (head h at columns h*d .. h*d+d-1, d = width / heads). For each head and query row i the
-/// scores of the allowed keys are computed into one row buffer (never the whole score matrix), softmaxed
-/// with the maximum subtracted, and used to weight the value rows.
+/// side by side (head h at columns h*d .. h*d+d-1, d = width / heads).
+///
+/// Tiling: per head, K_h^T (d x keys) and V_h (keys x d) are packed once for the GEMM micro-kernel; the
+/// queries go through in blocks of <see cref="QueryBlock"/> rows. For a block, S = Q_blk K_h^T is one GEMM,
+/// each row is scaled and softmaxed with its maximum subtracted, and O_blk = P V_h is a second GEMM. So
+/// only a QueryBlock x keys tile of scores ever exists, and the products run at GEMM speed. (head, block)
+/// items are spread over the cores; their GEMMs run single-threaded.
 ///
 /// Allowed keys: all of them, or with <c>causal</c> the keys j &lt;= i + (keys - queries), so that a query
-/// block appended after cached keys sees everything before it. Masked positions are simply not visited:
-/// the original gives them scores of float.MinValue or -1e10, whose exp is exactly 0, so skipping them
-/// changes no result.
+/// block appended after cached keys sees everything before it. Disallowed keys get probability exactly 0,
+/// as in the original, where their scores are float.MinValue or -1e10 and exp of those underflows to 0.
 /// </summary>
 public static class Attention
 {
-    const long ParallelThreshold = 1 << 18;
+    const int QueryBlock = 64;
 
     public static void Run(ReadOnlySpan<float> q, int queries, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int keys,
         int width, int heads, bool causal, float scale, Span<float> output)
@@ -24,51 +27,62 @@ public static class Attention
         if (q.Length < queries * width || k.Length < keys * width || v.Length < keys * width || output.Length < queries * width)
             throw new ArgumentException("q, k, v or output is shorter than its shape");
         if (queries == 0) return;
-        int d = width / heads, offset = keys - queries;
-        long work = (long)queries * keys * width;
-        unsafe
+        if (keys == 0) throw new ArgumentException("attention over zero keys");
+        int d = width / heads, blocks = (queries + QueryBlock - 1) / QueryBlock;
+
+        var keysT = new PackedMatrix[heads];
+        var values = new PackedMatrix[heads];
+        var qArray = q.ToArray();
+        var kArray = k.ToArray();
+        var vArray = v.ToArray();
+        var result = new float[queries * width];
+        bool parallel = (long)queries * keys * width >= 1 << 18 && Environment.ProcessorCount > 1;
+
+        void Pack(int h)
         {
-            fixed (float* pq = q, pk = k, pv = v, po = output)
-            {
-                var (qp, kp, vp, op) = ((nint)pq, (nint)pk, (nint)pv, (nint)po);
-                void Rows(int head, int first, int last)
-                {
-                    var scores = new float[keys];
-                    for (int i = first; i < last; i++)
-                    {
-                        int allowed = causal ? Math.Min(keys, i + offset + 1) : keys;
-                        var qi = new ReadOnlySpan<float>((float*)qp + (long)i * width + head * d, d);
-                        var oi = new Span<float>((float*)op + (long)i * width + head * d, d);
-                        Row(qi, (float*)kp + head * d, (float*)vp + head * d, width, d, allowed, scale, scores, oi);
-                    }
-                }
-                if (work < ParallelThreshold || Environment.ProcessorCount == 1)
-                {
-                    for (int h = 0; h < heads; h++) Rows(h, 0, queries);
-                    return;
-                }
-                // Static split of (head, row block) work items over the cores.
-                int blocks = Math.Max(1, Math.Min(queries, 4 * Environment.ProcessorCount / heads + 1));
-                Parallel.For(0, heads * blocks, item =>
-                {
-                    int h = item / blocks, b = item % blocks;
-                    Rows(h, queries * b / blocks, queries * (b + 1) / blocks);
-                });
-            }
+            keysT[h] = new PackedMatrix(kArray.AsSpan(h * d), d, keys, rowStride: 1, columnStride: width);
+            values[h] = new PackedMatrix(vArray.AsSpan(h * d), keys, d, rowStride: width, columnStride: 1);
         }
+
+        void Block(int item)
+        {
+            int h = item / blocks, first = item % blocks * QueryBlock, rows = Math.Min(QueryBlock, queries - first);
+            var qBlock = new float[rows * d];
+            for (int i = 0; i < rows; i++) qArray.AsSpan((first + i) * width + h * d, d).CopyTo(qBlock.AsSpan(i * d));
+            var scores = new float[rows * keys];
+            Gemm.Multiply(qBlock, rows, keysT[h], [], scores, maxThreads: 1);
+            for (int i = 0; i < rows; i++)
+            {
+                var row = scores.AsSpan(i * keys, keys);
+                int allowed = causal ? Math.Min(keys, first + i + keys - queries + 1) : keys;
+                Softmax(row[..allowed], scale);
+                row[allowed..].Clear();
+            }
+            var outBlock = new float[rows * d];
+            Gemm.Multiply(scores, rows, values[h], [], outBlock, maxThreads: 1);
+            for (int i = 0; i < rows; i++) outBlock.AsSpan(i * d, d).CopyTo(result.AsSpan((first + i) * width + h * d));
+        }
+
+        if (parallel)
+        {
+            StaticParallel.For(heads, Pack);
+            StaticParallel.For(heads * blocks, Block);
+        }
+        else
+        {
+            for (int h = 0; h < heads; h++) Pack(h);
+            for (int item = 0; item < heads * blocks; item++) Block(item);
+        }
+        result.CopyTo(output);
     }
 
-    static unsafe void Row(ReadOnlySpan<float> qi, float* k, float* v, int stride, int d, int allowed, float scale, float[] scores, Span<float> output)
+    /// <summary>p = softmax(scale * s), in place, with the maximum subtracted first.</summary>
+    static void Softmax(Span<float> s, float scale)
     {
-        var s = scores.AsSpan(0, allowed);
-        for (int j = 0; j < allowed; j++) s[j] = TensorPrimitives.Dot(qi, new ReadOnlySpan<float>(k + (long)j * stride, d)) * scale;
+        TensorPrimitives.Multiply(s, scale, s);
         float max = TensorPrimitives.Max(s);
         TensorPrimitives.Subtract(s, max, s);
-        TensorPrimitives.Exp(s, s);
-        float sum = TensorPrimitives.Sum(s);
-        output.Clear();
-        for (int j = 0; j < allowed; j++)
-            TensorPrimitives.FusedMultiplyAdd(new ReadOnlySpan<float>(v + (long)j * stride, d), s[j], output, output);
-        TensorPrimitives.Divide(output, sum, output);
+        VectorMath.Exp(s, s);
+        TensorPrimitives.Divide(s, TensorPrimitives.Sum(s), s);
     }
 }

@@ -11,7 +11,8 @@ namespace Cacophony.Kernels.Cpu;
 /// Tiling: C is cut into MR x NR register tiles (MR = 4 rows, NR = 2 vectors = one packed panel). For
 /// each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's two vectors for row k,
 /// broadcasts A[r, k] for the 4 rows, and does 8 fused multiply-adds into 8 accumulators that stay in
-/// registers; the bias is added on the way out. Threads split the panels (columns of C) statically.
+/// registers; the bias is added on the way out. Threads split the panels (columns of C) statically
+/// (<see cref="StaticParallel"/>).
 /// The micro-kernel is written once over <see cref="IFloatLanes{T}"/> for Vector512, Vector256 and scalar.
 /// </summary>
 public static class Gemm
@@ -21,10 +22,17 @@ public static class Gemm
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
 
+    /// <summary>Split tall products by rows instead of panels (an experiment; see docs/PERFORMANCE.md).</summary>
+    internal static bool RowSplit { get; set; }
+
     /// <summary>Upper bound on the threads one product uses (benchmarks pin it to 1 or 2).</summary>
     public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
-    public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c)
+    public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c) =>
+        Multiply(a, m, b, bias, c, MaxThreads);
+
+    /// <param name="maxThreads">1 for products issued from inside an already parallel loop.</param>
+    public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads)
     {
         if (a.Length < (long)m * b.K) throw new ArgumentException($"A holds {a.Length} values, {m} x {b.K} needed");
         if (c.Length < (long)m * b.N) throw new ArgumentException($"C holds {c.Length} values, {m} x {b.N} needed");
@@ -32,37 +40,51 @@ public static class Gemm
         if (m == 0) return;
         switch (b.Isa)
         {
-            case InstructionSet.Vector512: Run<Vector512Float, Vector512<float>>(a, m, b, bias, c); break;
-            case InstructionSet.Vector256: Run<Vector256Float, Vector256<float>>(a, m, b, bias, c); break;
-            default: Run<ScalarFloat, float>(a, m, b, bias, c); break;
+            case InstructionSet.Vector512: Run<Vector512Float, Vector512<float>>(a, m, b, bias, c, maxThreads); break;
+            case InstructionSet.Vector256: Run<Vector256Float, Vector256<float>>(a, m, b, bias, c, maxThreads); break;
+            default: Run<ScalarFloat, float>(a, m, b, bias, c, maxThreads); break;
         }
     }
 
-    static unsafe void Run<TL, T>(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c)
+    static unsafe void Run<TL, T>(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int panels = b.PanelCount;
         long work = (long)m * b.K * b.N;
-        int threads = work < ParallelThreshold ? 1 : Math.Min(MaxThreads, panels);
+        int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(Math.Min(maxThreads, StaticParallel.Width), panels));
         fixed (float* pa = a, pc = c, pbias = bias)
         {
             var (aPtr, cPtr, biasPtr) = ((nint)pa, (nint)pc, bias.IsEmpty ? 0 : (nint)pbias);
             if (threads == 1)
             {
-                Panels<TL, T>(aPtr, m, b, biasPtr, cPtr, 0, panels);
+                Panels<TL, T>(aPtr, 0, m, b, biasPtr, cPtr, 0, panels);
                 return;
             }
-            Parallel.For(0, threads, t =>
+            // Threads split the panels (columns of C). Splitting rows instead, so that each thread's share of A
+            // stays in its L2, measured no better on the 2-core VM (see docs/PERFORMANCE.md); it stays as an option.
+            bool byRows = RowSplit && m >= 16 * threads;
+            StaticParallel.For(threads, t =>
             {
-                int first = (int)((long)panels * t / threads), last = (int)((long)panels * (t + 1) / threads);
-                Panels<TL, T>(aPtr, m, b, biasPtr, cPtr, first, last);
+                if (byRows)
+                {
+                    int tiles = (m + RowsPerTile - 1) / RowsPerTile;
+                    int first = (int)((long)tiles * t / threads) * RowsPerTile, last = Math.Min(m, (int)((long)tiles * (t + 1) / threads) * RowsPerTile);
+                    Panels<TL, T>(aPtr + (nint)first * b.K * sizeof(float), first, last - first, b, biasPtr, cPtr, 0, panels);
+                }
+                else
+                {
+                    int first = (int)((long)panels * t / threads), last = (int)((long)panels * (t + 1) / threads);
+                    Panels<TL, T>(aPtr, 0, m, b, biasPtr, cPtr, first, last);
+                }
             });
         }
     }
 
-    static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint bias, nint c, int firstPanel, int lastPanel)
+    /// <summary>Rows [firstRow, firstRow + m) of C (a points at row firstRow of A) for panels [firstPanel, lastPanel).</summary>
+    static unsafe void Panels<TL, T>(nint a, int firstRow, int m, PackedMatrix b, nint bias, nint c, int firstPanel, int lastPanel)
         where TL : IFloatLanes<T> where T : unmanaged
     {
+        c += (nint)firstRow * b.N * sizeof(float);
         int k = b.K, n = b.N, nr = b.PanelWidth;
         Span<float> edge = stackalloc float[RowsPerTile * nr];
         Span<float> edgeBias = stackalloc float[nr];

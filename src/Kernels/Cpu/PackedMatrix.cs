@@ -15,8 +15,18 @@ public sealed class PackedMatrix
     internal float[] Data { get; }
 
     public PackedMatrix(ReadOnlySpan<float> weights, int k, int n, InstructionSet? isa = null)
+        : this(weights, k, n, n, 1, isa)
     {
         if (weights.Length != (long)k * n) throw new ArgumentException($"{weights.Length} weights for a {k} x {n} matrix");
+    }
+
+    /// <summary>
+    /// Packs the K x N matrix whose element (row, column) is at source[row * rowStride + column * columnStride]:
+    /// a row-major matrix (rowStride N, columnStride 1), or the transpose of a row-major N x K one
+    /// (rowStride 1, columnStride K), e.g. keys for q . k scores.
+    /// </summary>
+    public PackedMatrix(ReadOnlySpan<float> source, int k, int n, int rowStride, int columnStride, InstructionSet? isa = null)
+    {
         K = k;
         N = n;
         Isa = isa ?? Cpu.Isa.Active;
@@ -26,8 +36,13 @@ public sealed class PackedMatrix
         {
             int first = p * PanelWidth, width = Math.Min(PanelWidth, n - first);
             var panel = Data.AsSpan(p * k * PanelWidth, k * PanelWidth);
-            for (int row = 0; row < k; row++)
-                weights.Slice(row * n + first, width).CopyTo(panel.Slice(row * PanelWidth, width));
+            if (columnStride == 1)
+                for (int row = 0; row < k; row++)
+                    source.Slice(row * rowStride + first, width).CopyTo(panel.Slice(row * PanelWidth, width));
+            else
+                for (int row = 0; row < k; row++)
+                    for (int column = 0; column < width; column++)
+                        panel[row * PanelWidth + column] = source[row * rowStride + (first + column) * columnStride];
         }
     }
 }

@@ -1,0 +1,88 @@
+namespace Cacophony.Kernels.Cpu;
+
+/// <summary>
+/// A parallel loop with static partitioning on long-lived worker threads: part i runs on worker i
+/// (the caller is worker 0). On 2 cores, Parallel.For's dynamic partitioning often ran both halves of a
+/// GEMM on the calling thread (the pool worker woke too late), leaving the second core idle. Here each
+/// worker spins briefly for work before it blocks, so a dispatch costs microseconds.
+/// If another caller holds the workers (concurrent model users), the loop simply runs inline.
+/// </summary>
+public static class StaticParallel
+{
+    static readonly Worker[] Workers = Enumerable.Range(1, Math.Max(0, Environment.ProcessorCount - 1)).Select(i => new Worker(i)).ToArray();
+    static readonly Lock Gate = new();
+
+    /// <summary>Threads available to a loop, the caller included.</summary>
+    public static int Width => Workers.Length + 1;
+
+    /// <summary>Runs body(0) .. body(parts - 1); part p runs on thread p % Width.</summary>
+    public static void For(int parts, Action<int> body)
+    {
+        if (parts <= 1 || Workers.Length == 0 || !Gate.TryEnter())
+        {
+            for (int p = 0; p < parts; p++) body(p);
+            return;
+        }
+        try
+        {
+            int helpers = Math.Min(parts, Width) - 1;
+            using var done = new CountdownEvent(helpers);
+            Exception? failure = null;
+            for (int w = 0; w < helpers; w++)
+            {
+                int first = w + 1;
+                Workers[w].Post(() =>
+                {
+                    try
+                    {
+                        for (int p = first; p < parts; p += Width) body(p);
+                    }
+                    catch (Exception e)
+                    {
+                        failure = e;
+                    }
+                    finally
+                    {
+                        done.Signal();
+                    }
+                });
+            }
+            for (int p = 0; p < parts; p += Width) body(p);
+            done.Wait();
+            if (failure is not null) throw new AggregateException(failure);
+        }
+        finally
+        {
+            Gate.Exit();
+        }
+    }
+
+    sealed class Worker
+    {
+        readonly SemaphoreSlim _ready = new(0);
+        Action? _work;
+
+        public Worker(int index)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"cacophony-worker-{index}" };
+            thread.Start();
+        }
+
+        public void Post(Action work)
+        {
+            _work = work;
+            _ready.Release();
+        }
+
+        void Loop()
+        {
+            while (true)
+            {
+                _ready.Wait();
+                var work = _work!;
+                _work = null;
+                work();
+            }
+        }
+    }
+}

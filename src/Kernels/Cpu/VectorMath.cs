@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Cacophony.Kernels.Cpu;
+
+/// <summary>
+/// exp over float32 spans, vectorized (Vector512 / Vector256, scalar tail). On this project's machines
+/// TensorPrimitives.Exp ran at ~8.6 ns per element, which made softmax and SiLU dominate the encoder;
+/// this runs at GEMM-like throughput.
+///
+/// Method (Cephes expf): n = round(x log2 e); r = x - n ln 2 in two parts (hi exact in float);
+/// exp(r) by a degree-6 polynomial on |r| &lt;= ln2/2; times 2^n built in the exponent bits. Relative error
+/// below 2 ulp on [-87.3, 88.37]; below -87.3 the result is 0 (softmax of masked or far-off scores),
+/// above 88.37 it saturates at +infinity.
+/// </summary>
+public static class VectorMath
+{
+    const float Log2E = 1.44269504088896341f;
+    const float Ln2Hi = 0.693359375f;
+    const float Ln2Lo = -2.12194440e-4f;
+    const float MinInput = -87.33654f;
+    // round(x log2 e) must stay <= 127 so that 2^n is a normal float: exp(88.376) = 2.4e38. Above, the
+    // result saturates to +infinity (float32 itself overflows at 88.72); softmax inputs are <= 0 anyway.
+    const float MaxInput = 88.37626f;
+    const float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    public static void Exp(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (y.Length < x.Length) throw new ArgumentException("destination too short");
+        int i = 0;
+        ref float src = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        ref float dst = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated && Isa.Active == InstructionSet.Vector512)
+            for (; i + 16 <= x.Length; i += 16)
+                Exp(Vector512.LoadUnsafe(ref src, (nuint)i)).StoreUnsafe(ref dst, (nuint)i);
+        if (Vector256.IsHardwareAccelerated && Isa.Active >= InstructionSet.Vector256)
+            for (; i + 8 <= x.Length; i += 8)
+                Exp(Vector256.LoadUnsafe(ref src, (nuint)i)).StoreUnsafe(ref dst, (nuint)i);
+        for (; i < x.Length; i++) y[i] = Exp(x[i]);
+    }
+
+    /// <summary>The same algorithm on one value, so every path rounds alike.</summary>
+    public static float Exp(float x)
+    {
+        if (x < MinInput) return 0;
+        if (x > MaxInput) return float.PositiveInfinity;
+        float n = MathF.Round(x * Log2E);
+        float r = MathF.FusedMultiplyAdd(n, -Ln2Hi, x);
+        r = MathF.FusedMultiplyAdd(n, -Ln2Lo, r);
+        float p = MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(P0, r, P1), r, P2), r, P3), r, P4), r, P5);
+        float e = MathF.FusedMultiplyAdd(p * r, r, r) + 1;
+        return e * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Exp(Vector512<float> x)
+    {
+        var clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(MinInput)), Vector512.Create(MaxInput));
+        var n = Vector512.Round(clamped * Vector512.Create(Log2E));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), clamped);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
+        var e = Vector512.FusedMultiplyAdd(p * r, r, r) + Vector512<float>.One;
+        var scale = (Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23;
+        var result = e * scale.AsSingle();
+        // Below the range the answer is 0 (not the clamped value's tiny result); above it, +infinity.
+        result = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(MinInput)), Vector512<float>.Zero, result);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(MaxInput)), Vector512.Create(float.PositiveInfinity), result);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Exp(Vector256<float> x)
+    {
+        var clamped = Vector256.Min(Vector256.Max(x, Vector256.Create(MinInput)), Vector256.Create(MaxInput));
+        var n = Vector256.Round(clamped * Vector256.Create(Log2E));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), clamped);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
+        var e = Vector256.FusedMultiplyAdd(p * r, r, r) + Vector256<float>.One;
+        var scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
+        var result = e * scale.AsSingle();
+        result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(MinInput)), Vector256<float>.Zero, result);
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(MaxInput)), Vector256.Create(float.PositiveInfinity), result);
+    }
+}
