@@ -33,11 +33,11 @@ public class GemmBenchmarks
         _b = new PackedMatrix(Enumerable.Range(0, K * N).Select(_ => (float)random.NextDouble()).ToArray(), K, N);
         _bias = new float[N];
         _c = new float[M * N];
-        Gemm.MaxThreads = Threads;
+        StaticParallel.MaxThreads = Threads;
     }
 
     [GlobalCleanup]
-    public void Cleanup() => Gemm.MaxThreads = Environment.ProcessorCount;
+    public void Cleanup() => StaticParallel.MaxThreads = Environment.ProcessorCount;
 
     [Benchmark]
     public void Multiply() => Gemm.Multiply(_a, M, _b, _bias, _c);

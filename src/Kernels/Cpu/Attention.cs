@@ -36,7 +36,7 @@ public static class Attention
         var kArray = k.ToArray();
         var vArray = v.ToArray();
         var result = new float[queries * width];
-        bool parallel = (long)queries * keys * width >= 1 << 18 && Environment.ProcessorCount > 1;
+        bool parallel = (long)queries * keys * width >= 1 << 18 && StaticParallel.Width > 1;
 
         void Pack(int h)
         {

@@ -25,11 +25,9 @@ public static class Gemm
     /// <summary>Split tall products by rows instead of panels (an experiment; see docs/PERFORMANCE.md).</summary>
     internal static bool RowSplit { get; set; }
 
-    /// <summary>Upper bound on the threads one product uses (benchmarks pin it to 1 or 2).</summary>
-    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c) =>
-        Multiply(a, m, b, bias, c, MaxThreads);
+        Multiply(a, m, b, bias, c, StaticParallel.Width);
 
     /// <param name="maxThreads">1 for products issued from inside an already parallel loop.</param>
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads)

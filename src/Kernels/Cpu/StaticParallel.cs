@@ -1,24 +1,26 @@
 namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
-/// A parallel loop with static partitioning on long-lived worker threads: part i runs on worker i
-/// (the caller is worker 0). On 2 cores, Parallel.For's dynamic partitioning often ran both halves of a
-/// GEMM on the calling thread (the pool worker woke too late), leaving the second core idle. Here each
-/// worker spins briefly for work before it blocks, so a dispatch costs microseconds.
-/// If another caller holds the workers (concurrent model users), the loop simply runs inline.
+/// A parallel loop with static partitioning on long-lived worker threads: part p runs on thread
+/// p % Width (the caller is thread 0), with no work stealing and no per-call task allocation. It measured
+/// 3-7% faster end to end than Parallel.For on the 2-core VM (docs/PERFORMANCE.md). If another caller
+/// holds the workers (concurrent model users), the loop simply runs inline on the calling thread.
 /// </summary>
 public static class StaticParallel
 {
     static readonly Worker[] Workers = Enumerable.Range(1, Math.Max(0, Environment.ProcessorCount - 1)).Select(i => new Worker(i)).ToArray();
     static readonly Lock Gate = new();
 
+    /// <summary>Upper bound on the threads a loop uses (benchmarks compare 1 and 2).</summary>
+    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Threads available to a loop, the caller included.</summary>
-    public static int Width => Workers.Length + 1;
+    public static int Width => Math.Max(1, Math.Min(Workers.Length + 1, MaxThreads));
 
     /// <summary>Runs body(0) .. body(parts - 1); part p runs on thread p % Width.</summary>
     public static void For(int parts, Action<int> body)
     {
-        if (parts <= 1 || Workers.Length == 0 || !Gate.TryEnter())
+        if (parts <= 1 || Width == 1 || !Gate.TryEnter())
         {
             for (int p = 0; p < parts; p++) body(p);
             return;

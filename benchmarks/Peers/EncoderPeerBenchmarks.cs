@@ -1,0 +1,145 @@
+using BenchmarkDotNet.Attributes;
+using Cacophony.Benchmarks.Peers;
+using Cacophony.Kernels.Cpu;
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+using Cacophony.Model.Layers;
+using Cacophony.Weights.Synthetic;
+
+namespace Cacophony.Benchmarks.Peers;
+
+/// <summary>
+/// The audio encoder end to end, ours against ONNX Runtime on the same full-size random weights (std 0.02),
+/// at 1 and 2 threads, for 5, 10 and 30 s clips. Ours runs from samples (front end included) and from
+/// patches; ORT runs from the same patches, padded as the original (500 / 1500) and unpadded. Setup
+/// checks that both give the same embedding before anything is timed.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
+public class AudioEncoderPeerBenchmarks
+{
+    CacophonyModel _ours = null!;
+    OrtEncoders _ort = null!;
+    float[] _samples = [];
+    AudioPatches _exact = null!;
+    AudioPatches _padded = null!;
+
+    [Params(5, 10, 30)]
+    public int Seconds;
+
+    [Params(1, 2)]
+    public int Threads;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        StaticParallel.MaxThreads = Threads;
+        var config = StandardConfigs.Full with { Decoder = null };
+        var weights = new SyntheticWeights(config, std: 0.02, seed: 0);
+        _ours = new CacophonyModel(config, weights);
+        var audioGraph = OnnxInitializers.Embed(File.ReadAllBytes(Path.Combine(OrtEncoders.GraphDirectory(), "audio_encoder.onnx")), TorchNamedWeights.From(config, weights, "audio"));
+        _ort = new OrtEncoders(audioGraph, null, Threads);
+
+        var random = new Random(1);
+        _samples = Enumerable.Range(0, 16000 * Seconds).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 440 * i / 16000.0) + 0.05 * (random.NextDouble() - 0.5))).ToArray();
+        int length = Seconds <= 10 ? 500 : 1500;
+        _exact = _ours.FrontEnd.Process(_samples, 16000, new SequencePolicy { Padding = SequencePadding.Exact, Length = length }).Patches;
+        _padded = _ours.FrontEnd.Process(_samples, 16000, new SequencePolicy { Length = length }).Patches;
+
+        var ours = _ours.EncodeAudio(_exact).Normalized;
+        var peer = _ort.EmbedAudio([_padded]);
+        double error = ours.Select((v, i) => Math.Abs(v - peer[i])).Max();
+        Console.WriteLine($"// ours vs ONNX Runtime, {Seconds} s ({_exact.RealCount} patches): max-abs {error:E2}");
+        if (error > 1e-4) throw new InvalidOperationException($"ours and ONNX Runtime disagree by {error}");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        StaticParallel.MaxThreads = Environment.ProcessorCount;
+        _ort.Dispose();
+        _ours.Dispose();
+    }
+
+    [Benchmark(Description = "ours: samples -> embedding")]
+    public float[] OursFromSamples() => _ours.EmbedAudio(_samples, 16000, new SequencePolicy { Padding = SequencePadding.Exact, Length = Seconds <= 10 ? 500 : 1500 });
+
+    [Benchmark(Description = "ours: patches -> embedding")]
+    public float[] OursFromPatches() => _ours.EncodeAudio(_exact).Normalized;
+
+    [Benchmark(Baseline = true, Description = "ORT: padded patches -> embedding")]
+    public float[] OrtPadded() => _ort.EmbedAudio([_padded]);
+
+    [Benchmark(Description = "ORT: unpadded patches -> embedding")]
+    public float[] OrtUnpadded() => _ort.EmbedAudio([_exact]);
+}
+
+/// <summary>
+/// The text encoder, ours against ONNX Runtime: the 50 ESC-50 zero-shot prompts (ids from the tokenizer
+/// golden cases, lengths as tokenized, ORT padded to the longest) and one 100-token caption.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
+public class TextEncoderPeerBenchmarks
+{
+    CacophonyModel _ours = null!;
+    OrtEncoders _ort = null!;
+    List<int[]> _prompts = [];
+    int[] _caption = [];
+
+    [Params(1, 2)]
+    public int Threads;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        StaticParallel.MaxThreads = Threads;
+        var config = StandardConfigs.Full with { Decoder = null };
+        var weights = new SyntheticWeights(config, std: 0.02, seed: 0);
+        _ours = new CacophonyModel(config, weights);
+        var textGraph = OnnxInitializers.Embed(File.ReadAllBytes(Path.Combine(OrtEncoders.GraphDirectory(), "text_encoder.onnx")), TorchNamedWeights.From(config, weights, "text"));
+        _ort = new OrtEncoders(null, textGraph, Threads);
+        _prompts = GoldenPrompts().Take(50).ToList();
+        _caption = [0, .. Enumerable.Range(0, 98).Select(i => 1000 + 37 * i), 2];
+
+        var ours = _ours.EncodeTokens(_prompts).SelectMany(e => e.Normalized).ToArray();
+        var peer = _ort.EmbedText(_prompts);
+        double error = ours.Select((v, i) => Math.Abs(v - peer[i])).Max();
+        Console.WriteLine($"// ours vs ONNX Runtime, 50 prompts: max-abs {error:E2}");
+        if (error > 1e-4) throw new InvalidOperationException($"ours and ONNX Runtime disagree by {error}");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        StaticParallel.MaxThreads = Environment.ProcessorCount;
+        _ort.Dispose();
+        _ours.Dispose();
+    }
+
+    static IEnumerable<int[]> GoldenPrompts()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string file = Path.Combine(dir.FullName, "tests", "data", "tokenizer", "roberta_cases.jsonl");
+            if (!File.Exists(file)) continue;
+            foreach (var line in File.ReadLines(file))
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(line);
+                yield return doc.RootElement.GetProperty("tokens_unpadded").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            }
+            yield break;
+        }
+        throw new FileNotFoundException("tests/data/tokenizer/roberta_cases.jsonl not found above the benchmark's folder");
+    }
+
+    [Benchmark(Description = "ours: 50 prompts")]
+    public object OursPrompts() => _ours.EncodeTokens(_prompts);
+
+    [Benchmark(Baseline = true, Description = "ORT: 50 prompts")]
+    public float[] OrtPrompts() => _ort.EmbedText(_prompts);
+
+    [Benchmark(Description = "ours: 1 caption of 100 tokens")]
+    public object OursCaption() => _ours.EncodeTokens(_caption);
+
+    [Benchmark(Description = "ORT: 1 caption of 100 tokens")]
+    public float[] OrtCaption() => _ort.EmbedText([_caption]);
+}

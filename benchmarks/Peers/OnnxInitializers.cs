@@ -1,0 +1,140 @@
+using System.Text;
+
+namespace Cacophony.Benchmarks.Peers;
+
+/// <summary>
+/// Turns weight inputs of an ONNX model into initializers, so that ONNX Runtime constant-folds and
+/// pre-packs them at session creation (its fastest configuration; see ../shared/onnx/README.md).
+/// Works on the protobuf wire format directly: ModelProto.graph (7) -> GraphProto.input (11, ValueInfoProto
+/// with name 1) are dropped for the weights and GraphProto.initializer (5) gains a TensorProto per weight
+/// (dims 1, data_type 2 = FLOAT, name 8, raw_data 9). Everything else is copied byte for byte.
+/// </summary>
+static class OnnxInitializers
+{
+    public static byte[] Embed(byte[] model, IReadOnlyDictionary<string, (int[] Shape, float[] Values)> weights)
+    {
+        var output = new MemoryStream();
+        foreach (var (field, wireType, start, end) in Fields(model, 0, model.Length))
+        {
+            if (field == 7 && wireType == 2)
+            {
+                var (payloadStart, _) = LengthDelimited(model, start);
+                WriteBytesField(output, 7, Graph(model, payloadStart, end, weights));
+            }
+            else output.Write(model, start, end - start);
+        }
+        return output.ToArray();
+    }
+
+    static byte[] Graph(byte[] model, int start, int end, IReadOnlyDictionary<string, (int[] Shape, float[] Values)> weights)
+    {
+        var graph = new MemoryStream();
+        var found = new HashSet<string>();
+        foreach (var (field, wireType, fieldStart, fieldEnd) in Fields(model, start, end))
+        {
+            if (field == 11 && wireType == 2)
+            {
+                var (payloadStart, _) = LengthDelimited(model, fieldStart);
+                string name = ValueInfoName(model, payloadStart, fieldEnd);
+                if (weights.ContainsKey(name))
+                {
+                    found.Add(name);
+                    continue;
+                }
+            }
+            graph.Write(model, fieldStart, fieldEnd - fieldStart);
+        }
+        var missing = weights.Keys.Except(found).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"the graph has no input named {missing[0]}");
+        foreach (var (name, (shape, values)) in weights) WriteBytesField(graph, 5, Tensor(name, shape, values));
+        return graph.ToArray();
+    }
+
+    static byte[] Tensor(string name, int[] shape, float[] values)
+    {
+        var tensor = new MemoryStream();
+        foreach (int d in shape)
+        {
+            WriteVarint(tensor, 1 << 3 | 0);
+            WriteVarint(tensor, (ulong)d);
+        }
+        WriteVarint(tensor, 2 << 3 | 0);
+        WriteVarint(tensor, 1); // FLOAT
+        WriteBytesField(tensor, 8, Encoding.UTF8.GetBytes(name));
+        var raw = new byte[values.Length * 4];
+        Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
+        WriteBytesField(tensor, 9, raw);
+        return tensor.ToArray();
+    }
+
+    static string ValueInfoName(byte[] buffer, int start, int end)
+    {
+        foreach (var (field, wireType, fieldStart, _) in Fields(buffer, start, end))
+            if (field == 1 && wireType == 2)
+            {
+                var (payloadStart, length) = LengthDelimited(buffer, fieldStart);
+                return Encoding.UTF8.GetString(buffer, payloadStart, length);
+            }
+        return "";
+    }
+
+    /// <summary>The fields in [start, end): number, wire type, and the byte range of the whole field (key included).</summary>
+    static IEnumerable<(int Field, int WireType, int Start, int End)> Fields(byte[] buffer, int start, int end)
+    {
+        int position = start;
+        while (position < end)
+        {
+            int fieldStart = position;
+            ulong key = ReadVarint(buffer, ref position);
+            int wireType = (int)(key & 7), field = (int)(key >> 3);
+            switch (wireType)
+            {
+                case 0: ReadVarint(buffer, ref position); break;
+                case 1: position += 8; break;
+                case 2:
+                    int length = (int)ReadVarint(buffer, ref position); // read first: `position +=` would use the old position
+                    position += length;
+                    break;
+                case 5: position += 4; break;
+                default: throw new FormatException($"unsupported protobuf wire type {wireType}");
+            }
+            yield return (field, wireType, fieldStart, position);
+        }
+    }
+
+    static (int PayloadStart, int Length) LengthDelimited(byte[] buffer, int fieldStart)
+    {
+        int position = fieldStart;
+        ReadVarint(buffer, ref position);
+        int length = (int)ReadVarint(buffer, ref position);
+        return (position, length);
+    }
+
+    static ulong ReadVarint(byte[] buffer, ref int position)
+    {
+        ulong value = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte b = buffer[position++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80) return value;
+        }
+    }
+
+    static void WriteVarint(Stream output, ulong value)
+    {
+        while (value >= 0x80)
+        {
+            output.WriteByte((byte)(value | 0x80));
+            value >>= 7;
+        }
+        output.WriteByte((byte)value);
+    }
+
+    static void WriteBytesField(Stream output, int field, byte[] payload)
+    {
+        WriteVarint(output, (ulong)(field << 3 | 2));
+        WriteVarint(output, (ulong)payload.Length);
+        output.Write(payload);
+    }
+}
