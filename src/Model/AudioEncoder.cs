@@ -12,7 +12,7 @@ namespace Cacophony.Model;
 /// </summary>
 public sealed class AudioEncoder
 {
-    sealed record Block(Norm Norm1, Linear Q, Linear K, Linear V, Linear Out, Norm Norm2, Linear Fc1, Linear Fc2);
+    sealed record Block(Norm Norm1, Linear Qkv, Linear Out, Norm Norm2, Linear Fc1, Linear Fc2);
 
     readonly AudioEncoderConfig _config;
     readonly Linear _patchEmbed;
@@ -30,8 +30,8 @@ public sealed class AudioEncoder
         _freqEmbed = weights.Tensor($"{prefix}.freq_embed");
         _blocks = Enumerable.Range(0, config.NumLayers).Select(i => new Block(
             weights.Norm($"{prefix}.layers.{i}.norm1", eps),
-            weights.Linear($"{prefix}.layers.{i}.attn.q"), weights.Linear($"{prefix}.layers.{i}.attn.k"),
-            weights.Linear($"{prefix}.layers.{i}.attn.v"), weights.Linear($"{prefix}.layers.{i}.attn.out"),
+            weights.FusedLinear($"{prefix}.layers.{i}.attn.q", $"{prefix}.layers.{i}.attn.k", $"{prefix}.layers.{i}.attn.v"),
+            weights.Linear($"{prefix}.layers.{i}.attn.out"),
             weights.Norm($"{prefix}.layers.{i}.norm2", eps),
             weights.Linear($"{prefix}.layers.{i}.mlp.fc1"), weights.Linear($"{prefix}.layers.{i}.mlp.fc2"))).ToArray();
         _norm = weights.Norm($"{prefix}.norm", eps);
@@ -59,9 +59,7 @@ public sealed class AudioEncoder
             AddPositions(x.AsSpan(offsets[b] * h, batch[b].RealCount * h), batch[b].TimeIndices, batch[b].FrequencyIndices, batch[b].RealCount);
 
         var normed = new float[s * h];
-        var q = new float[s * h];
-        var k = new float[s * h];
-        var v = new float[s * h];
+        var qkv = new float[s * 3 * h];
         var attended = new float[s * h];
         var projected = new float[s * h];
         var hidden = new float[s * _config.IntermediateSize];
@@ -69,13 +67,12 @@ public sealed class AudioEncoder
         foreach (var block in _blocks)
         {
             block.Norm1.Apply(x, s, normed);
-            block.Q.Apply(normed, s, q);
-            block.K.Apply(normed, s, k);
-            block.V.Apply(normed, s, v);
+            block.Qkv.Apply(normed, s, qkv);
             for (int b = 0; b < batch.Count; b++)
             {
-                int from = offsets[b] * h, rows = batch[b].RealCount;
-                Attention.Run(q.AsSpan(from), rows, k.AsSpan(from), v.AsSpan(from), rows, h, _config.NumHeads, causal: false, scale, attended.AsSpan(from));
+                int from = offsets[b] * 3 * h, rows = batch[b].RealCount;
+                Attention.Run(qkv.AsSpan(from), 3 * h, rows, qkv.AsSpan(from + h), qkv.AsSpan(from + 2 * h), 3 * h, rows, h, _config.NumHeads,
+                    causal: false, scale, attended.AsSpan(offsets[b] * h));
             }
             block.Out.Apply(attended, s, projected);
             Add(x, projected);

@@ -12,7 +12,7 @@ namespace Cacophony.Model;
 /// </summary>
 public sealed class TextEncoder
 {
-    internal sealed record Layer(Linear Q, Linear K, Linear V, Linear Out, Norm AttentionNorm, Linear Fc1, Linear Fc2, Norm MlpNorm);
+    internal sealed record Layer(Linear Qkv, Linear Out, Norm AttentionNorm, Linear Fc1, Linear Fc2, Norm MlpNorm);
 
     readonly RobertaConfig _config;
     readonly float[] _word, _position, _tokenType;
@@ -30,8 +30,8 @@ public sealed class TextEncoder
         _tokenType = weights.Tensor("text.embed.token_type");
         _embeddingNorm = weights.Norm("text.embed.norm", eps);
         _layers = Enumerable.Range(0, config.NumHiddenLayers).Select(i => new Layer(
-            weights.Linear($"text.layers.{i}.attn.q"), weights.Linear($"text.layers.{i}.attn.k"),
-            weights.Linear($"text.layers.{i}.attn.v"), weights.Linear($"text.layers.{i}.attn.out"),
+            weights.FusedLinear($"text.layers.{i}.attn.q", $"text.layers.{i}.attn.k", $"text.layers.{i}.attn.v"),
+            weights.Linear($"text.layers.{i}.attn.out"),
             weights.Norm($"text.layers.{i}.attn.norm", eps),
             weights.Linear($"text.layers.{i}.mlp.fc1"), weights.Linear($"text.layers.{i}.mlp.fc2"),
             weights.Norm($"text.layers.{i}.mlp.norm", eps))).ToArray();
@@ -65,22 +65,19 @@ public sealed class TextEncoder
         }
         _embeddingNorm.Apply(x, l, x);
 
-        var q = new float[l * t];
-        var k = new float[l * t];
-        var v = new float[l * t];
+        var qkv = new float[l * 3 * t];
         var attended = new float[l * t];
         var projected = new float[l * t];
         var hidden = new float[l * _config.IntermediateSize];
         float scale = 1 / MathF.Sqrt(t / _config.NumAttentionHeads);
         foreach (var layer in _layers)
         {
-            layer.Q.Apply(x, l, q);
-            layer.K.Apply(x, l, k);
-            layer.V.Apply(x, l, v);
+            layer.Qkv.Apply(x, l, qkv);
             for (int b = 0; b < batch.Count; b++)
             {
-                int from = offsets[b] * t, rows = batch[b].Length;
-                Attention.Run(q.AsSpan(from), rows, k.AsSpan(from), v.AsSpan(from), rows, t, _config.NumAttentionHeads, causal: true, scale, attended.AsSpan(from));
+                int from = offsets[b] * 3 * t, rows = batch[b].Length;
+                Attention.Run(qkv.AsSpan(from), 3 * t, rows, qkv.AsSpan(from + t), qkv.AsSpan(from + 2 * t), 3 * t, rows, t, _config.NumAttentionHeads,
+                    causal: true, scale, attended.AsSpan(offsets[b] * t));
             }
             layer.Out.Apply(attended, l, projected);
             TensorPrimitives.Add(projected, x, projected);

@@ -163,4 +163,26 @@ public class KernelFixtureTests
         var expected = NaiveReference.Attention(q, queries, k, v, keys, width, heads, causal, scale);
         Assert.That(Check($"attention q{queries} k{keys} {heads}x{width / heads} causal={causal}", output, expected), Is.LessThan(2e-6));
     }
+
+    [TestCase(33, 40, 8, false)]
+    [TestCase(70, 96, 4, true)]
+    public void AttentionReadsFusedQkvRows(int tokens, int width, int heads, bool causal)
+    {
+        // q, k and v side by side in rows of 3 x width, as the fused projection writes them.
+        var q = Random(tokens * width, 13, scale: 2);
+        var k = Random(tokens * width, 14, scale: 2);
+        var v = Random(tokens * width, 15);
+        var qkv = new float[tokens * 3 * width];
+        for (int i = 0; i < tokens; i++)
+        {
+            q.AsSpan(i * width, width).CopyTo(qkv.AsSpan(i * 3 * width));
+            k.AsSpan(i * width, width).CopyTo(qkv.AsSpan(i * 3 * width + width));
+            v.AsSpan(i * width, width).CopyTo(qkv.AsSpan(i * 3 * width + 2 * width));
+        }
+        double scale = 1 / Math.Sqrt(width / heads);
+        var output = Poisoned(tokens * width);
+        Attention.Run(qkv, 3 * width, tokens, qkv.AsSpan(width), qkv.AsSpan(2 * width), 3 * width, tokens, width, heads, causal, (float)scale, output);
+        var expected = NaiveReference.Attention(q, tokens, k, v, tokens, width, heads, causal, scale);
+        Assert.That(Check($"attention fused qkv {tokens} {heads}x{width / heads} causal={causal}", output, expected), Is.LessThan(2e-6));
+    }
 }

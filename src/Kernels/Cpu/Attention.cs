@@ -21,59 +21,70 @@ public static class Attention
     const int QueryBlock = 64;
 
     public static void Run(ReadOnlySpan<float> q, int queries, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int keys,
-        int width, int heads, bool causal, float scale, Span<float> output)
+        int width, int heads, bool causal, float scale, Span<float> output) =>
+        Run(q, width, queries, k, v, width, keys, width, heads, causal, scale, output);
+
+    /// <summary>
+    /// The same with row strides: q rows every <paramref name="queryStride"/> floats, k and v rows every
+    /// <paramref name="keyValueStride"/> (e.g. 3 x width when q, k and v come out of one fused GEMM side by side).
+    /// </summary>
+    public static unsafe void Run(ReadOnlySpan<float> q, int queryStride, int queries, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int keyValueStride,
+        int keys, int width, int heads, bool causal, float scale, Span<float> output)
     {
         if (width % heads != 0) throw new ArgumentException($"{heads} heads do not divide width {width}");
-        if (q.Length < queries * width || k.Length < keys * width || v.Length < keys * width || output.Length < queries * width)
-            throw new ArgumentException("q, k, v or output is shorter than its shape");
         if (queries == 0) return;
         if (keys == 0) throw new ArgumentException("attention over zero keys");
+        if (q.Length < (queries - 1) * queryStride + width || k.Length < (keys - 1) * keyValueStride + width
+            || v.Length < (keys - 1) * keyValueStride + width || output.Length < queries * width)
+            throw new ArgumentException("q, k, v or output is shorter than its shape");
+        if (output.Overlaps(q) || output.Overlaps(k) || output.Overlaps(v)) throw new ArgumentException("output must not overlap q, k or v");
         int d = width / heads, blocks = (queries + QueryBlock - 1) / QueryBlock;
-
         var keysT = new PackedMatrix[heads];
         var values = new PackedMatrix[heads];
-        var qArray = q.ToArray();
-        var kArray = k.ToArray();
-        var vArray = v.ToArray();
-        var result = new float[queries * width];
         bool parallel = (long)queries * keys * width >= 1 << 18 && StaticParallel.Width > 1;
 
-        void Pack(int h)
+        fixed (float* pq = q, pk = k, pv = v, po = output)
         {
-            keysT[h] = new PackedMatrix(kArray.AsSpan(h * d), d, keys, rowStride: 1, columnStride: width);
-            values[h] = new PackedMatrix(vArray.AsSpan(h * d), keys, d, rowStride: width, columnStride: 1);
-        }
-
-        void Block(int item)
-        {
-            int h = item / blocks, first = item % blocks * QueryBlock, rows = Math.Min(QueryBlock, queries - first);
-            var qBlock = new float[rows * d];
-            for (int i = 0; i < rows; i++) qArray.AsSpan((first + i) * width + h * d, d).CopyTo(qBlock.AsSpan(i * d));
-            var scores = new float[rows * keys];
-            Gemm.Multiply(qBlock, rows, keysT[h], [], scores, maxThreads: 1);
-            for (int i = 0; i < rows; i++)
+            var (qp, kp, vp, op) = ((nint)pq, (nint)pk, (nint)pv, (nint)po);
+            int kLength = k.Length, vLength = v.Length;
+            void Pack(int h)
             {
-                var row = scores.AsSpan(i * keys, keys);
-                int allowed = causal ? Math.Min(keys, first + i + keys - queries + 1) : keys;
-                Softmax(row[..allowed], scale);
-                row[allowed..].Clear();
+                keysT[h] = new PackedMatrix(new ReadOnlySpan<float>((float*)kp + h * d, kLength - h * d), d, keys, rowStride: 1, columnStride: keyValueStride);
+                values[h] = new PackedMatrix(new ReadOnlySpan<float>((float*)vp + h * d, vLength - h * d), keys, d, rowStride: keyValueStride, columnStride: 1);
             }
-            var outBlock = new float[rows * d];
-            Gemm.Multiply(scores, rows, values[h], [], outBlock, maxThreads: 1);
-            for (int i = 0; i < rows; i++) outBlock.AsSpan(i * d, d).CopyTo(result.AsSpan((first + i) * width + h * d));
-        }
 
-        if (parallel)
-        {
-            StaticParallel.For(heads, Pack);
-            StaticParallel.For(heads * blocks, Block);
+            void Block(int item)
+            {
+                int h = item / blocks, first = item % blocks * QueryBlock, rows = Math.Min(QueryBlock, queries - first);
+                var qBlock = new float[rows * d];
+                for (int i = 0; i < rows; i++)
+                    new ReadOnlySpan<float>((float*)qp + (long)(first + i) * queryStride + h * d, d).CopyTo(qBlock.AsSpan(i * d));
+                var scores = new float[rows * keys];
+                Gemm.Multiply(qBlock, rows, keysT[h], [], scores, maxThreads: 1);
+                for (int i = 0; i < rows; i++)
+                {
+                    var row = scores.AsSpan(i * keys, keys);
+                    int allowed = causal ? Math.Min(keys, first + i + keys - queries + 1) : keys;
+                    Softmax(row[..allowed], scale);
+                    row[allowed..].Clear();
+                }
+                var outBlock = new float[rows * d];
+                Gemm.Multiply(scores, rows, values[h], [], outBlock, maxThreads: 1);
+                for (int i = 0; i < rows; i++)
+                    outBlock.AsSpan(i * d, d).CopyTo(new Span<float>((float*)op + (long)(first + i) * width + h * d, d));
+            }
+
+            if (parallel)
+            {
+                StaticParallel.For(heads, Pack);
+                StaticParallel.For(heads * blocks, Block);
+            }
+            else
+            {
+                for (int h = 0; h < heads; h++) Pack(h);
+                for (int item = 0; item < heads * blocks; item++) Block(item);
+            }
         }
-        else
-        {
-            for (int h = 0; h < heads; h++) Pack(h);
-            for (int item = 0; item < heads * blocks; item++) Block(item);
-        }
-        result.CopyTo(output);
     }
 
     /// <summary>p = softmax(scale * s), in place, with the maximum subtracted first.</summary>
