@@ -49,6 +49,12 @@ public sealed class ModelDirectory : Layers.IWeightSource, IDisposable
     public int[] Shape(string name) =>
         Tensors.TryGetValue(name, out var tensor) ? tensor.Shape : throw new CheckpointException(Weights.Path, name, "missing");
 
+    public void ReadInto(string name, Span<float> destination)
+    {
+        if (!Tensors.TryGetValue(name, out var tensor)) throw new CheckpointException(Weights.Path, name, "missing");
+        tensor.ReadInto(destination);
+    }
+
     /// <summary>A canonical tensor as float32 (converted when stored as f16/bf16).</summary>
     public float[] Read(string name) =>
         Tensors.TryGetValue(name, out var tensor) ? tensor.Read() : throw new CheckpointException(Weights.Path, name, "missing");

@@ -25,10 +25,16 @@ public sealed class SyntheticWeights : IWeightSource
     public float[] Read(string name)
     {
         var values = new float[TensorShape.ElementCount(Shape(name))];
+        ReadInto(name, values);
+        return values;
+    }
+
+    public void ReadInto(string name, Span<float> values)
+    {
         if (name == "logit_scale")
         {
             values[0] = MathF.Log(1 / 0.07f);
-            return values;
+            return;
         }
         double mean = name.EndsWith(".scale", StringComparison.Ordinal) ? 1 : 0;
         uint hash = 2166136261;
@@ -42,6 +48,5 @@ public sealed class SyntheticWeights : IWeightSource
             values[i] = (float)(mean + r * cos);
             if (i + 1 < values.Length) values[i + 1] = (float)(mean + r * sin);
         }
-        return values;
     }
 }

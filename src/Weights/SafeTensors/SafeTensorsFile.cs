@@ -108,10 +108,21 @@ public sealed class SafeTensorsFile : IDisposable
 
     sealed class SafeTensor(SafeTensorsFile owner, string name, Entry entry) : SourceTensor(name, entry.DType, entry.Shape)
     {
+        /// <summary>
+        /// Copies with pread rather than through the mapping, so that loading a model (which packs every
+        /// matrix into its own layout) does not also keep the whole file resident in the process.
+        /// </summary>
         public override void ReadFloat32(long start, Span<float> destination)
         {
             int size = DType.Size();
-            var bytes = owner._file.Span(owner._dataStart + entry.Begin + start * size, destination.Length * size);
+            long offset = owner._dataStart + entry.Begin + start * size;
+            if (DType == DType.Float32)
+            {
+                owner._file.Read(offset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination));
+                return;
+            }
+            var bytes = new byte[destination.Length * size];
+            owner._file.Read(offset, bytes);
             ElementConversion.ToFloat32(DType, bytes, destination);
         }
     }
