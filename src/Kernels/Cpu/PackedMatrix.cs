@@ -32,17 +32,33 @@ public sealed class PackedMatrix
         Isa = isa ?? Cpu.Isa.Active;
         PanelWidth = 2 * Isa switch { InstructionSet.Vector512 => 16, InstructionSet.Vector256 => 8, _ => 1 };
         Data = new float[(long)PanelCount * k * PanelWidth];
-        for (int p = 0; p < PanelCount; p++)
+        // Big matrices are packed on all cores (model load packs ~0.9 GB of weights).
+        int parts = (long)k * n >= 1 << 20 ? Math.Min(StaticParallel.Width, PanelCount) : 1;
+        unsafe
         {
-            int first = p * PanelWidth, width = Math.Min(PanelWidth, n - first);
-            var panel = Data.AsSpan(p * k * PanelWidth, k * PanelWidth);
-            if (columnStride == 1)
-                for (int row = 0; row < k; row++)
-                    source.Slice(row * rowStride + first, width).CopyTo(panel.Slice(row * PanelWidth, width));
-            else
-                for (int row = 0; row < k; row++)
-                    for (int column = 0; column < width; column++)
-                        panel[row * PanelWidth + column] = source[row * rowStride + (first + column) * columnStride];
+            fixed (float* pointer = source)
+            {
+                nint address = (nint)pointer;
+                int length = source.Length;
+                StaticParallel.For(parts, part =>
+                {
+                    var from = new ReadOnlySpan<float>((float*)address, length);
+                    for (int p = PanelCount * part / parts; p < PanelCount * (part + 1) / parts; p++) PackPanel(from, p, rowStride, columnStride);
+                });
+            }
         }
+    }
+
+    void PackPanel(ReadOnlySpan<float> source, int p, int rowStride, int columnStride)
+    {
+        int first = p * PanelWidth, width = Math.Min(PanelWidth, N - first);
+        var panel = Data.AsSpan(p * K * PanelWidth, K * PanelWidth);
+        if (columnStride == 1)
+            for (int row = 0; row < K; row++)
+                source.Slice(row * rowStride + first, width).CopyTo(panel.Slice(row * PanelWidth, width));
+        else
+            for (int row = 0; row < K; row++)
+                for (int column = 0; column < width; column++)
+                    panel[row * PanelWidth + column] = source[row * rowStride + (first + column) * columnStride];
     }
 }

@@ -20,7 +20,9 @@ public static class StaticParallel
     /// <summary>Runs body(0) .. body(parts - 1); part p runs on thread p % Width.</summary>
     public static void For(int parts, Action<int> body)
     {
-        if (parts <= 1 || Width == 1 || !Gate.TryEnter())
+        // Inline when there is nothing to split, when nested (the lock is reentrant, the workers are busy),
+        // or when another caller holds the workers.
+        if (parts <= 1 || Width == 1 || Gate.IsHeldByCurrentThread || !Gate.TryEnter())
         {
             for (int p = 0; p < parts; p++) body(p);
             return;
