@@ -22,9 +22,6 @@ public static class Gemm
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
 
-    /// <summary>Split tall products by rows instead of panels (an experiment; see docs/PERFORMANCE.md).</summary>
-    internal static bool RowSplit { get; set; }
-
 
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c) =>
         Multiply(a, m, b, bias, c, StaticParallel.Width);
@@ -55,34 +52,23 @@ public static class Gemm
             var (aPtr, cPtr, biasPtr) = ((nint)pa, (nint)pc, bias.IsEmpty ? 0 : (nint)pbias);
             if (threads == 1)
             {
-                Panels<TL, T>(aPtr, 0, m, b, biasPtr, cPtr, 0, panels);
+                Panels<TL, T>(aPtr, m, b, biasPtr, cPtr, 0, panels);
                 return;
             }
             // Threads split the panels (columns of C). Splitting rows instead, so that each thread's share of A
-            // stays in its L2, measured no better on the 2-core VM (see docs/PERFORMANCE.md); it stays as an option.
-            bool byRows = RowSplit && m >= 16 * threads;
+            // stays in its L2, measured no better on the 2-core VM (docs/PERFORMANCE.md).
             StaticParallel.For(threads, t =>
             {
-                if (byRows)
-                {
-                    int tiles = (m + RowsPerTile - 1) / RowsPerTile;
-                    int first = (int)((long)tiles * t / threads) * RowsPerTile, last = Math.Min(m, (int)((long)tiles * (t + 1) / threads) * RowsPerTile);
-                    Panels<TL, T>(aPtr + (nint)first * b.K * sizeof(float), first, last - first, b, biasPtr, cPtr, 0, panels);
-                }
-                else
-                {
-                    int first = (int)((long)panels * t / threads), last = (int)((long)panels * (t + 1) / threads);
-                    Panels<TL, T>(aPtr, 0, m, b, biasPtr, cPtr, first, last);
-                }
+                int first = (int)((long)panels * t / threads), last = (int)((long)panels * (t + 1) / threads);
+                Panels<TL, T>(aPtr, m, b, biasPtr, cPtr, first, last);
             });
         }
     }
 
-    /// <summary>Rows [firstRow, firstRow + m) of C (a points at row firstRow of A) for panels [firstPanel, lastPanel).</summary>
-    static unsafe void Panels<TL, T>(nint a, int firstRow, int m, PackedMatrix b, nint bias, nint c, int firstPanel, int lastPanel)
+    /// <summary>All m rows of C for the panels [firstPanel, lastPanel).</summary>
+    static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint bias, nint c, int firstPanel, int lastPanel)
         where TL : IFloatLanes<T> where T : unmanaged
     {
-        c += (nint)firstRow * b.N * sizeof(float);
         int k = b.K, n = b.N, nr = b.PanelWidth;
         Span<float> edge = stackalloc float[RowsPerTile * nr];
         Span<float> edgeBias = stackalloc float[nr];
