@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Cacophony.Kernels.Cpu;
@@ -56,22 +57,30 @@ public static class Attention
             void Block(int item)
             {
                 int h = item / blocks, first = item % blocks * QueryBlock, rows = Math.Min(QueryBlock, queries - first);
-                var qBlock = new float[rows * d];
+                // Block buffers come from the shared pool: a 64 x keys score tile is over the 85 kB
+                // large-object threshold, and allocating one per block churned the LOH into gen-2 GCs.
+                var qBuffer = ArrayPool<float>.Shared.Rent(rows * d);
+                var scoreBuffer = ArrayPool<float>.Shared.Rent(rows * keys);
+                var outBuffer = ArrayPool<float>.Shared.Rent(rows * d);
+                var qBlock = qBuffer.AsSpan(0, rows * d);
+                var scores = scoreBuffer.AsSpan(0, rows * keys);
+                var outBlock = outBuffer.AsSpan(0, rows * d);
                 for (int i = 0; i < rows; i++)
-                    new ReadOnlySpan<float>((float*)qp + (long)(first + i) * queryStride + h * d, d).CopyTo(qBlock.AsSpan(i * d));
-                var scores = new float[rows * keys];
+                    new ReadOnlySpan<float>((float*)qp + (long)(first + i) * queryStride + h * d, d).CopyTo(qBlock.Slice(i * d));
                 Gemm.Multiply(qBlock, rows, keysT[h], [], scores, maxThreads: 1);
                 for (int i = 0; i < rows; i++)
                 {
-                    var row = scores.AsSpan(i * keys, keys);
+                    var row = scores.Slice(i * keys, keys);
                     int allowed = causal ? Math.Min(keys, first + i + keys - queries + 1) : keys;
                     Softmax(row[..allowed], scale);
                     row[allowed..].Clear();
                 }
-                var outBlock = new float[rows * d];
                 Gemm.Multiply(scores, rows, values[h], [], outBlock, maxThreads: 1);
                 for (int i = 0; i < rows; i++)
-                    outBlock.AsSpan(i * d, d).CopyTo(new Span<float>((float*)op + (long)(first + i) * width + h * d, d));
+                    outBlock.Slice(i * d, d).CopyTo(new Span<float>((float*)op + (long)(first + i) * width + h * d, d));
+                ArrayPool<float>.Shared.Return(qBuffer);
+                ArrayPool<float>.Shared.Return(scoreBuffer);
+                ArrayPool<float>.Shared.Return(outBuffer);
             }
 
             if (parallel)

@@ -57,8 +57,10 @@ public sealed class PackedMatrix
             for (int row = 0; row < K; row++)
                 source.Slice(row * rowStride + first, width).CopyTo(panel.Slice(row * PanelWidth, width));
         else
-            for (int row = 0; row < K; row++)
-                for (int column = 0; column < width; column++)
+            // A transposed source: walk it along its own rows (contiguous reads); the scattered writes
+            // stay inside this panel, which fits in L1.
+            for (int column = 0; column < width; column++)
+                for (int row = 0; row < K; row++)
                     panel[row * PanelWidth + column] = source[row * rowStride + (first + column) * columnStride];
     }
 }
