@@ -32,36 +32,24 @@ public class AudioEncoderPeerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        StaticParallel.MaxThreads = Threads;
-        var config = StandardConfigs.Full with { Decoder = null };
-        var weights = new SyntheticWeights(config, std: 0.02, seed: 0);
-        _ours = new CacophonyModel(config, weights);
-        var audioGraph = OnnxInitializers.Embed(File.ReadAllBytes(Path.Combine(OrtEncoders.GraphDirectory(), "audio_encoder.onnx")), TorchNamedWeights.From(config, weights, "audio"));
+        (_ours, var audioGraph) = PeerSetup.Load(Threads, "audio_encoder.onnx", "audio");
         _ort = new OrtEncoders(audioGraph, null, Threads);
 
         var random = new Random(1);
         _samples = Enumerable.Range(0, 16000 * Seconds).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 440 * i / 16000.0) + 0.05 * (random.NextDouble() - 0.5))).ToArray();
-        int length = Seconds <= 10 ? 500 : 1500;
-        _exact = _ours.FrontEnd.Process(_samples, 16000, new SequencePolicy { Padding = SequencePadding.Exact, Length = length }).Patches;
-        _padded = _ours.FrontEnd.Process(_samples, 16000, new SequencePolicy { Length = length }).Patches;
-
-        var ours = _ours.EncodeAudio(_exact).Normalized;
-        var peer = _ort.EmbedAudio([_padded]);
-        double error = ours.Select((v, i) => Math.Abs(v - peer[i])).Max();
-        Console.WriteLine($"// ours vs ONNX Runtime, {Seconds} s ({_exact.RealCount} patches): max-abs {error:E2}");
-        if (error > 1e-4) throw new InvalidOperationException($"ours and ONNX Runtime disagree by {error}");
+        _exact = _ours.FrontEnd.Process(_samples, 16000, Exact).Patches;
+        _padded = _ours.FrontEnd.Process(_samples, 16000, Exact with { Padding = SequencePadding.Pad }).Patches;
+        PeerSetup.CheckAgreement($"{Seconds} s ({_exact.RealCount} patches)", _ours.EncodeAudio(_exact).Normalized, _ort.EmbedAudio([_padded]));
     }
+
+    /// <summary>The original's sequence length for the clip (500 for up to 10 s, 1500 beyond), without padding.</summary>
+    SequencePolicy Exact => new() { Padding = SequencePadding.Exact, Length = Seconds <= 10 ? 500 : 1500 };
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        StaticParallel.MaxThreads = Environment.ProcessorCount;
-        _ort.Dispose();
-        _ours.Dispose();
-    }
+    public void Cleanup() => PeerSetup.Release(_ours, _ort);
 
     [Benchmark(Description = "ours: samples -> embedding")]
-    public float[] OursFromSamples() => _ours.EmbedAudio(_samples, 16000, new SequencePolicy { Padding = SequencePadding.Exact, Length = Seconds <= 10 ? 500 : 1500 });
+    public float[] OursFromSamples() => _ours.EmbedAudio(_samples, 16000, Exact);
 
     [Benchmark(Description = "ours: patches -> embedding")]
     public float[] OursFromPatches() => _ours.EncodeAudio(_exact).Normalized;
@@ -91,29 +79,16 @@ public class TextEncoderPeerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        StaticParallel.MaxThreads = Threads;
-        var config = StandardConfigs.Full with { Decoder = null };
-        var weights = new SyntheticWeights(config, std: 0.02, seed: 0);
-        _ours = new CacophonyModel(config, weights);
-        var textGraph = OnnxInitializers.Embed(File.ReadAllBytes(Path.Combine(OrtEncoders.GraphDirectory(), "text_encoder.onnx")), TorchNamedWeights.From(config, weights, "text"));
+        (_ours, var textGraph) = PeerSetup.Load(Threads, "text_encoder.onnx", "text");
         _ort = new OrtEncoders(null, textGraph, Threads);
         _prompts = GoldenPrompts().Take(50).ToList();
         _caption = [0, .. Enumerable.Range(0, 98).Select(i => 1000 + 37 * i), 2];
 
-        var ours = _ours.EncodeTokens(_prompts).SelectMany(e => e.Normalized).ToArray();
-        var peer = _ort.EmbedText(_prompts);
-        double error = ours.Select((v, i) => Math.Abs(v - peer[i])).Max();
-        Console.WriteLine($"// ours vs ONNX Runtime, 50 prompts: max-abs {error:E2}");
-        if (error > 1e-4) throw new InvalidOperationException($"ours and ONNX Runtime disagree by {error}");
+        PeerSetup.CheckAgreement("50 prompts", _ours.EncodeTokens(_prompts).SelectMany(e => e.Normalized).ToArray(), _ort.EmbedText(_prompts));
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        StaticParallel.MaxThreads = Environment.ProcessorCount;
-        _ort.Dispose();
-        _ours.Dispose();
-    }
+    public void Cleanup() => PeerSetup.Release(_ours, _ort);
 
     static IEnumerable<int[]> GoldenPrompts()
     {
