@@ -50,8 +50,8 @@ public static class Attention
             int kLength = k.Length, vLength = v.Length;
             void Pack(int h)
             {
-                keysT[h] = new PackedMatrix(new ReadOnlySpan<float>((float*)kp + h * d, kLength - h * d), d, keys, rowStride: 1, columnStride: keyValueStride);
-                values[h] = new PackedMatrix(new ReadOnlySpan<float>((float*)vp + h * d, vLength - h * d), keys, d, rowStride: keyValueStride, columnStride: 1);
+                keysT[h] = PackedMatrix.Pooled(new ReadOnlySpan<float>((float*)kp + h * d, kLength - h * d), d, keys, rowStride: 1, columnStride: keyValueStride);
+                values[h] = PackedMatrix.Pooled(new ReadOnlySpan<float>((float*)vp + h * d, vLength - h * d), keys, d, rowStride: keyValueStride, columnStride: 1);
             }
 
             void Block(int item)
@@ -67,17 +67,20 @@ public static class Attention
                 var outBlock = outBuffer.AsSpan(0, rows * d);
                 for (int i = 0; i < rows; i++)
                     new ReadOnlySpan<float>((float*)qp + (long)(first + i) * queryStride + h * d, d).CopyTo(qBlock.Slice(i * d));
+                Span<float> sums = stackalloc float[QueryBlock];
                 Gemm.Multiply(qBlock, rows, keysT[h], [], scores, maxThreads: 1);
                 for (int i = 0; i < rows; i++)
                 {
                     var row = scores.Slice(i * keys, keys);
                     int allowed = causal ? Math.Min(keys, first + i + keys - queries + 1) : keys;
-                    Softmax(row[..allowed], scale);
+                    sums[i] = VectorMath.SoftmaxNumerators(row[..allowed], scale);
                     row[allowed..].Clear();
                 }
+                // O = P V with P unnormalized; each output row is divided by its softmax sum once (d values
+                // instead of keys).
                 Gemm.Multiply(scores, rows, values[h], [], outBlock, maxThreads: 1);
                 for (int i = 0; i < rows; i++)
-                    outBlock.Slice(i * d, d).CopyTo(new Span<float>((float*)op + (long)(first + i) * width + h * d, d));
+                    TensorPrimitives.Divide(outBlock.Slice(i * d, d), sums[i], new Span<float>((float*)op + (long)(first + i) * width + h * d, d));
                 ArrayPool<float>.Shared.Return(qBuffer);
                 ArrayPool<float>.Shared.Return(scoreBuffer);
                 ArrayPool<float>.Shared.Return(outBuffer);
@@ -93,16 +96,11 @@ public static class Attention
                 for (int h = 0; h < heads; h++) Pack(h);
                 for (int item = 0; item < heads * blocks; item++) Block(item);
             }
+            for (int h = 0; h < heads; h++)
+            {
+                keysT[h].Release();
+                values[h].Release();
+            }
         }
-    }
-
-    /// <summary>p = softmax(scale * s), in place, with the maximum subtracted first.</summary>
-    static void Softmax(Span<float> s, float scale)
-    {
-        TensorPrimitives.Multiply(s, scale, s);
-        float max = TensorPrimitives.Max(s);
-        TensorPrimitives.Subtract(s, max, s);
-        VectorMath.Exp(s, s);
-        TensorPrimitives.Divide(s, TensorPrimitives.Sum(s), s);
     }
 }

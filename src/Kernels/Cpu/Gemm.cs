@@ -18,6 +18,7 @@ namespace Cacophony.Kernels.Cpu;
 public static class Gemm
 {
     const int RowsPerTile = 4;
+    const int TallRows = 8;
 
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
@@ -80,7 +81,11 @@ public static class Gemm
             // The last panel may be narrower than NR: compute a full tile into `edge`, copy the valid columns.
             bool full = width == nr;
             ref float biasRow = ref full ? ref (bias == 0 ? ref Unsafe.NullRef<float>() : ref Unsafe.Add(ref *(float*)bias, column)) : ref EdgeBias(edgeBias, bias, column, width);
-            for (int row = 0; row < m; row += RowsPerTile)
+            int row = 0;
+            if (full)
+                for (; row + TallRows <= m; row += TallRows)
+                    TallTile<TL, T>(ref Unsafe.Add(ref *(float*)a, (nint)row * k), k, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n);
+            for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
                 ref float aRow = ref Unsafe.Add(ref *(float*)a, (nint)row * k);
@@ -137,6 +142,62 @@ public static class Gemm
         if (rows > 1) Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w);
         if (rows > 2) Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), w);
         if (rows > 3) Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), w);
+    }
+
+    /// <summary>
+    /// 8 full rows of A times one panel: 16 accumulators, so each panel vector loaded from L2 feeds 8
+    /// multiply-adds instead of 4 (half the panel traffic of <see cref="Tile{TL,T}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void TallTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, int ldc)
+        where TL : IFloatLanes<T> where T : unmanaged
+    {
+        int w = TL.Count;
+        T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero, c30 = TL.Zero, c31 = TL.Zero;
+        T c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero, c60 = TL.Zero, c61 = TL.Zero, c70 = TL.Zero, c71 = TL.Zero;
+        nint k1 = k, k2 = 2 * k1, k3 = 3 * k1, k4 = 4 * k1, k5 = 5 * k1, k6 = 6 * k1, k7 = 7 * k1;
+        ref float bRow = ref panel;
+        ref float aColumn = ref a;
+        for (int i = 0; i < k; i++)
+        {
+            T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
+            T x = TL.Broadcast(aColumn);
+            c00 = TL.MultiplyAdd(x, b0, c00);
+            c01 = TL.MultiplyAdd(x, b1, c01);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1));
+            c10 = TL.MultiplyAdd(x, b0, c10);
+            c11 = TL.MultiplyAdd(x, b1, c11);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2));
+            c20 = TL.MultiplyAdd(x, b0, c20);
+            c21 = TL.MultiplyAdd(x, b1, c21);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3));
+            c30 = TL.MultiplyAdd(x, b0, c30);
+            c31 = TL.MultiplyAdd(x, b1, c31);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4));
+            c40 = TL.MultiplyAdd(x, b0, c40);
+            c41 = TL.MultiplyAdd(x, b1, c41);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5));
+            c50 = TL.MultiplyAdd(x, b0, c50);
+            c51 = TL.MultiplyAdd(x, b1, c51);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k6));
+            c60 = TL.MultiplyAdd(x, b0, c60);
+            c61 = TL.MultiplyAdd(x, b1, c61);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k7));
+            c70 = TL.MultiplyAdd(x, b0, c70);
+            c71 = TL.MultiplyAdd(x, b1, c71);
+            bRow = ref Unsafe.Add(ref bRow, 2 * w);
+            aColumn = ref Unsafe.Add(ref aColumn, 1);
+        }
+        T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
+        T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
+        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, w);
+        Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w);
+        Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), w);
+        Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), w);
+        Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), w);
+        Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), w);
+        Store<TL, T>(TL.Add(c60, bias0), TL.Add(c61, bias1), ref Unsafe.Add(ref c, 6 * ldc), w);
+        Store<TL, T>(TL.Add(c70, bias0), TL.Add(c71, bias1), ref Unsafe.Add(ref c, 7 * ldc), w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
@@ -13,6 +15,7 @@ public sealed class PackedMatrix
     public int PanelWidth { get; }
     public int PanelCount => (N + PanelWidth - 1) / PanelWidth;
     internal float[] Data { get; }
+    readonly bool _pooled;
 
     public PackedMatrix(ReadOnlySpan<float> weights, int k, int n, InstructionSet? isa = null)
         : this(weights, k, n, n, 1, isa)
@@ -26,12 +29,32 @@ public sealed class PackedMatrix
     /// (rowStride 1, columnStride K), e.g. keys for q . k scores.
     /// </summary>
     public PackedMatrix(ReadOnlySpan<float> source, int k, int n, int rowStride, int columnStride, InstructionSet? isa = null)
+        : this(source, k, n, rowStride, columnStride, isa, pooled: false)
+    {
+    }
+
+    /// <summary>
+    /// The same, packed into a buffer from the shared array pool: for short-lived operands packed on every
+    /// call (attention keys and values), where a fresh array would be a large-object allocation each time.
+    /// Give the buffer back with <see cref="Release"/> when done.
+    /// </summary>
+    public static PackedMatrix Pooled(ReadOnlySpan<float> source, int k, int n, int rowStride, int columnStride) =>
+        new(source, k, n, rowStride, columnStride, null, pooled: true);
+
+    public void Release()
+    {
+        if (_pooled) ArrayPool<float>.Shared.Return(Data);
+    }
+
+    PackedMatrix(ReadOnlySpan<float> source, int k, int n, int rowStride, int columnStride, InstructionSet? isa, bool pooled)
     {
         K = k;
         N = n;
         Isa = isa ?? Cpu.Isa.Active;
         PanelWidth = 2 * Isa switch { InstructionSet.Vector512 => 16, InstructionSet.Vector256 => 8, _ => 1 };
-        Data = new float[(long)PanelCount * k * PanelWidth];
+        long size = (long)PanelCount * k * PanelWidth;
+        _pooled = pooled;
+        Data = pooled ? ArrayPool<float>.Shared.Rent((int)size) : new float[size];
         // Big matrices are packed on all cores (model load packs ~0.9 GB of weights).
         int parts = (long)k * n >= 1 << 20 ? Math.Min(StaticParallel.Width, PanelCount) : 1;
         unsafe
@@ -49,18 +72,25 @@ public sealed class PackedMatrix
         }
     }
 
-    void PackPanel(ReadOnlySpan<float> source, int p, int rowStride, int columnStride)
+    unsafe void PackPanel(ReadOnlySpan<float> source, int p, int rowStride, int columnStride)
     {
         int first = p * PanelWidth, width = Math.Min(PanelWidth, N - first);
         var panel = Data.AsSpan(p * K * PanelWidth, K * PanelWidth);
+        if (width < PanelWidth) panel.Clear(); // zero padding past N (pooled buffers are not zeroed)
+        long last = (long)(K - 1) * rowStride + (long)(first + width - 1) * columnStride;
+        if (last >= source.Length) throw new ArgumentException("source is shorter than its shape");
         if (columnStride == 1)
             for (int row = 0; row < K; row++)
                 source.Slice(row * rowStride + first, width).CopyTo(panel.Slice(row * PanelWidth, width));
         else
             // A transposed source: walk it along its own rows (contiguous reads); the scattered writes
-            // stay inside this panel, which fits in L1.
-            for (int column = 0; column < width; column++)
-                for (int row = 0; row < K; row++)
-                    panel[row * PanelWidth + column] = source[row * rowStride + (first + column) * columnStride];
+            // stay inside this panel. Pointers, because this runs per head per layer in attention.
+            fixed (float* from = source, to = panel)
+                for (int column = 0; column < width; column++)
+                {
+                    float* read = from + (long)(first + column) * columnStride, write = to + column;
+                    for (int row = 0; row < K; row++, write += PanelWidth)
+                        *write = read[(long)row * rowStride];
+                }
     }
 }

@@ -39,6 +39,45 @@ public static class VectorMath
         for (; i < x.Length; i++) y[i] = Exp(x[i]);
     }
 
+    /// <summary>
+    /// The numerators of softmax(scale * s) in place: s[j] = exp(scale * (s[j] - max s)), in one pass after
+    /// the maximum; returns their sum (at least 1, from the maximum itself), by which the caller divides.
+    /// </summary>
+    public static float SoftmaxNumerators(Span<float> s, float scale)
+    {
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(s), shift = -scale * max, sum = 0;
+        int i = 0;
+        ref float x = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(s);
+        if (Vector512.IsHardwareAccelerated && Isa.Active == InstructionSet.Vector512)
+        {
+            var sums = Vector512<float>.Zero;
+            for (; i + 16 <= s.Length; i += 16)
+            {
+                var e = Exp(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), Vector512.Create(scale), Vector512.Create(shift)));
+                e.StoreUnsafe(ref x, (nuint)i);
+                sums += e;
+            }
+            sum += Vector512.Sum(sums);
+        }
+        if (Vector256.IsHardwareAccelerated && Isa.Active >= InstructionSet.Vector256)
+        {
+            var sums = Vector256<float>.Zero;
+            for (; i + 8 <= s.Length; i += 8)
+            {
+                var e = Exp(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.Create(scale), Vector256.Create(shift)));
+                e.StoreUnsafe(ref x, (nuint)i);
+                sums += e;
+            }
+            sum += Vector256.Sum(sums);
+        }
+        for (; i < s.Length; i++)
+        {
+            s[i] = Exp(MathF.FusedMultiplyAdd(s[i], scale, shift));
+            sum += s[i];
+        }
+        return sum;
+    }
+
     /// <summary>The same algorithm on one value, so every path rounds alike.</summary>
     public static float Exp(float x)
     {
