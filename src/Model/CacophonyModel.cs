@@ -1,4 +1,5 @@
 using Cacophony.Model.Audio;
+using Cacophony.Model.Captioning;
 using Cacophony.Model.Layers;
 using Cacophony.Model.Text;
 using Cacophony.Weights;
@@ -10,6 +11,9 @@ public sealed record AudioEmbedding(float[] Hidden, int Patches, float[] Unnorma
 
 /// <summary>What one text gives: hidden states of its tokens, the pooled vector, the projected and the normalized embedding.</summary>
 public sealed record TextEmbedding(int[] TokenIds, float[] Hidden, float[] Pooled, float[] Unnormalized, float[] Normalized);
+
+/// <summary>A written caption: its text (special tokens skipped, trimmed) and the tokens behind it.</summary>
+public sealed record Caption(string Text, CaptionTokens Tokens);
 
 /// <summary>
 /// The Cacophony model on the CPU: load a converted model directory, embed audio and text, compare them.
@@ -23,6 +27,7 @@ public sealed class CacophonyModel : IDisposable
     readonly TextEncoder? _text;
     readonly AttentionPool? _textPool;
     readonly Layers.Linear? _textProjection;
+    readonly Lazy<CaptionDecoder> _decoder;
 
     public ModelConfig Config { get; }
     public AudioFrontEnd FrontEnd { get; }
@@ -50,7 +55,31 @@ public sealed class CacophonyModel : IDisposable
             _textProjection = weights.Linear("text_proj");
         }
         LogitScale = MathF.Exp(weights.Tensor("logit_scale")[0]);
+        // The decoder (~80 M parameters with its vocabulary projection) is packed on first use: embeddings never need it.
+        _decoder = new Lazy<CaptionDecoder>(() =>
+        {
+            if (config.Decoder is not { } decoder || _text is null) throw new InvalidOperationException("this model has no caption decoder");
+            return new CaptionDecoder(new WeightLoader(source), decoder, _text);
+        });
     }
+
+    /// <summary>The caption decoder, loaded and packed on first use.</summary>
+    public CaptionDecoder Decoder => _decoder.Value;
+
+    /// <summary>Captions of prepared clips (30 s setting: <see cref="SequencePolicy.RetrievalAndCaptioning"/>), decoded together.</summary>
+    /// <param name="firstStream">Sampling stream of the first clip (clip i uses firstStream + i), so a clip's sample does not depend on its batch.</param>
+    public IReadOnlyList<Caption> Caption(IReadOnlyList<AudioPatches> clips, DecodingOptions? options = null, ulong firstStream = 0)
+    {
+        var tokenizer = Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
+        var decoder = Decoder;
+        var memories = EncodeAudio(clips).Select(e => decoder.Remember(e.Hidden, e.Patches)).ToList();
+        return CaptionSearch.Run(decoder, memories, options ?? new DecodingOptions(), firstStream)
+            .Select(t => new Caption(tokenizer.Decode(t.Tokens).Trim(), t)).ToList();
+    }
+
+    /// <summary>The caption of an audio file, greedy by default.</summary>
+    public Caption Caption(string path, DecodingOptions? options = null) =>
+        Caption([FrontEnd.Process(AudioDecoder.Read(path), SequencePolicy.RetrievalAndCaptioning).Patches], options)[0];
 
     /// <summary>Loads a model directory written by convert_checkpoint; weights are packed here, once.</summary>
     public static CacophonyModel Load(string directory)
