@@ -9,6 +9,7 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     FeaturesCommand.Create(),
     EmbedAudioCommand.Create(),
     EmbedTextCommand.Create(),
+    CaptionCommand.Create(),
     SimilarityCommand.Create(),
     TokenizeCommand.Create(),
     BenchCommand.Create(),

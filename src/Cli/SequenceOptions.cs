@@ -8,13 +8,15 @@ namespace Cacophony.Cli;
 sealed class SequenceOptions
 {
     readonly Option<string> _padding = new("--seq-policy") { Description = "pad: pad to --seq-len with masked zero patches (the original); exact: real patches only (same embeddings)", DefaultValueFactory = _ => "pad" };
-    readonly Option<int> _length = new("--seq-len") { Description = "sequence length: 500 for 10 s zero-shot, 1500 for 30 s retrieval and captioning", DefaultValueFactory = _ => 500 };
+    readonly Option<int> _length;
     readonly Option<string> _overflow = new("--overflow") { Description = "which patches to keep when a clip has more than --seq-len: random (seeded), first, indices", DefaultValueFactory = _ => "random" };
     readonly Option<int> _seed = new("--seed") { Description = "seed of the random choice", DefaultValueFactory = _ => 0 };
     readonly Option<string?> _keep = new("--keep-indices") { Description = "with --overflow indices: comma-separated patch indices, or an int32 .npy file" };
 
-    public SequenceOptions()
+    /// <param name="defaultLength">500 for the 10 s zero-shot setting, 1500 for 30 s retrieval and captioning.</param>
+    public SequenceOptions(int defaultLength = 500)
     {
+        _length = new("--seq-len") { Description = "sequence length: 500 for 10 s zero-shot, 1500 for 30 s retrieval and captioning", DefaultValueFactory = _ => defaultLength };
         _padding.AcceptOnlyFromAmong("pad", "exact");
         _overflow.AcceptOnlyFromAmong("random", "first", "indices");
     }
@@ -23,6 +25,9 @@ sealed class SequenceOptions
     {
         foreach (var option in new Option[] { _padding, _length, _overflow, _seed, _keep }) command.Options.Add(option);
     }
+
+    /// <summary>--seed: also the sampling seed of `caption --decode sample`.</summary>
+    public ulong Seed(ParseResult parse) => unchecked((ulong)parse.GetValue(_seed));
 
     public SequencePolicy Policy(ParseResult parse)
     {

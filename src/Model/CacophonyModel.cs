@@ -67,13 +67,13 @@ public sealed class CacophonyModel : IDisposable
     public CaptionDecoder Decoder => _decoder.Value;
 
     /// <summary>Captions of prepared clips (30 s setting: <see cref="SequencePolicy.RetrievalAndCaptioning"/>), decoded together.</summary>
-    /// <param name="firstStream">Sampling stream of the first clip (clip i uses firstStream + i), so a clip's sample does not depend on its batch.</param>
-    public IReadOnlyList<Caption> Caption(IReadOnlyList<AudioPatches> clips, DecodingOptions? options = null, ulong firstStream = 0)
+    /// <param name="streams">Sampling stream of each clip (default: its index), so a clip's sample does not depend on its batch.</param>
+    public IReadOnlyList<Caption> Caption(IReadOnlyList<AudioPatches> clips, DecodingOptions? options = null, IReadOnlyList<ulong>? streams = null)
     {
         var tokenizer = Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         var decoder = Decoder;
         var memories = EncodeAudio(clips).Select(e => decoder.Remember(e.Hidden, e.Patches)).ToList();
-        return CaptionSearch.Run(decoder, memories, options ?? new DecodingOptions(), firstStream)
+        return CaptionSearch.Run(decoder, memories, options ?? new DecodingOptions(), streams)
             .Select(t => new Caption(tokenizer.Decode(t.Tokens).Trim(), t)).ToList();
     }
 

@@ -125,7 +125,7 @@ public class CaptionGoldenTests
             StaticParallel.MaxThreads = saved;
         }
         // Clip 3 alone, as stream 3, samples what it sampled inside the batch.
-        var alone = CaptionSearch.Run(_model.Decoder, [memories[3]], options, firstStream: 3)[0];
+        var alone = CaptionSearch.Run(_model.Decoder, [memories[3]], options, streams: [3UL])[0];
         Assert.That(alone.Tokens, Is.EqualTo(first[3].Tokens));
         // A hot temperature over 50,265 tokens: another seed writes something else.
         var other = CaptionSearch.Run(_model.Decoder, memories, options with { Seed = 8 });

@@ -14,22 +14,24 @@ public static class CaptionSearch
 {
     public const int Bos = 0, Eos = 2;
 
-    /// <param name="firstStream">Sampling stream of the first clip; clip i samples from stream firstStream + i,
-    /// so a clip gets the same tokens whatever batch it is in.</param>
-    public static CaptionTokens[] Run(CaptionDecoder decoder, IReadOnlyList<DecoderMemory> clips, DecodingOptions options, ulong firstStream = 0)
+    /// <param name="streams">Sampling stream of each clip (default: its index): a clip samples the same tokens
+    /// whatever batch it is in, when it keeps its stream number (e.g. its file's index).</param>
+    public static CaptionTokens[] Run(CaptionDecoder decoder, IReadOnlyList<DecoderMemory> clips, DecodingOptions options, IReadOnlyList<ulong>? streams = null)
     {
         options.Validate();
-        return options.Strategy == DecodingStrategy.Beam ? Beam(decoder, clips, options) : Sequential(decoder, clips, options, firstStream);
+        if (streams is not null && streams.Count != clips.Count) throw new ArgumentException("one sampling stream per clip");
+        streams ??= Enumerable.Range(0, clips.Count).Select(i => (ulong)i).ToArray();
+        return options.Strategy == DecodingStrategy.Beam ? Beam(decoder, clips, options) : Sequential(decoder, clips, options, streams);
     }
 
     /// <summary>Greedy or sampled: one token per clip per step.</summary>
-    static CaptionTokens[] Sequential(CaptionDecoder decoder, IReadOnlyList<DecoderMemory> clips, DecodingOptions options, ulong firstStream)
+    static CaptionTokens[] Sequential(CaptionDecoder decoder, IReadOnlyList<DecoderMemory> clips, DecodingOptions options, IReadOnlyList<ulong> streams)
     {
         int n = clips.Count, vocab = decoder.VocabSize;
         var states = clips.Select(decoder.Start).ToArray();
         var tokens = Enumerable.Range(0, n).Select(_ => new List<int>()).ToArray();
         var chosen = Enumerable.Range(0, n).Select(_ => new List<float>()).ToArray();
-        var rngs = Enumerable.Range(0, n).Select(i => SplitMix64.ForStream(options.Seed, firstStream + (ulong)i)).ToArray();
+        var rngs = Enumerable.Range(0, n).Select(i => SplitMix64.ForStream(options.Seed, streams[i])).ToArray();
         var active = Enumerable.Range(0, n).ToList();
         while (active.Count > 0)
         {

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cacophony.Model.Audio;
+using Cacophony.Model.Captioning;
+
+namespace Cacophony.Cli;
+
+/// <summary>
+/// <c>cacophony caption --model DIR FILES... [--decode greedy|sample|beam] [--temperature 0.1] [--top-k K]
+/// [--top-p P] [--seed 0] [--beams 3] [--max-tokens 100] [--seq-policy pad|exact] [--json]</c>:
+/// <c>file,caption</c> CSV (or JSON lines with tokens) on stdout, progress on stderr.
+/// </summary>
+static class CaptionCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOption();
+        var sequence = new SequenceOptions(defaultLength: 1500);
+        var files = new Argument<string[]>("files") { Description = "audio files", Arity = ArgumentArity.OneOrMore };
+        var decode = new Option<string>("--decode") { Description = "greedy (reproducible), sample (seeded with --seed), or beam", DefaultValueFactory = _ => "greedy" };
+        decode.AcceptOnlyFromAmong("greedy", "sample", "beam");
+        var temperature = new Option<float>("--temperature") { Description = "sampling temperature (the original: 0.1)", DefaultValueFactory = _ => 0.1f };
+        var topK = new Option<int>("--top-k") { Description = "sample among the k most likely tokens (0: all)", DefaultValueFactory = _ => 0 };
+        var topP = new Option<float>("--top-p") { Description = "sample among the most likely tokens reaching probability p (1: all)", DefaultValueFactory = _ => 1f };
+        var beams = new Option<int>("--beams") { Description = "beam count of --decode beam", DefaultValueFactory = _ => 3 };
+        var lengthPenalty = new Option<float>("--length-penalty") { Description = "beam scores are log p / length^penalty", DefaultValueFactory = _ => 1f };
+        var earlyStopping = new Option<bool>("--early-stopping") { Description = "stop a beam search once it has --beams finished captions" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "tokens generated at most (</s> included)", DefaultValueFactory = _ => 100 };
+        var batch = new Option<int>("--batch") { Description = "clips encoded and decoded together", DefaultValueFactory = _ => 8 };
+        var json = new Option<bool>("--json") { Description = "JSON lines with the token ids, chosen-token logits and (beam) score instead of CSV" };
+        var command = new Command("caption", "Write a caption for each audio file (30 s setting, sequence 1500).")
+            { files, decode, temperature, topK, topP, beams, lengthPenalty, earlyStopping, maxTokens, batch, json };
+        model.AddTo(command);
+        sequence.AddTo(command);
+        command.SetAction(parse => Errors.Guard(() =>
+        {
+            var options = new DecodingOptions
+            {
+                Strategy = parse.GetValue(decode) switch { "sample" => DecodingStrategy.Sample, "beam" => DecodingStrategy.Beam, _ => DecodingStrategy.Greedy },
+                Temperature = parse.GetValue(temperature),
+                TopK = parse.GetValue(topK),
+                TopP = parse.GetValue(topP),
+                Seed = sequence.Seed(parse),
+                Beams = parse.GetValue(beams),
+                LengthPenalty = parse.GetValue(lengthPenalty),
+                EarlyStopping = parse.GetValue(earlyStopping),
+                MaxTokens = parse.GetValue(maxTokens),
+            };
+            options.Validate();
+            int batchSize = parse.GetValue(batch);
+            if (batchSize < 1) throw new ArgumentException($"--batch must be at least 1, not {batchSize}");
+            var policy = sequence.Policy(parse);
+            var paths = parse.GetValue(files)!;
+            using var cacophony = model.Load(parse);
+            var progress = new ProgressLine(paths.Length, "clips");
+            bool asJson = parse.GetValue(json);
+            if (!asJson) Console.WriteLine("file,caption");
+            int failures = 0;
+            for (int start = 0; start < paths.Length; start += batchSize)
+            {
+                var chunk = Enumerable.Range(start, Math.Min(batchSize, paths.Length - start)).ToArray();
+                var readable = new List<(int Index, AudioPatches Patches)>();
+                foreach (int i in chunk)
+                {
+                    try
+                    {
+                        readable.Add((i, cacophony.FrontEnd.Process(AudioDecoder.Read(paths[i]), policy).Patches));
+                    }
+                    catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
+                    {
+                        // One unreadable clip is reported and skipped; the others still get their captions.
+                        Console.Error.WriteLine($"error: {e.Message}");
+                        failures++;
+                        progress.Advance();
+                    }
+                }
+                // File i samples from stream i whatever batch it lands in.
+                var captions = cacophony.Caption(readable.Select(r => r.Patches).ToList(), options, readable.Select(r => (ulong)r.Index).ToList());
+                for (int r = 0; r < readable.Count; r++) WriteRow(paths[readable[r].Index], captions[r], asJson);
+                progress.Advance(readable.Count);
+            }
+            return failures == 0 ? 0 : Errors.BadInput;
+        }));
+        return command;
+    }
+
+    static void WriteRow(string path, Model.Caption caption, bool asJson)
+    {
+        if (asJson)
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                file = path,
+                caption = caption.Text,
+                tokens = caption.Tokens.Tokens,
+                logits = caption.Tokens.ChosenLogits,
+                score = double.IsNaN(caption.Tokens.Score) ? (double?)null : caption.Tokens.Score,
+            }));
+        else
+            Console.WriteLine($"{Csv.Quote(path)},{Csv.Quote(caption.Text)}");
+        Console.Out.Flush();
+    }
+}
