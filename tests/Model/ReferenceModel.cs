@@ -10,7 +10,12 @@ namespace Cacophony.Tests.Model;
 /// </summary>
 sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
 {
-    double[] W(string name) => weights.Read(name).Select(v => (double)v).ToArray();
+    // Text and decoder weights are kept (greedy decoding reruns them every step); the rest is read per use.
+    double[] W(string name) => name.StartsWith("text.") || name.StartsWith("decoder.")
+        ? Cached("weight " + name, () => Read(name))
+        : Read(name);
+
+    double[] Read(string name) => weights.Read(name).Select(v => (double)v).ToArray();
 
     /// <summary>y[rows, out] = x[rows, in] W[in, out] + b, rows in parallel.</summary>
     double[] Dense(double[] x, int rows, string name)
@@ -86,6 +91,24 @@ sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
 
     public double[] EmbedAudio(AudioPatches patches)
     {
+        int s = patches.RealCount, h = config.Audio.HiddenSize;
+        var hidden = AudioHidden(patches);
+        var kv = Dense(hidden, s, "audio_pool.kv");
+        var keys = new double[s * h];
+        var values = new double[s * h];
+        for (int i = 0; i < s; i++)
+            for (int j = 0; j < h; j++)
+            {
+                keys[i * h + j] = kv[i * 2 * h + j];
+                values[i * h + j] = kv[i * 2 * h + h + j];
+            }
+        var pooled = Attention(W("audio_pool.query"), 1, keys, values, s, h, config.NumAttentionPoolHeads, causal: false);
+        return Normalize(Dense(pooled, 1, "audio_pool.out"), config.NormEpsEmbedding);
+    }
+
+    /// <summary>The audio encoder's hidden states [real patches, width].</summary>
+    public double[] AudioHidden(AudioPatches patches)
+    {
         var c = config.Audio;
         int s = patches.RealCount, h = c.HiddenSize;
         var x = Dense(patches.Patches.Take(s * c.PatchSize).Select(v => (double)v).ToArray(), s, "audio.patch_embed");
@@ -107,21 +130,65 @@ sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
             for (int i = 0; i < u.Length; i++) u[i] = u[i] / (1 + Math.Exp(-u[i]));
             Add(x, Dense(u, s, p + ".mlp.fc2"));
         }
-        var hidden = LayerNorm(x, s, "audio.norm", c.LayerNormEps);
-        var kv = Dense(hidden, s, "audio_pool.kv");
-        var keys = new double[s * h];
-        var values = new double[s * h];
-        for (int i = 0; i < s; i++)
-            for (int j = 0; j < h; j++)
-            {
-                keys[i * h + j] = kv[i * 2 * h + j];
-                values[i * h + j] = kv[i * 2 * h + h + j];
-            }
-        var pooled = Attention(W("audio_pool.query"), 1, keys, values, s, h, config.NumAttentionPoolHeads, causal: false);
-        return Normalize(Dense(pooled, 1, "audio_pool.out"), config.NormEpsEmbedding);
+        return LayerNorm(x, s, "audio.norm", c.LayerNormEps);
     }
 
     public double[] EmbedText(int[] ids)
+    {
+        int l = ids.Length, t = config.Text!.HiddenSize;
+        var x = TextHidden(ids);
+        var pooled = Attention(W("text_pool.query"), 1, Dense(x, l, "text_pool.key"), Dense(x, l, "text_pool.value"), l, t, 1, causal: false);
+        return Normalize(Dense(pooled, 1, "text_proj"), config.NormEpsEmbedding);
+    }
+
+    /// <summary>
+    /// The caption decoder's logits for the token after `ids` (which start with &lt;s&gt;), recomputed from
+    /// scratch: causal text encoder, then decoder layers (causal self-attention, cross-attention to all
+    /// `patches` rows of audioHidden, GELU MLP, each post-LN), then the vocabulary projection of the last row.
+    /// </summary>
+    public double[] NextTokenLogits(double[] audioHidden, int patches, int[] ids)
+    {
+        var c = config.Decoder!;
+        int l = ids.Length, t = c.HiddenSize;
+        var x = TextHidden(ids);
+        for (int layer = 0; layer < c.NumHiddenLayers; layer++)
+        {
+            string p = $"decoder.layers.{layer}";
+            var a = Attention(Dense(x, l, p + ".attn.q"), l, Dense(x, l, p + ".attn.k"), Dense(x, l, p + ".attn.v"), l, t, c.NumAttentionHeads, causal: true);
+            var attended = Dense(a, l, p + ".attn.out");
+            Add(attended, x);
+            x = LayerNorm(attended, l, p + ".attn.norm", c.LayerNormEps);
+            var crossKeys = Cached(p + ".cross_attn.k", () => Dense(audioHidden, patches, p + ".cross_attn.k"));
+            var crossValues = Cached(p + ".cross_attn.v", () => Dense(audioHidden, patches, p + ".cross_attn.v"));
+            var cross = Dense(Attention(Dense(x, l, p + ".cross_attn.q"), l, crossKeys, crossValues, patches, t, c.NumAttentionHeads, causal: false), l, p + ".cross_attn.out");
+            Add(cross, x);
+            x = LayerNorm(cross, l, p + ".cross_attn.norm", c.LayerNormEps);
+            x = LayerNorm(Mlp(x, l, p), l, p + ".mlp.norm", c.LayerNormEps);
+        }
+        return Dense(x.AsSpan((l - 1) * t, t).ToArray(), 1, "decoder.vocab");
+    }
+
+    // Cross keys/values of one clip (the tests use one clip per reference instance) and weights read as float64.
+    readonly Dictionary<string, double[]> _cache = [];
+
+    double[] Cached(string key, Func<double[]> make)
+    {
+        if (!_cache.TryGetValue(key, out var value)) _cache[key] = value = make();
+        return value;
+    }
+
+    /// <summary>x + W2 GELU(W1 x) (exact erf GELU), before the LayerNorm.</summary>
+    double[] Mlp(double[] x, int l, string p)
+    {
+        var u = Dense(x, l, p + ".mlp.fc1");
+        for (int i = 0; i < u.Length; i++) u[i] = 0.5 * u[i] * (1 + Cacophony.Tests.Kernels.NaiveReference.Erf(u[i] / Math.Sqrt(2)));
+        var mlp = Dense(u, l, p + ".mlp.fc2");
+        Add(mlp, x);
+        return mlp;
+    }
+
+    /// <summary>The causal text encoder's hidden states [ids, width].</summary>
+    public double[] TextHidden(int[] ids)
     {
         var c = config.Text!;
         int l = ids.Length, t = c.HiddenSize;
@@ -139,14 +206,9 @@ sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
             var attended = Dense(a, l, p + ".attn.out");
             Add(attended, x);
             x = LayerNorm(attended, l, p + ".attn.norm", c.LayerNormEps);
-            var u = Dense(x, l, p + ".mlp.fc1");
-            for (int i = 0; i < u.Length; i++) u[i] = 0.5 * u[i] * (1 + Cacophony.Tests.Kernels.NaiveReference.Erf(u[i] / Math.Sqrt(2)));
-            var mlp = Dense(u, l, p + ".mlp.fc2");
-            Add(mlp, x);
-            x = LayerNorm(mlp, l, p + ".mlp.norm", c.LayerNormEps);
+            x = LayerNorm(Mlp(x, l, p), l, p + ".mlp.norm", c.LayerNormEps);
         }
-        var pooled = Attention(W("text_pool.query"), 1, Dense(x, l, "text_pool.key"), Dense(x, l, "text_pool.value"), l, t, 1, causal: false);
-        return Normalize(Dense(pooled, 1, "text_proj"), config.NormEpsEmbedding);
+        return x;
     }
 
     static void Add(double[] x, double[] y)
