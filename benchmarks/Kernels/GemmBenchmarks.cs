@@ -1,21 +1,28 @@
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
+using Cacophony.Benchmarks.Peers;
 using Cacophony.Kernels.Cpu;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Cacophony.Benchmarks.Kernels;
 
 /// <summary>
-/// The model's GEMM shapes (M x K x N), ours at 1 and 2 threads. GFLOP/s = 2 M K N / time; compare with
-/// <see cref="FmaPeakBenchmarks"/> in the same run.
+/// The model's GEMM shapes (M x K x N), ours against ONNX Runtime's MatMul (MLAS, B pre-packed as a
+/// constant) at 1 and 2 threads. GFLOP/s = 2 M K N / time; compare with <see cref="FmaPeakBenchmarks"/>
+/// in the same run. Setup checks that both products agree.
 /// </summary>
 public class GemmBenchmarks
 {
     float[] _a = [];
     float[] _bias = [];
     float[] _c = [];
+    float[] _ortC = [];
     PackedMatrix _b = null!;
+    InferenceSession _ort = null!;
+    OrtValue _ortInput = null!, _ortOutput = null!;
+    RunOptions _runOptions = null!;
 
-    [Params("500x768x768", "500x768x3072", "500x3072x768", "1500x768x768", "50x768x768")]
+    [Params("248x768x768", "248x768x3072", "248x3072x768", "500x768x768", "500x768x3072", "500x3072x768", "1500x768x768", "1500x768x3072", "1500x3072x768", "50x768x768")]
     public string Shape = "";
 
     [Params(1, 2)]
@@ -30,17 +37,46 @@ public class GemmBenchmarks
     {
         var random = new Random(0);
         _a = Enumerable.Range(0, M * K).Select(_ => (float)random.NextDouble()).ToArray();
-        _b = new PackedMatrix(Enumerable.Range(0, K * N).Select(_ => (float)random.NextDouble()).ToArray(), K, N);
+        var b = Enumerable.Range(0, K * N).Select(_ => (float)random.NextDouble()).ToArray();
+        _b = new PackedMatrix(b, K, N);
         _bias = new float[N];
         _c = new float[M * N];
+        _ortC = new float[M * N];
         StaticParallel.MaxThreads = Threads;
+
+        _ort = new InferenceSession(OnnxMatMulGraph.Create(M, K, N, b), new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = Threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        });
+        _ortInput = OrtValue.CreateTensorValueFromMemory(_a, [M, K]);
+        _ortOutput = OrtValue.CreateTensorValueFromMemory(_ortC, [M, N]);
+        _runOptions = new RunOptions();
+        Multiply();
+        OrtMatMul();
+        double worst = 0;
+        for (int i = 0; i < _c.Length; i++) worst = Math.Max(worst, Math.Abs(_c[i] - _ortC[i]) / Math.Max(1, Math.Abs(_ortC[i])));
+        if (worst > 1e-5) throw new InvalidOperationException($"ours and ONNX Runtime differ by {worst:E2} (relative)");
+        Console.WriteLine($"// {Shape}: ours vs ONNX Runtime MatMul max relative difference {worst:E2}");
     }
 
     [GlobalCleanup]
-    public void Cleanup() => StaticParallel.MaxThreads = Environment.ProcessorCount;
+    public void Cleanup()
+    {
+        StaticParallel.MaxThreads = Environment.ProcessorCount;
+        _ortInput.Dispose();
+        _ortOutput.Dispose();
+        _runOptions.Dispose();
+        _ort.Dispose();
+    }
 
-    [Benchmark]
+    [Benchmark(Baseline = true, Description = "ours")]
     public void Multiply() => Gemm.Multiply(_a, M, _b, _bias, _c);
+
+    [Benchmark(Description = "ONNX Runtime MatMul (pre-packed)")]
+    public void OrtMatMul() => _ort.Run(_runOptions, ["A"], [_ortInput], ["Y"], [_ortOutput]);
 }
 
 /// <summary>

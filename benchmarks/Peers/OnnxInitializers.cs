@@ -50,7 +50,7 @@ static class OnnxInitializers
         return graph.ToArray();
     }
 
-    static byte[] Tensor(string name, int[] shape, float[] values)
+    internal static byte[] Tensor(string name, int[] shape, float[] values)
     {
         var tensor = new MemoryStream();
         foreach (int d in shape)
@@ -121,7 +121,7 @@ static class OnnxInitializers
         }
     }
 
-    static void WriteVarint(Stream output, ulong value)
+    internal static void WriteVarint(Stream output, ulong value)
     {
         while (value >= 0x80)
         {
@@ -131,7 +131,7 @@ static class OnnxInitializers
         output.WriteByte((byte)value);
     }
 
-    static void WriteBytesField(Stream output, int field, byte[] payload)
+    internal static void WriteBytesField(Stream output, int field, byte[] payload)
     {
         WriteVarint(output, (ulong)(field << 3 | 2));
         WriteVarint(output, (ulong)payload.Length);

@@ -46,6 +46,7 @@ public class KernelFixtureTests
     [TestCase(5, 768, 257)]
     [TestCase(257, 500, 33)]
     [TestCase(500, 768, 96)]
+    [TestCase(50, 96, 64)]
     [TestCase(3, 1500, 768)]
     public void GemmWithBias(int m, int k, int n)
     {

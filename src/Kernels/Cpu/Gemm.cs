@@ -8,10 +8,10 @@ namespace Cacophony.Kernels.Cpu;
 /// C = A B + bias, float32: A is M x K row-major (activations), B a <see cref="PackedMatrix"/> (weights),
 /// bias has N entries (or is empty), C is M x N row-major.
 ///
-/// Tiling: C is cut into MR x NR register tiles (MR = 4 rows, NR = 2 vectors = one packed panel). For
-/// each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's two vectors for row k,
-/// broadcasts A[r, k] for the 4 rows, and does 8 fused multiply-adds into 8 accumulators that stay in
-/// registers; the bias is added on the way out. Threads split the panels (columns of C) statically
+/// Tiling: C is cut into MR x NR register tiles (MR = 8 rows, then 4, then 2 for the last rows; NR = 2
+/// vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
+/// two vectors for row k, broadcasts A[r, k] for each row, and does 2 MR fused multiply-adds into
+/// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C) statically
 /// (<see cref="StaticParallel"/>).
 /// The micro-kernel is written once over <see cref="IFloatLanes{T}"/> for Vector512, Vector256 and scalar.
 /// </summary>
@@ -89,7 +89,10 @@ public static class Gemm
             {
                 int rows = Math.Min(RowsPerTile, m - row);
                 ref float aRow = ref Unsafe.Add(ref *(float*)a, (nint)row * k);
-                if (full)
+                if (full && rows <= 2)
+                    // One or two rows left (e.g. M = 50): a 4-row tile would waste half its multiply-adds.
+                    PairTile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n);
+                else if (full)
                     Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n);
                 else
                 {
@@ -142,6 +145,31 @@ public static class Gemm
         if (rows > 1) Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w);
         if (rows > 2) Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), w);
         if (rows > 3) Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), w);
+    }
+
+    /// <summary>One or two rows of A times one panel: 4 accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PairTile<TL, T>(ref float a, int k, int rows, ref float panel, ref float bias, ref float c, int ldc)
+        where TL : IFloatLanes<T> where T : unmanaged
+    {
+        int w = TL.Count;
+        T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero;
+        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, k) : ref a;
+        for (int i = 0; i < k; i++)
+        {
+            ref float bRow = ref Unsafe.Add(ref panel, i * 2 * w);
+            T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
+            T x = TL.Broadcast(Unsafe.Add(ref a, i));
+            c00 = TL.MultiplyAdd(x, b0, c00);
+            c01 = TL.MultiplyAdd(x, b1, c01);
+            x = TL.Broadcast(Unsafe.Add(ref a1, i));
+            c10 = TL.MultiplyAdd(x, b0, c10);
+            c11 = TL.MultiplyAdd(x, b1, c11);
+        }
+        T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
+        T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
+        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, w);
+        if (rows > 1) Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w);
     }
 
     /// <summary>
