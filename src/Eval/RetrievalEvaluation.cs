@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using Cacophony.Eval.Datasets;
+using Cacophony.Eval.Metrics;
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+
+namespace Cacophony.Eval;
+
+public sealed record RetrievalReport(RetrievalScores TextToAudio, RetrievalScores AudioToText, int Clips, int Captions, int Listed, int Missing, int Unreadable);
+
+/// <summary>
+/// Text-to-audio and audio-to-text retrieval as the original's eval_caco + eval_utils: clips in the 30 s
+/// setting (sequence 1500), captions tokenized to at most 100 tokens, cosine similarity of normalized
+/// embeddings. Audio embeddings are logged as they are computed (audio_embeddings.partial.csv), so
+/// `--resume` only encodes the clips not done. Writes text_to_audio.csv and audio_to_text.csv (rank of the
+/// first correct item per query, 1-based, 0 beyond 10) and results.json.
+/// </summary>
+public static class RetrievalEvaluation
+{
+    static readonly string[] EmbeddingHeader = ["file", "embedding"];
+    static readonly string[] ErrorHeader = ["file", "error"];
+
+    public static RetrievalReport Run(CacophonyModel model, CaptionSet set, EvaluationOptions options, Action<int>? advanced = null)
+    {
+        var files = new RunFiles(options.OutputDirectory, options.Resume);
+        var clips = options.Limit is int limit ? set.Clips.Take(limit).ToList() : set.Clips.ToList();
+        var inv = CultureInfo.InvariantCulture;
+        var audio = files.ReadLog("audio_embeddings.partial.csv").Where(r => r.Length == 2)
+            .ToDictionary(r => r[0], r => r[1].Split(' ').Select(v => float.Parse(v, inv)).ToArray());
+        var failed = files.ReadLog("unreadable.partial.csv").Where(r => r.Length == 2).ToDictionary(r => r[0], r => r[1]);
+        var paths = clips.Select(c => c.Path).ToList();
+        var todo = Enumerable.Range(0, clips.Count).Where(i => !audio.ContainsKey(clips[i].Id) && !failed.ContainsKey(clips[i].Id)).ToList();
+        advanced?.Invoke(clips.Count - todo.Count);
+        var policy = options.Policy ?? SequencePolicy.RetrievalAndCaptioning;
+        foreach (var chunk in todo.Chunk(Math.Max(1, options.BatchSize)))
+        {
+            var (ready, errors) = ClipReader.Prepare(model, paths, chunk, policy);
+            var embeddings = model.EncodeAudio(ready.Select(r => r.Patches).ToList());
+            var rows = new List<string[]>();
+            for (int r = 0; r < ready.Count; r++)
+            {
+                var id = clips[ready[r].Index].Id;
+                audio[id] = embeddings[r].Normalized;
+                // "R" round-trips float32 exactly, so a resumed run ranks exactly as an uninterrupted one.
+                rows.Add([id, string.Join(' ', embeddings[r].Normalized.Select(v => v.ToString("R", inv)))]);
+            }
+            files.AppendLog("audio_embeddings.partial.csv", EmbeddingHeader, rows);
+            files.AppendLog("unreadable.partial.csv", ErrorHeader, errors.Select(e => new[] { clips[e.Index].Id, e.Error }));
+            foreach (var e in errors) failed[clips[e.Index].Id] = e.Error;
+            advanced?.Invoke(chunk.Length);
+        }
+
+        var evaluated = clips.Where(c => audio.ContainsKey(c.Id)).ToList();
+        var captions = evaluated.SelectMany((c, clip) => c.Captions.Select(text => (Text: text, Clip: clip))).ToList();
+        var textEmbeddings = captions.Select(c => c.Text).Chunk(64).SelectMany(chunk => model.EmbedText(chunk, model.Config.Preprocessing.MaxTextLen)).ToArray();
+        int a = evaluated.Count, t = captions.Count;
+        var textToAudio = new float[t * a];
+        var audioToText = new float[a * t];
+        for (int i = 0; i < t; i++)
+            for (int j = 0; j < a; j++)
+                textToAudio[i * a + j] = audioToText[j * t + i] = (float)Embedding.Cosine(textEmbeddings[i], audio[evaluated[j].Id]);
+
+        // Text to audio: the caption's own clip. (The original keys this by caption string, so a caption shared
+        // by two clips counts only for the last one; here each caption keeps its own clip: docs/EVAL.md.)
+        var t2a = RetrievalMetrics.Compute(textToAudio, t, a, captions.Select(c => (IReadOnlySet<int>)new HashSet<int> { c.Clip }).ToList());
+        // Audio to text: as the original, captions are compared as strings and each string counts once.
+        var identity = new Dictionary<string, int>();
+        var keyIdentity = captions.Select(c => identity.TryGetValue(c.Text, out int id) ? id : identity[c.Text] = identity.Count).ToArray();
+        var relevant = evaluated.Select(c => (IReadOnlySet<int>)c.Captions.Select(text => identity[text]).ToHashSet()).ToList();
+        var a2t = RetrievalMetrics.Compute(audioToText, a, t, relevant, keyIdentity);
+
+        files.WriteAtomically("text_to_audio.csv", "caption,clip,rank\n" + string.Concat(captions.Select((c, i) =>
+            $"{Csv.Quote(c.Text)},{Csv.Quote(evaluated[c.Clip].Id)},{FirstHit(textToAudio.AsSpan(i * a, a), key => key == c.Clip)}\n")));
+        files.WriteAtomically("audio_to_text.csv", "clip,rank\n" + string.Concat(evaluated.Select((c, j) =>
+            $"{Csv.Quote(c.Id)},{FirstHit(audioToText.AsSpan(j * t, t), key => relevant[j].Contains(keyIdentity[key]))}\n")));
+        var report = new RetrievalReport(t2a, a2t, a, t, set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => failed.ContainsKey(c.Id)));
+        files.WriteAtomically("results.json", JsonSerializer.Serialize(new
+        {
+            task = "retrieval",
+            dataset = set.Name,
+            clips_evaluated = a,
+            captions = t,
+            clips_listed = report.Listed,
+            clips_missing = report.Missing,
+            clips_unreadable = report.Unreadable,
+            text_to_audio = Json(t2a, laion: false),
+            audio_to_text = Json(a2t, laion: true),
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        files.Finish("audio_embeddings.partial.csv", "audio_embeddings.csv");
+        files.Finish("unreadable.partial.csv", "unreadable.csv");
+        return report;
+    }
+
+    static int FirstHit(ReadOnlySpan<float> scores, Func<int, bool> correct)
+    {
+        var top = RetrievalMetrics.TopK(scores, 10);
+        for (int r = 0; r < top.Length; r++)
+            if (correct(top[r])) return r + 1;
+        return 0;
+    }
+
+    static object Json(RetrievalScores s, bool laion)
+    {
+        static object I(Interval i) => new { estimate = i.Estimate, ci95 = new[] { i.Low, i.High } };
+        object? laionMap = laion && s.MeanAveragePrecision10OverRelevant is { } l ? I(l) : null;
+        return new { r1 = I(s.R1), r5 = I(s.R5), r10 = I(s.R10), map10 = I(s.MeanAveragePrecision10), map10_laion_clap = laionMap };
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+using Cacophony.Eval.Datasets;
+using Cacophony.Eval.Metrics;
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+
+namespace Cacophony.Eval;
+
+/// <summary>How an evaluation runs: where it writes, whether it resumes, how many clips and how they are batched.</summary>
+public sealed record EvaluationOptions(string OutputDirectory, bool Resume = false, int? Limit = null, int BatchSize = 8, SequencePolicy? Policy = null);
+
+public sealed record ZeroShotReport(ClassificationScores Scores, int Listed, int Missing, int Unreadable, string Prompt);
+
+/// <summary>
+/// Zero-shot classification as the original: each class becomes `prompt + label`, tokenized to at most 77
+/// tokens and embedded once; each clip (10 s setting, sequence 500) is ranked against all classes by
+/// exp(logit_scale) a . t. Writes predictions.csv (file, label, predicted, correct, top 5), per_class.csv,
+/// confusion.csv and results.json; unreadable.csv lists clips that could not be decoded (they are counted
+/// in results.json, not in the accuracy).
+/// </summary>
+public static class ZeroShotEvaluation
+{
+    static readonly string[] PredictionHeader = ["file", "label", "predicted", "correct", "top5"];
+    static readonly string[] ErrorHeader = ["file", "error"];
+
+    public static ZeroShotReport Run(CacophonyModel model, ClassificationSet set, string? prompt, EvaluationOptions options, Action<int>? advanced = null)
+    {
+        prompt ??= set.Prompt;
+        var files = new RunFiles(options.OutputDirectory, options.Resume);
+        var clips = options.Limit is int limit ? set.Clips.Take(limit).ToList() : set.Clips.ToList();
+        var classes = set.Clips.Select(c => c.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i);
+        var classEmbeddings = model.EmbedText(classes.Select(label => prompt + label), model.Config.Preprocessing.MaxTextLenZeroShotClasses);
+
+        var done = files.ReadLog("predictions.partial.csv").Where(r => r.Length == PredictionHeader.Length).ToDictionary(r => r[0], r => r);
+        var failed = files.ReadLog("unreadable.partial.csv").Where(r => r.Length == 2).ToDictionary(r => r[0], r => r[1]);
+        var paths = clips.Select(c => c.Path).ToList();
+        var todo = Enumerable.Range(0, clips.Count).Where(i => !done.ContainsKey(clips[i].Id) && !failed.ContainsKey(clips[i].Id)).ToList();
+        advanced?.Invoke(clips.Count - todo.Count);
+        var policy = options.Policy ?? SequencePolicy.ZeroShot;
+        foreach (var chunk in todo.Chunk(Math.Max(1, options.BatchSize)))
+        {
+            var (ready, errors) = ClipReader.Prepare(model, paths, chunk, policy);
+            var embeddings = model.EncodeAudio(ready.Select(r => r.Patches).ToList());
+            var rows = new List<string[]>();
+            for (int r = 0; r < ready.Count; r++)
+            {
+                var clip = clips[ready[r].Index];
+                var ranked = Rank(model, embeddings[r].Normalized, classEmbeddings);
+                var row = new[] { clip.Id, clip.Label, classes[ranked[0]], classes[ranked[0]] == clip.Label ? "1" : "0", string.Join('|', ranked.Take(5).Select(k => classes[k])) };
+                rows.Add(row);
+                done[clip.Id] = row;
+            }
+            files.AppendLog("predictions.partial.csv", PredictionHeader, rows);
+            files.AppendLog("unreadable.partial.csv", ErrorHeader, errors.Select(e => new[] { clips[e.Index].Id, e.Error }));
+            foreach (var e in errors) failed[clips[e.Index].Id] = e.Error;
+            advanced?.Invoke(chunk.Length);
+        }
+
+        // Metrics over every evaluated clip of this run, in dataset order.
+        var evaluated = clips.Where(c => done.ContainsKey(c.Id)).Select(c => done[c.Id]).ToList();
+        var truth = evaluated.Select(r => classIndex[r[1]]).ToList();
+        var ranks = evaluated.Select(r => r[4].Split('|').Select(l => classIndex[l]).ToArray()).ToList();
+        var scores = ClassificationMetrics.Compute(classes, truth, ranks);
+        var report = new ZeroShotReport(scores, set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => failed.ContainsKey(c.Id)), prompt);
+        WriteResults(files, set, report);
+        files.Finish("predictions.partial.csv", "predictions.csv");
+        files.Finish("unreadable.partial.csv", "unreadable.csv");
+        return report;
+    }
+
+    /// <summary>Class indices by descending logit (stable: ties keep class order).</summary>
+    static int[] Rank(CacophonyModel model, float[] audio, float[][] classes)
+    {
+        var logits = classes.Select(t => model.Logit(audio, t)).ToArray();
+        return Enumerable.Range(0, classes.Length).OrderByDescending(i => logits[i]).ThenBy(i => i).ToArray();
+    }
+
+    static void WriteResults(RunFiles files, ClassificationSet set, ZeroShotReport report)
+    {
+        var s = report.Scores;
+        var inv = CultureInfo.InvariantCulture;
+        files.WriteAtomically("per_class.csv", "class,clips,accuracy\n" + string.Concat(s.Classes.Select((c, i) =>
+            $"{Csv.Quote(c)},{s.PerClassCount[i]},{(double.IsNaN(s.PerClassAccuracy[i]) ? "" : s.PerClassAccuracy[i].ToString("F6", inv))}\n")));
+        var confusion = new System.Text.StringBuilder("true\\predicted," + Csv.Line(s.Classes) + "\n");
+        for (int t = 0; t < s.Classes.Count; t++)
+            confusion.Append(Csv.Quote(s.Classes[t])).Append(',').AppendJoin(',', Enumerable.Range(0, s.Classes.Count).Select(p => s.Confusion[t, p])).Append('\n');
+        files.WriteAtomically("confusion.csv", confusion.ToString());
+        var json = new
+        {
+            task = "zeroshot",
+            dataset = set.Name,
+            prompt = report.Prompt,
+            top1 = s.Top1,
+            top5 = s.Top5,
+            clips_evaluated = s.Clips,
+            clips_listed = report.Listed,
+            clips_missing = report.Missing,
+            clips_unreadable = report.Unreadable,
+            classes = s.Classes.Count,
+            per_class = s.Classes.Select((c, i) => new { @class = c, clips = s.PerClassCount[i], accuracy = double.IsNaN(s.PerClassAccuracy[i]) ? (double?)null : s.PerClassAccuracy[i] }),
+        };
+        files.WriteAtomically("results.json", JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}
