@@ -17,6 +17,10 @@ static class Errors
         {
             Console.Error.WriteLine($"error: {e.Message}");
         }
+        catch (Eval.Datasets.DatasetException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+        }
         catch (Model.Audio.AudioFormatException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");

@@ -10,6 +10,8 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     EmbedAudioCommand.Create(),
     EmbedTextCommand.Create(),
     CaptionCommand.Create(),
+    ZeroShotCommand.Create(),
+    RetrievalCommand.Create(),
     SimilarityCommand.Create(),
     TokenizeCommand.Create(),
     BenchCommand.Create(),

@@ -86,7 +86,7 @@ public static class RetrievalEvaluation
             clips_unreadable = report.Unreadable,
             text_to_audio = Json(t2a, laion: false),
             audio_to_text = Json(a2t, laion: true),
-        }, new JsonSerializerOptions { WriteIndented = true }));
+        }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         files.Finish("audio_embeddings.partial.csv", "audio_embeddings.csv");
         files.Finish("unreadable.partial.csv", "unreadable.csv");
         return report;

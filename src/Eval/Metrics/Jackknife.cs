@@ -16,7 +16,8 @@ public static class Jackknife
     public static Interval Mean(IReadOnlyList<double> values)
     {
         int n = values.Count;
-        if (n < 2) throw new ArgumentException("the jackknife needs at least two values");
+        // One value has no spread to estimate (astropy divides by zero there): the interval is undefined.
+        if (n < 2) return new Interval(n == 0 ? double.NaN : values[0], double.NaN, double.NaN, double.NaN);
         double sum = values.Sum(), mean = sum / n;
         var leaveOneOut = values.Select(v => (sum - v) / (n - 1)).ToArray();
         double meanOfReplicates = leaveOneOut.Average();

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Cacophony.Eval;
+using Cacophony.Model.Audio;
+
+namespace Cacophony.Cli;
+
+/// <summary>Options every evaluation command shares: --root, --out, --resume, --limit, --batch, --seed.</summary>
+sealed class EvaluationOptionSet
+{
+    public readonly Option<string> Root = new("--root") { Description = "the dataset in its official layout", Required = true };
+    readonly Option<string?> _out = new("--out") { Description = "output directory (default: results/<task>-<dataset>)" };
+    readonly Option<bool> _resume = new("--resume") { Description = "continue an interrupted run in --out: finished clips are not recomputed" };
+    readonly Option<int?> _limit = new("--limit") { Description = "only the first N clips (a quick look)" };
+    readonly Option<int> _batch = new("--batch") { Description = "clips encoded together", DefaultValueFactory = _ => 8 };
+    readonly Option<int> _seed = new("--seed") { Description = "seed of the random patch subset of clips longer than the sequence", DefaultValueFactory = _ => 0 };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Root, _out, _resume, _limit, _batch, _seed }) command.Options.Add(option);
+    }
+
+    public EvaluationOptions Read(ParseResult parse, string task, string dataset, SequencePolicy policy)
+    {
+        int batch = parse.GetValue(_batch);
+        if (batch < 1) throw new ArgumentException($"--batch must be at least 1, not {batch}");
+        if (parse.GetValue(_limit) is < 1) throw new ArgumentException("--limit must be at least 1");
+        return new EvaluationOptions(parse.GetValue(_out) ?? Path.Combine("results", $"{task}-{dataset}"), parse.GetValue(_resume),
+            parse.GetValue(_limit), batch, policy with { Seed = parse.GetValue(_seed) });
+    }
+}
