@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Cacophony.Eval.Datasets;
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+using Cacophony.Tests.Support;
+
+namespace Cacophony.Tests.Eval;
+
+/// <summary>
+/// `cacophony zeroshot` and `retrieval` end to end on mini datasets in official layouts with the tiny golden
+/// model. The truth is the model's own public API used clip by clip (CacophonyModel.ZeroShot, EmbedAudio,
+/// EmbedText) with the metric computed here naively: the runners' job is reading layouts, batching,
+/// resuming and bookkeeping, and that is what these check.
+/// </summary>
+public class EvaluationCommandTests
+{
+    static TempDirectory _temp = null!;
+    static string _model = "";
+
+    [OneTimeSetUp]
+    public static void Convert()
+    {
+        string tokenizer = TestData.TokenizerDirectoryOrIgnore();
+        _temp = new TempDirectory();
+        _model = _temp.File("model");
+        var result = ToolRunner.Run("cacophony", "convert", TestData.FlaxCheckpoint, _model, "--text-heads", "4", "--decoder-heads", "4", "--quiet", "--tokenizer", tokenizer);
+        Assert.That(result.ExitCode, Is.Zero, result.Stderr);
+    }
+
+    [OneTimeTearDown]
+    public static void Clean() => _temp?.Dispose();
+
+    [Test]
+    public void ZeroShotOnEsc50MatchesPerClipRankingAndResumesWithoutDuplicates()
+    {
+        string root = MiniDatasets.Esc50(_temp.File("esc50"));
+        string full = _temp.File("zs-full"), resumed = _temp.File("zs-resumed");
+        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "esc50", "--root", root, "--out", full, "--batch", "4");
+        Assert.That(run.ExitCode, Is.Zero, run.Stderr);
+        TestContext.Out.WriteLine(run.Stdout);
+
+        // Truth: the public API, one clip at a time.
+        var set = Esc50.Read(root);
+        using var model = CacophonyModel.Load(_model);
+        var classes = set.Clips.Select(c => c.Label).Distinct().ToList();
+        var expected = set.Clips.ToDictionary(c => c.Id, c => model.ZeroShot(model.EmbedAudio(c.Path), classes, "This is a sound of ")[0].Label);
+        var predictions = Csv.ReadFile(Path.Combine(full, "predictions.csv"));
+        Assert.That(predictions[0], Is.EqualTo(new[] { "file", "label", "predicted", "correct", "top5" }));
+        Assert.That(predictions.Skip(1).ToDictionary(r => r[0], r => r[2]), Is.EqualTo(expected));
+        double top1 = set.Clips.Count(c => expected[c.Id] == c.Label) / (double)set.Clips.Count;
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(full, "results.json")));
+        Assert.That(results.RootElement.GetProperty("top1").GetDouble(), Is.EqualTo(top1).Within(1e-12));
+        Assert.That(results.RootElement.GetProperty("top5").GetDouble(), Is.EqualTo(1.0), "3 classes: the truth is always in the top 5");
+        Assert.That(results.RootElement.GetProperty("clips_evaluated").GetInt32(), Is.EqualTo(6));
+        Assert.That(File.ReadAllLines(Path.Combine(full, "confusion.csv")), Has.Length.EqualTo(4));
+        Assert.That(File.ReadAllBytes(Path.Combine(full, "confusion.png"))[1..4], Is.EqualTo("PNG"u8.ToArray()));
+
+        // An interrupted run (2 clips, then a torn row as a crash mid-write leaves) resumed to the end.
+        var first = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "esc50", "--root", root, "--out", resumed, "--limit", "2", "--batch", "1");
+        Assert.That(first.ExitCode, Is.Zero, first.Stderr);
+        File.Move(Path.Combine(resumed, "predictions.csv"), Path.Combine(resumed, "predictions.partial.csv"));
+        File.AppendAllText(Path.Combine(resumed, "predictions.partial.csv"), "3-999-A-9.wav,do");
+        var rest = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "esc50", "--root", root, "--out", resumed, "--resume");
+        Assert.That(rest.ExitCode, Is.Zero, rest.Stderr);
+        var resumedRows = Csv.ReadFile(Path.Combine(resumed, "predictions.csv")).Skip(1).ToList();
+        Assert.That(resumedRows.Select(r => r[0]), Is.EquivalentTo(set.Clips.Select(c => c.Id)), "every clip once, the torn row dropped");
+        Assert.That(resumedRows.ToDictionary(r => r[0], r => r[2]), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void ZeroShotReportsAMissingMetadataFileInOneLine()
+    {
+        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "us8k", "--root", _temp.File("nowhere"));
+        Assert.That(run.ExitCode, Is.EqualTo(2));
+        Assert.That(run.Stderr.Trim(), Is.EqualTo($"error: {Path.Combine(_temp.File("nowhere"), "metadata", "UrbanSound8K.csv")}: not found"));
+    }
+
+    [Test]
+    public void AnUnreadableClipIsCountedAndListedNotDropped()
+    {
+        string root = MiniDatasets.Esc50(_temp.File("esc50-broken"));
+        File.WriteAllBytes(Path.Combine(root, "audio", "1-100-A-0.wav"), [0x52, 0x49, 0x46, 0x46, 1, 2]);
+        string output = _temp.File("zs-broken");
+        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "esc50", "--root", root, "--out", output);
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Stderr);
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
+        Assert.That(results.RootElement.GetProperty("clips_evaluated").GetInt32(), Is.EqualTo(5));
+        Assert.That(results.RootElement.GetProperty("clips_unreadable").GetInt32(), Is.EqualTo(1));
+        Assert.That(File.ReadAllText(Path.Combine(output, "unreadable.csv")), Does.Contain("1-100-A-0.wav"));
+    }
+
+    [Test]
+    public void RetrievalOnClothoMatchesANaiveRanking()
+    {
+        string root = MiniDatasets.Clotho(_temp.File("clotho"));
+        string output = _temp.File("retrieval");
+        var run = ToolRunner.Run("cacophony", "retrieval", "--model", _model, "--dataset", "clotho", "--root", root, "--out", output);
+        Assert.That(run.ExitCode, Is.Zero, run.Stderr);
+        TestContext.Out.WriteLine(run.Stdout);
+
+        var set = Clotho.Read(root);
+        Assert.That(set.Clips[0].Captions[1], Is.EqualTo("A dog, loud, barks."));
+        using var model = CacophonyModel.Load(_model);
+        var audio = set.Clips.Select(c => model.EmbedAudio(c.Path, SequencePolicy.RetrievalAndCaptioning)).ToArray();
+        var captions = set.Clips.SelectMany((c, i) => c.Captions.Select(t => (Text: t, Clip: i))).ToArray();
+        var text = model.EmbedText(captions.Select(c => c.Text), 100);
+        // Text to audio R@1 and audio to text R@1, naively.
+        double t2a = captions.Select((c, i) => Enumerable.Range(0, audio.Length).MaxBy(j => Embedding.Cosine(text[i], audio[j])) == c.Clip ? 1.0 : 0).Average();
+        double a2t = audio.Select((a, j) => captions[Enumerable.Range(0, captions.Length).MaxBy(i => Embedding.Cosine(text[i], a))].Clip == j ? 1.0 : 0).Average();
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
+        Assert.That(results.RootElement.GetProperty("captions").GetInt32(), Is.EqualTo(15));
+        Assert.That(results.RootElement.GetProperty("text_to_audio").GetProperty("r1").GetProperty("estimate").GetDouble(), Is.EqualTo(t2a).Within(1e-12));
+        Assert.That(results.RootElement.GetProperty("audio_to_text").GetProperty("r1").GetProperty("estimate").GetDouble(), Is.EqualTo(a2t).Within(1e-12));
+        Assert.That(results.RootElement.GetProperty("text_to_audio").GetProperty("r10").GetProperty("estimate").GetDouble(), Is.EqualTo(1.0), "3 clips: always within 10");
+    }
+}
