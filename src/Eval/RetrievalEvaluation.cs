@@ -19,37 +19,18 @@ public sealed record RetrievalReport(RetrievalScores TextToAudio, RetrievalScore
 public static class RetrievalEvaluation
 {
     static readonly string[] EmbeddingHeader = ["file", "embedding"];
-    static readonly string[] ErrorHeader = ["file", "error"];
 
     public static RetrievalReport Run(CacophonyModel model, CaptionSet set, EvaluationOptions options, Action<int>? advanced = null)
     {
         var files = new RunFiles(options.OutputDirectory, options.Resume);
         var clips = options.Limit is int limit ? set.Clips.Take(limit).ToList() : set.Clips.ToList();
         var inv = CultureInfo.InvariantCulture;
-        var audio = files.ReadLog("audio_embeddings.partial.csv").Where(r => r.Length == 2)
-            .ToDictionary(r => r[0], r => r[1].Split(' ').Select(v => float.Parse(v, inv)).ToArray());
-        var failed = files.ReadLog("unreadable.partial.csv").Where(r => r.Length == 2).ToDictionary(r => r[0], r => r[1]);
-        var paths = clips.Select(c => c.Path).ToList();
-        var todo = Enumerable.Range(0, clips.Count).Where(i => !audio.ContainsKey(clips[i].Id) && !failed.ContainsKey(clips[i].Id)).ToList();
-        advanced?.Invoke(clips.Count - todo.Count);
-        var policy = options.Policy ?? SequencePolicy.RetrievalAndCaptioning;
-        foreach (var chunk in todo.Chunk(Math.Max(1, options.BatchSize)))
-        {
-            var (ready, errors) = ClipReader.Prepare(model, paths, chunk, policy);
-            var embeddings = model.EncodeAudio(ready.Select(r => r.Patches).ToList());
-            var rows = new List<string[]>();
-            for (int r = 0; r < ready.Count; r++)
-            {
-                var id = clips[ready[r].Index].Id;
-                audio[id] = embeddings[r].Normalized;
-                // "R" round-trips float32 exactly, so a resumed run ranks exactly as an uninterrupted one.
-                rows.Add([id, string.Join(' ', embeddings[r].Normalized.Select(v => v.ToString("R", inv)))]);
-            }
-            files.AppendLog("audio_embeddings.partial.csv", EmbeddingHeader, rows);
-            files.AppendLog("unreadable.partial.csv", ErrorHeader, errors.Select(e => new[] { clips[e.Index].Id, e.Error }));
-            foreach (var e in errors) failed[clips[e.Index].Id] = e.Error;
-            advanced?.Invoke(chunk.Length);
-        }
+        var log = new ClipLog(files, "audio_embeddings", EmbeddingHeader);
+        // "R" round-trips float32 exactly, so a resumed run ranks exactly as an uninterrupted one.
+        log.Process(model, clips.Select(c => (c.Path, c.Id)).ToList(), options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize,
+            batch => batch.Select(b => new[] { clips[b.Index].Id, string.Join(' ', b.Audio.Normalized.Select(v => v.ToString("R", inv))) }), advanced);
+        var audio = log.Done.ToDictionary(p => p.Key, p => p.Value[1].Split(' ').Select(v => float.Parse(v, inv)).ToArray());
+        var failed = log.Failed;
 
         var evaluated = clips.Where(c => audio.ContainsKey(c.Id)).ToList();
         var captions = evaluated.SelectMany((c, clip) => c.Captions.Select(text => (Text: text, Clip: clip))).ToList();
@@ -87,8 +68,7 @@ public static class RetrievalEvaluation
             text_to_audio = Json(t2a, laion: false),
             audio_to_text = Json(a2t, laion: true),
         }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
-        files.Finish("audio_embeddings.partial.csv", "audio_embeddings.csv");
-        files.Finish("unreadable.partial.csv", "unreadable.csv");
+        log.Finish();
         return report;
     }
 

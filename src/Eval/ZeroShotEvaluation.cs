@@ -22,7 +22,6 @@ public sealed record ZeroShotReport(ClassificationScores Scores, int Listed, int
 public static class ZeroShotEvaluation
 {
     static readonly string[] PredictionHeader = ["file", "label", "predicted", "correct", "top5"];
-    static readonly string[] ErrorHeader = ["file", "error"];
 
     public static ZeroShotReport Run(CacophonyModel model, ClassificationSet set, string? prompt, EvaluationOptions options, Action<int>? advanced = null)
     {
@@ -33,30 +32,14 @@ public static class ZeroShotEvaluation
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i);
         var classEmbeddings = model.EmbedText(classes.Select(label => prompt + label), model.Config.Preprocessing.MaxTextLenZeroShotClasses);
 
-        var done = files.ReadLog("predictions.partial.csv").Where(r => r.Length == PredictionHeader.Length).ToDictionary(r => r[0], r => r);
-        var failed = files.ReadLog("unreadable.partial.csv").Where(r => r.Length == 2).ToDictionary(r => r[0], r => r[1]);
-        var paths = clips.Select(c => c.Path).ToList();
-        var todo = Enumerable.Range(0, clips.Count).Where(i => !done.ContainsKey(clips[i].Id) && !failed.ContainsKey(clips[i].Id)).ToList();
-        advanced?.Invoke(clips.Count - todo.Count);
-        var policy = options.Policy ?? SequencePolicy.ZeroShot;
-        foreach (var chunk in todo.Chunk(Math.Max(1, options.BatchSize)))
+        var log = new ClipLog(files, "predictions", PredictionHeader);
+        log.Process(model, clips.Select(c => (c.Path, c.Id)).ToList(), options.Policy ?? SequencePolicy.ZeroShot, options.BatchSize, batch => batch.Select(b =>
         {
-            var (ready, errors) = ClipReader.Prepare(model, paths, chunk, policy);
-            var embeddings = model.EncodeAudio(ready.Select(r => r.Patches).ToList());
-            var rows = new List<string[]>();
-            for (int r = 0; r < ready.Count; r++)
-            {
-                var clip = clips[ready[r].Index];
-                var ranked = Rank(model, embeddings[r].Normalized, classEmbeddings);
-                var row = new[] { clip.Id, clip.Label, classes[ranked[0]], classes[ranked[0]] == clip.Label ? "1" : "0", string.Join('|', ranked.Take(5).Select(k => classes[k])) };
-                rows.Add(row);
-                done[clip.Id] = row;
-            }
-            files.AppendLog("predictions.partial.csv", PredictionHeader, rows);
-            files.AppendLog("unreadable.partial.csv", ErrorHeader, errors.Select(e => new[] { clips[e.Index].Id, e.Error }));
-            foreach (var e in errors) failed[clips[e.Index].Id] = e.Error;
-            advanced?.Invoke(chunk.Length);
-        }
+            var clip = clips[b.Index];
+            var ranked = Rank(model, b.Audio.Normalized, classEmbeddings);
+            return new[] { clip.Id, clip.Label, classes[ranked[0]], classes[ranked[0]] == clip.Label ? "1" : "0", string.Join('|', ranked.Take(5).Select(k => classes[k])) };
+        }), advanced);
+        var (done, failed) = (log.Done, log.Failed);
 
         // Metrics over every evaluated clip of this run, in dataset order.
         var evaluated = clips.Where(c => done.ContainsKey(c.Id)).Select(c => done[c.Id]).ToList();
@@ -65,8 +48,7 @@ public static class ZeroShotEvaluation
         var scores = ClassificationMetrics.Compute(classes, truth, ranks);
         var report = new ZeroShotReport(scores, set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => failed.ContainsKey(c.Id)), prompt);
         WriteResults(files, set, report);
-        files.Finish("predictions.partial.csv", "predictions.csv");
-        files.Finish("unreadable.partial.csv", "unreadable.csv");
+        log.Finish();
         return report;
     }
 

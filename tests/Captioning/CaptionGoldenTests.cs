@@ -23,14 +23,7 @@ public class CaptionGoldenTests
     public static void Load()
     {
         _temp = new TempDirectory();
-        CheckpointConverter.Convert(new ConvertOptions
-        {
-            Checkpoint = TestData.FlaxCheckpoint,
-            OutputDirectory = _temp.File("model"),
-            NoTokenizer = true,
-            Overrides = new ConfigOverrides { TextHeads = 4, DecoderHeads = 4 },
-        });
-        _model = CacophonyModel.Load(_temp.File("model"));
+        _model = CacophonyModel.Load(TinyModel.Convert(_temp));
     }
 
     [OneTimeTearDown]

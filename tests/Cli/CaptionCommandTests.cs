@@ -15,9 +15,7 @@ public class CaptionCommandTests
     {
         string tokenizer = TestData.TokenizerDirectoryOrIgnore();
         _temp = new TempDirectory();
-        _model = _temp.File("model");
-        var result = ToolRunner.Run("cacophony", "convert", TestData.FlaxCheckpoint, _model, "--text-heads", "4", "--decoder-heads", "4", "--quiet", "--tokenizer", tokenizer);
-        Assert.That(result.ExitCode, Is.Zero, result.Stderr);
+        _model = TinyModel.ConvertWithCli(_temp, tokenizer);
     }
 
     [OneTimeTearDown]

@@ -14,12 +14,7 @@ public class EmbedCommandTests
     public static void Convert()
     {
         _temp = new TempDirectory();
-        _model = _temp.File("model");
-        var args = new List<string> { "convert", TestData.FlaxCheckpoint, _model, "--text-heads", "4", "--decoder-heads", "4", "--quiet" };
-        string? tokenizer = FindTokenizer();
-        args.AddRange(tokenizer is null ? ["--no-tokenizer"] : ["--tokenizer", tokenizer]);
-        var result = ToolRunner.Run("cacophony", [.. args]);
-        Assert.That(result.ExitCode, Is.Zero, result.Stderr);
+        _model = TinyModel.ConvertWithCli(_temp, FindTokenizer());
     }
 
     [OneTimeTearDown]
