@@ -17,36 +17,17 @@ static class CaptionCommand
         var model = new ModelOption();
         var sequence = new SequenceOptions(defaultLength: 1500);
         var files = new Argument<string[]>("files") { Description = "audio files", Arity = ArgumentArity.OneOrMore };
-        var decode = new Option<string>("--decode") { Description = "greedy (reproducible), sample (seeded with --seed), or beam", DefaultValueFactory = _ => "greedy" };
-        decode.AcceptOnlyFromAmong("greedy", "sample", "beam");
-        var temperature = new Option<float>("--temperature") { Description = "sampling temperature (the original: 0.1)", DefaultValueFactory = _ => 0.1f };
-        var topK = new Option<int>("--top-k") { Description = "sample among the k most likely tokens (0: all)", DefaultValueFactory = _ => 0 };
-        var topP = new Option<float>("--top-p") { Description = "sample among the most likely tokens reaching probability p (1: all)", DefaultValueFactory = _ => 1f };
-        var beams = new Option<int>("--beams") { Description = "beam count of --decode beam", DefaultValueFactory = _ => 3 };
-        var lengthPenalty = new Option<float>("--length-penalty") { Description = "beam scores are log p / length^penalty", DefaultValueFactory = _ => 1f };
-        var earlyStopping = new Option<bool>("--early-stopping") { Description = "stop a beam search once it has --beams finished captions" };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "tokens generated at most (</s> included)", DefaultValueFactory = _ => 100 };
+        var decoding = new DecodingOptionSet();
         var batch = new Option<int>("--batch") { Description = "clips encoded and decoded together", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "JSON lines with the token ids, chosen-token logits and (beam) score instead of CSV" };
         var command = new Command("caption", "Write a caption for each audio file (30 s setting, sequence 1500).")
-            { files, decode, temperature, topK, topP, beams, lengthPenalty, earlyStopping, maxTokens, batch, json };
+            { files, batch, json };
         model.AddTo(command);
+        decoding.AddTo(command);
         sequence.AddTo(command);
         command.SetAction(parse => Errors.Guard(() =>
         {
-            var options = new DecodingOptions
-            {
-                Strategy = parse.GetValue(decode) switch { "sample" => DecodingStrategy.Sample, "beam" => DecodingStrategy.Beam, _ => DecodingStrategy.Greedy },
-                Temperature = parse.GetValue(temperature),
-                TopK = parse.GetValue(topK),
-                TopP = parse.GetValue(topP),
-                Seed = sequence.Seed(parse),
-                Beams = parse.GetValue(beams),
-                LengthPenalty = parse.GetValue(lengthPenalty),
-                EarlyStopping = parse.GetValue(earlyStopping),
-                MaxTokens = parse.GetValue(maxTokens),
-            };
-            options.Validate();
+            var options = decoding.Read(parse, sequence.Seed(parse));
             int batchSize = parse.GetValue(batch);
             if (batchSize < 1) throw new ArgumentException($"--batch must be at least 1, not {batchSize}");
             var policy = sequence.Policy(parse);

@@ -12,12 +12,14 @@ sealed class EvaluationOptionSet
     readonly Option<bool> _resume = new("--resume") { Description = "continue an interrupted run in --out: finished clips are not recomputed" };
     readonly Option<int?> _limit = new("--limit") { Description = "only the first N clips (a quick look)" };
     readonly Option<int> _batch = new("--batch") { Description = "clips encoded together", DefaultValueFactory = _ => 8 };
-    readonly Option<int> _seed = new("--seed") { Description = "seed of the random patch subset of clips longer than the sequence", DefaultValueFactory = _ => 0 };
+    readonly Option<int> _seed = new("--seed") { Description = "seed of the random patch subset of clips longer than the sequence (and of caption sampling)", DefaultValueFactory = _ => 0 };
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Root, _out, _resume, _limit, _batch, _seed }) command.Options.Add(option);
     }
+
+    public ulong Seed(ParseResult parse) => unchecked((ulong)parse.GetValue(_seed));
 
     public EvaluationOptions Read(ParseResult parse, string task, string dataset, SequencePolicy policy)
     {

@@ -12,6 +12,7 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     CaptionCommand.Create(),
     ZeroShotCommand.Create(),
     RetrievalCommand.Create(),
+    CaptionEvalCommand.Create(),
     SimilarityCommand.Create(),
     TokenizeCommand.Create(),
     BenchCommand.Create(),

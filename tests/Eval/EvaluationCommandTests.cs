@@ -111,4 +111,33 @@ public class EvaluationCommandTests
         Assert.That(results.RootElement.GetProperty("audio_to_text").GetProperty("r1").GetProperty("estimate").GetDouble(), Is.EqualTo(a2t).Within(1e-12));
         Assert.That(results.RootElement.GetProperty("text_to_audio").GetProperty("r10").GetProperty("estimate").GetDouble(), Is.EqualTo(1.0), "3 clips: always within 10");
     }
+
+    [Test]
+    public void CaptionEvalWritesEveryClipInDcaseFormatAndScoresThem()
+    {
+        string root = MiniDatasets.Clotho(_temp.File("clotho-captions"));
+        string output = _temp.File("caption-eval");
+        var run = ToolRunner.Run("cacophony", "caption-eval", "--model", _model, "--dataset", "clotho", "--root", root, "--out", output, "--max-tokens", "12", "--batch", "2");
+        Assert.That(run.ExitCode, Is.Zero, run.Stderr);
+        TestContext.Out.WriteLine(run.Stdout);
+
+        var set = Clotho.Read(root);
+        using var model = CacophonyModel.Load(_model);
+        var expected = set.Clips.Select(c => model.Caption(c.Path, new Cacophony.Model.Captioning.DecodingOptions { MaxTokens = 12 }).Text).ToArray();
+        var predictions = Csv.ReadFile(Path.Combine(output, "predictions.csv"));
+        Assert.That(predictions[0], Is.EqualTo(new[] { "file_name", "caption_predicted" }));
+        Assert.That(predictions.Skip(1).Select(r => r[0]), Is.EqualTo(set.Clips.Select(c => c.Id)), "every clip, the first one included");
+        Assert.That(predictions.Skip(1).Select(r => r[1]), Is.EqualTo(expected));
+        var gt = Csv.ReadFile(Path.Combine(output, "gt.csv"));
+        Assert.That(gt[0], Is.EqualTo(new[] { "file_name", "caption_reference_01", "caption_reference_02", "caption_reference_03", "caption_reference_04", "caption_reference_05" }));
+        Assert.That(gt[1][2], Is.EqualTo("A dog, loud, barks."), "references keep their commas, quoted");
+
+        var candidates = expected.Select(Cacophony.Eval.CaptionMetrics.PtbTokenizer.Tokenize).ToList();
+        var references = set.Clips.Select(c => (IReadOnlyList<string[]>)c.Captions.Select(Cacophony.Eval.CaptionMetrics.PtbTokenizer.Tokenize).ToList()).ToList();
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
+        var bleu = Cacophony.Eval.CaptionMetrics.Bleu.Corpus(candidates, references);
+        Assert.That(results.RootElement.GetProperty("bleu_1").GetDouble(), Is.EqualTo(bleu[0]).Within(1e-12));
+        Assert.That(results.RootElement.GetProperty("cider_d").GetDouble(), Is.EqualTo(Cacophony.Eval.CaptionMetrics.CiderD.Scores(candidates, references).Average()).Within(1e-12));
+        Assert.That(results.RootElement.GetProperty("meteor").GetString(), Does.StartWith("skipped"));
+    }
 }

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Cacophony.Eval;
+using Cacophony.Eval.Datasets;
+using Cacophony.Model.Audio;
+
+namespace Cacophony.Cli;
+
+/// <summary><c>cacophony caption-eval --model DIR --dataset clotho --root PATH [--split evaluation] [decoding options]</c></summary>
+static class CaptionEvalCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOption();
+        var shared = new EvaluationOptionSet();
+        var decoding = new DecodingOptionSet();
+        var dataset = new Option<string>("--dataset") { Description = "clotho", Required = true };
+        dataset.AcceptOnlyFromAmong("clotho");
+        var split = new Option<string>("--split") { Description = "evaluation (default), validation or development", DefaultValueFactory = _ => "evaluation" };
+        var command = new Command("caption-eval", "Caption a dataset and score the captions: BLEU-1..4, ROUGE-L, CIDEr-D (DCASE-format CSVs).") { dataset, split };
+        model.AddTo(command);
+        shared.AddTo(command);
+        decoding.AddTo(command);
+        command.SetAction(parse => Errors.Guard(() =>
+        {
+            var set = Clotho.Read(parse.GetValue(shared.Root)!, parse.GetValue(split)!);
+            var options = shared.Read(parse, "caption-eval", parse.GetValue(dataset)!, SequencePolicy.RetrievalAndCaptioning);
+            var decodingOptions = decoding.Read(parse, shared.Seed(parse));
+            if (set.Missing.Count > 0) Console.Error.WriteLine($"{set.Missing.Count} listed clips are missing (first: {set.Missing[0]}); evaluating the {set.Clips.Count} present");
+            using var cacophony = model.Load(parse);
+            int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
+            var progress = new ProgressLine(total, "clips");
+            var report = CaptionEvaluation.Run(cacophony, set, decodingOptions, options, progress.Advance);
+            Console.WriteLine($"{set.Name}: {report.Clips} clips captioned ({decodingOptions.Strategy.ToString().ToLowerInvariant()})");
+            Console.WriteLine($"  BLEU-1 {report.Bleu[0]:F4}  BLEU-2 {report.Bleu[1]:F4}  BLEU-3 {report.Bleu[2]:F4}  BLEU-4 {report.Bleu[3]:F4}");
+            Console.WriteLine($"  ROUGE-L {report.RougeL:F4}  CIDEr-D {report.CiderD:F4}");
+            Console.WriteLine("  METEOR, SPICE, SPIDEr: skipped (they need their Java jars; not run by this version)");
+            if (report.Missing > 0 || report.Unreadable > 0) Console.WriteLine($"  not evaluated: {report.Missing} missing, {report.Unreadable} unreadable (unreadable.csv)");
+            Console.WriteLine($"  results in {options.OutputDirectory}: results.json, predictions.csv, gt.csv, per_clip.csv, captions.csv");
+            return report.Unreadable == 0 ? 0 : Errors.BadInput;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Cacophony.Eval.CaptionMetrics;
+using Cacophony.Eval.Datasets;
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+using Cacophony.Model.Captioning;
+
+namespace Cacophony.Eval;
+
+public sealed record CaptionReport(double[] Bleu, double RougeL, double CiderD, int Clips, int Listed, int Missing, int Unreadable);
+
+/// <summary>
+/// Captioning evaluation on Clotho as the original's eval_caco audio_captioning, fixed: every clip is written
+/// (the original's writer replaced its first prediction with the header row). Captions are decoded in the
+/// 30 s setting (sequence 1500) with the given decoding options (clip i samples from stream i); DCASE-format
+/// predictions.csv (file_name, caption_predicted) and gt.csv (file_name, caption_reference_01..05); BLEU-1..4,
+/// ROUGE-L and CIDEr-D on PTB-tokenized, lower-cased text without punctuation; per_clip.csv with each clip's
+/// ROUGE-L and CIDEr-D. METEOR and SPICE need their Java jars and are reported as skipped.
+/// </summary>
+public static class CaptionEvaluation
+{
+    static readonly string[] CaptionHeader = ["file_name", "caption_predicted", "tokens"];
+
+    public static CaptionReport Run(CacophonyModel model, CaptionSet set, DecodingOptions decoding, EvaluationOptions options, Action<int>? advanced = null)
+    {
+        var tokenizer = model.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
+        decoding.Validate();
+        var files = new RunFiles(options.OutputDirectory, options.Resume);
+        var clips = options.Limit is int limit ? set.Clips.Take(limit).ToList() : set.Clips.ToList();
+        var log = new ClipLog(files, "captions", CaptionHeader);
+        log.Process(model, clips.Select(c => (c.Path, c.Id)).ToList(), options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize, batch =>
+        {
+            var memories = batch.Select(b => model.Decoder.Remember(b.Audio.Hidden, b.Audio.Patches)).ToList();
+            var captions = CaptionSearch.Run(model.Decoder, memories, decoding, batch.Select(b => (ulong)b.Index).ToList());
+            return batch.Select((b, k) => new[] { clips[b.Index].Id, tokenizer.Decode(captions[k].Tokens).Trim(), string.Join(' ', captions[k].Tokens) });
+        }, advanced);
+
+        var evaluated = clips.Where(c => log.Done.ContainsKey(c.Id)).ToList();
+        var predicted = evaluated.Select(c => log.Done[c.Id][1]).ToList();
+        int referenceCount = Math.Max(5, evaluated.Count == 0 ? 0 : evaluated.Max(c => c.Captions.Count));
+        files.WriteAtomically("predictions.csv", "file_name,caption_predicted\n" + string.Concat(evaluated.Select((c, i) => Csv.Line([c.Id, predicted[i]]) + "\n")));
+        files.WriteAtomically("gt.csv", Csv.Line(["file_name", .. Enumerable.Range(1, referenceCount).Select(k => $"caption_reference_{k:D2}")]) + "\n"
+            + string.Concat(evaluated.Select(c => Csv.Line([c.Id, .. c.Captions, .. Enumerable.Repeat("", referenceCount - c.Captions.Count)]) + "\n")));
+
+        var candidates = predicted.Select(PtbTokenizer.Tokenize).ToList();
+        var references = evaluated.Select(c => (IReadOnlyList<string[]>)c.Captions.Select(PtbTokenizer.Tokenize).ToList()).ToList();
+        double[] bleu = evaluated.Count == 0 ? [double.NaN, double.NaN, double.NaN, double.NaN] : Bleu.Corpus(candidates, references);
+        var rouge = candidates.Select((c, i) => RougeL.Score(c, references[i])).ToArray();
+        var cider = evaluated.Count == 0 ? [] : CiderD.Scores(candidates, references);
+        files.WriteAtomically("per_clip.csv", "file_name,caption_predicted,rouge_l,cider_d\n" + string.Concat(evaluated.Select((c, i) =>
+            Csv.Line([c.Id, predicted[i], rouge[i].ToString("F6", System.Globalization.CultureInfo.InvariantCulture), cider[i].ToString("F6", System.Globalization.CultureInfo.InvariantCulture)]) + "\n")));
+        var report = new CaptionReport(bleu, rouge.DefaultIfEmpty(double.NaN).Average(), cider.DefaultIfEmpty(double.NaN).Average(), evaluated.Count,
+            set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => log.Failed.ContainsKey(c.Id)));
+        files.WriteAtomically("results.json", JsonSerializer.Serialize(new
+        {
+            task = "caption-eval",
+            dataset = set.Name,
+            decoding = new { strategy = decoding.Strategy.ToString().ToLowerInvariant(), decoding.MaxTokens, decoding.Temperature, decoding.TopK, decoding.TopP, decoding.Seed, decoding.Beams, decoding.LengthPenalty },
+            bleu_1 = bleu[0], bleu_2 = bleu[1], bleu_3 = bleu[2], bleu_4 = bleu[3],
+            rouge_l = report.RougeL,
+            cider_d = report.CiderD,
+            meteor = "skipped: needs the METEOR 1.5 jar and Java (not run by this version)",
+            spice = "skipped: needs the SPICE jar and Java (not run by this version); SPIDEr needs SPICE",
+            clips_evaluated = report.Clips,
+            clips_listed = report.Listed,
+            clips_missing = report.Missing,
+            clips_unreadable = report.Unreadable,
+        }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        log.Finish();
+        return report;
+    }
+}
