@@ -13,6 +13,7 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     ZeroShotCommand.Create(),
     RetrievalCommand.Create(),
     CaptionEvalCommand.Create(),
+    HearCommand.Create(),
     SimilarityCommand.Create(),
     TokenizeCommand.Create(),
     BenchCommand.Create(),

@@ -23,7 +23,7 @@ public sealed class CacophonyModel : IDisposable
 {
     readonly IDisposable? _owner;
     readonly AudioEncoder _audio;
-    readonly AttentionPool _audioPool;
+    readonly AttentionPool? _audioPool;
     readonly TextEncoder? _text;
     readonly AttentionPool? _textPool;
     readonly Layers.Linear? _textProjection;
@@ -47,14 +47,16 @@ public sealed class CacophonyModel : IDisposable
         var weights = new WeightLoader(source);
         FrontEnd = new AudioFrontEnd(config.Preprocessing);
         _audio = new AudioEncoder(weights, config.Audio);
-        _audioPool = AttentionPool.Audio(weights, config.NumAttentionPoolHeads);
+        bool audioMae = config.Kind == ModelConfig.AudioMaeKind;
+        // AudioMAE has no pool: its clip embedding is the mean of the hidden states (as HEAR used it).
+        _audioPool = audioMae ? null : AttentionPool.Audio(weights, config.NumAttentionPoolHeads);
         if (config.Text is { } text)
         {
             _text = new TextEncoder(weights, text);
             _textPool = AttentionPool.Text(weights);
             _textProjection = weights.Linear("text_proj");
         }
-        LogitScale = MathF.Exp(weights.Tensor("logit_scale")[0]);
+        LogitScale = audioMae ? float.NaN : MathF.Exp(weights.Tensor("logit_scale")[0]);
         // The decoder (~80 M parameters with its vocabulary projection) is packed on first use: embeddings never need it.
         _decoder = new Lazy<CaptionDecoder>(() =>
         {
@@ -87,8 +89,8 @@ public sealed class CacophonyModel : IDisposable
         var opened = ModelDirectory.Open(directory);
         try
         {
-            if (opened.Config.Kind != ModelConfig.CacophonyKind)
-                throw new CheckpointException(directory, $"is an {opened.Config.Kind} model directory; embeddings need a Cacophony checkpoint");
+            if (opened.Config.Kind is not (ModelConfig.CacophonyKind or ModelConfig.AudioMaeKind))
+                throw new CheckpointException(directory, $"is a '{opened.Config.Kind}' model directory, neither Cacophony nor AudioMAE");
             var tokenizer = opened.HasTokenizer ? new RobertaTokenizer(opened.VocabularyFile, opened.MergesFile) : null;
             return new CacophonyModel(opened.Config, opened, tokenizer, opened);
         }
@@ -159,7 +161,7 @@ public sealed class CacophonyModel : IDisposable
         {
             var rows = hidden.AsSpan(offset * width, clip.RealCount * width).ToArray();
             offset += clip.RealCount;
-            var pooled = _audioPool.Forward(rows, clip.RealCount);
+            var pooled = _audioPool?.Forward(rows, clip.RealCount) ?? MeanRows(rows, clip.RealCount, width);
             results.Add(new AudioEmbedding(rows, clip.RealCount, pooled, Embedding.Normalize(pooled, Config.NormEpsEmbedding)));
         }
         return results;
@@ -185,6 +187,17 @@ public sealed class CacophonyModel : IDisposable
         }
         return results;
     }
+
+    static float[] MeanRows(float[] rows, int count, int width)
+    {
+        var sums = new double[width];
+        for (int r = 0; r < count; r++)
+            for (int j = 0; j < width; j++) sums[j] += rows[r * width + j];
+        return sums.Select(v => (float)(v / Math.Max(1, count))).ToArray();
+    }
+
+    /// <summary>True for an AudioMAE directory: audio encoder only, clip embedding = mean of the hidden states.</summary>
+    public bool IsAudioMae => _audioPool is null;
 
     /// <summary>exp(logit_scale) * a . t for normalized embeddings.</summary>
     public double Logit(ReadOnlySpan<float> audio, ReadOnlySpan<float> text) => LogitScale * Embedding.Cosine(audio, text);

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Cacophony.Eval.Hear;
+
+namespace Cacophony.Cli;
+
+/// <summary><c>cacophony hear --model DIR --tasks TASKS_DIR --out EMB_DIR</c>: embeddings in hear-eval-kit's layout.</summary>
+static class HearCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOption();
+        var tasks = new Option<string>("--tasks") { Description = "a HEAR task directory (with task_metadata.json) or a directory of them", Required = true };
+        var output = new Option<string>("--out") { Description = "embeddings directory: one subdirectory per task, ready for hear-eval-kit's prediction stage", Required = true };
+        var seed = new Option<int>("--seed") { Description = "seed of the random patch subset of scene clips longer than 496 patches", DefaultValueFactory = _ => 0 };
+        var command = new Command("hear", "Export HEAR benchmark embeddings (Cacophony or AudioMAE checkpoints).") { tasks, output, seed };
+        model.AddTo(command);
+        command.SetAction(parse => Errors.Guard(() =>
+        {
+            string root = parse.GetValue(tasks)!;
+            if (!Directory.Exists(root)) throw new Eval.Datasets.DatasetException(root, "directory not found");
+            var directories = File.Exists(Path.Combine(root, "task_metadata.json"))
+                ? [root]
+                : Directory.GetDirectories(root).Where(d => File.Exists(Path.Combine(d, "task_metadata.json"))).Order(StringComparer.Ordinal).ToArray();
+            if (directories.Length == 0) throw new Eval.Datasets.DatasetException(root, "holds no HEAR task (no task_metadata.json)");
+            var loaded = directories.Select(HearTask.Read).ToList();
+            using var cacophony = model.Load(parse);
+            int files = loaded.Sum(t => t.Splits.Sum(s => CountFiles(Path.Combine(t.Directory, $"{s}.json"))));
+            var progress = new ProgressLine(files, "files");
+            foreach (var task in loaded)
+            {
+                HearExport.Run(cacophony, task, parse.GetValue(output)!, line => Console.Error.WriteLine(line), progress.Advance, parse.GetValue(seed));
+                Console.WriteLine($"{task.Name} ({task.EmbeddingType}): {string.Join(", ", task.Splits)} -> {Path.Combine(parse.GetValue(output)!, Path.GetFileName(Path.TrimEndingDirectorySeparator(task.Directory)))}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    static int CountFiles(string splitJson) =>
+        File.Exists(splitJson) ? System.Text.Json.JsonDocument.Parse(File.ReadAllText(splitJson)).RootElement.EnumerateObject().Count() : 0;
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cacophony.Eval.Datasets;
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+using Cacophony.Weights.Numpy;
+
+namespace Cacophony.Eval.Hear;
+
+/// <summary>
+/// Embeddings of HEAR tasks in hear-eval-kit's layout (its task_embeddings.py), so that its prediction stage
+/// runs unchanged on `out/<task>/`:
+/// - task_metadata.json, labelvocabulary.csv and the split JSONs copied;
+/// - per file `<split>/<file>.embedding.npy` and `.target-labels.json` (events: `.timestamps.json` too);
+/// - per split `<split>.embeddings.npy` (headerless float32, as the kit memory-maps it),
+///   `<split>.embedding-dimensions.json`, `<split>.target-labels.pkl`, `<split>.filename-timestamps.json`
+///   (events), with the files shuffled as the kit does (random.Random(0), one generator per task, splits in
+///   order; files in ordinal name order before shuffling, where the kit takes the file system's order);
+/// - `.done.embeddings` when a task is complete.
+/// Scene embedding: the normalized pooled embedding (Cacophony) or the mean of the hidden states (AudioMAE),
+/// 496-patch setting. Event embeddings: one per 160 ms time patch, the mean of its 8 hidden vectors, the clip
+/// encoded in windows of 62 time patches; timestamps at the centre of each patch (80 ms, 240 ms, ...), all
+/// inside the clip. A file whose embedding exists is not recomputed (resume).
+/// </summary>
+public static class HearExport
+{
+    const int WindowTimePatches = 62, FrequencyPatches = 8;
+    const double PatchMilliseconds = 160;
+
+    public static void Run(CacophonyModel model, HearTask task, string outputDirectory, Action<string>? log = null, Action<int>? advanced = null, int seed = 0)
+    {
+        string output = Path.Combine(outputDirectory, Path.GetFileName(Path.TrimEndingDirectorySeparator(task.Directory)));
+        if (File.Exists(Path.Combine(output, ".done.embeddings"))) { log?.Invoke($"{task.Name}: done already"); return; }
+        Directory.CreateDirectory(output);
+        File.Copy(Path.Combine(task.Directory, "task_metadata.json"), Path.Combine(output, "task_metadata.json"), overwrite: true);
+        File.Copy(Path.Combine(task.Directory, "labelvocabulary.csv"), Path.Combine(output, "labelvocabulary.csv"), overwrite: true);
+        var prng = new PythonRandom(0);
+        foreach (var split in task.Splits)
+        {
+            string splitJson = Path.Combine(task.Directory, $"{split}.json");
+            if (!File.Exists(splitJson)) throw new DatasetException(splitJson, "not found");
+            File.Copy(splitJson, Path.Combine(output, $"{split}.json"), overwrite: true);
+            var labels = JsonNode.Parse(File.ReadAllText(splitJson))?.AsObject() ?? throw new DatasetException(splitJson, "is not a JSON object");
+            string audio = task.AudioDirectory(split), splitOutput = Path.Combine(output, split);
+            Directory.CreateDirectory(splitOutput);
+            foreach (var (file, fileLabels) in labels)
+            {
+                if (!File.Exists(Path.Combine(splitOutput, file + ".embedding.npy")))
+                    EmbedFile(model, task, Path.Combine(audio, file), Path.Combine(splitOutput, file), fileLabels, seed);
+                advanced?.Invoke(1);
+            }
+            Aggregate(task, output, split, labels.Select(p => p.Key).Order(StringComparer.Ordinal).ToList(), prng);
+        }
+        File.WriteAllText(Path.Combine(output, ".done.embeddings"), "");
+    }
+
+    static void EmbedFile(CacophonyModel model, HearTask task, string audioPath, string outputStem, JsonNode? fileLabels, int seed)
+    {
+        var decoded = AudioDecoder.Read(audioPath);
+        var options = new JsonSerializerOptions { WriteIndented = task.IsEvent };
+        if (!task.IsEvent)
+        {
+            var patches = model.FrontEnd.Process(decoded, new SequencePolicy { Padding = SequencePadding.Exact, Length = 496, Seed = seed }).Patches;
+            var encoded = model.EncodeAudio(patches);
+            File.WriteAllText(outputStem + ".target-labels.json", fileLabels?.ToJsonString() ?? "[]");
+            WriteNpyAtomically(outputStem + ".embedding.npy", model.IsAudioMae ? encoded.Unnormalized : encoded.Normalized, encoded.Unnormalized.Length);
+            return;
+        }
+        var (embeddings, timestamps, width) = TimePatchEmbeddings(model, decoded);
+        var events = (fileLabels as JsonArray ?? []).Select(e => (Label: e!["label"]!.ToString(), Start: e["start"]!.GetValue<double>(), End: e["end"]!.GetValue<double>())).ToList();
+        // hear-eval-kit's IntervalTree: an event covers [start, end + 0.0001).
+        var perTimestamp = timestamps.Select(t => events.Where(e => e.Start <= t && t < e.End + 0.0001).Select(e => e.Label).ToList()).ToList();
+        File.WriteAllText(outputStem + ".timestamps.json", JsonSerializer.Serialize(timestamps));
+        File.WriteAllText(outputStem + ".target-labels.json", JsonSerializer.Serialize(perTimestamp, options));
+        WriteNpyAtomically(outputStem + ".embedding.npy", embeddings, timestamps.Length, width);
+    }
+
+    /// <summary>One embedding per time patch (mean of its 8 hidden vectors), the clip encoded in windows of 62 time patches.</summary>
+    public static (float[] Embeddings, double[] Timestamps, int Width) TimePatchEmbeddings(CacophonyModel model, DecodedAudio decoded)
+    {
+        var all = model.FrontEnd.Process(decoded, new SequencePolicy { Padding = SequencePadding.Exact, Length = int.MaxValue }).Patches;
+        int timePatches = all.RealCount / FrequencyPatches, size = all.Patches.Length / Math.Max(1, all.Count);
+        var windows = new List<AudioPatches>();
+        for (int first = 0; first < timePatches; first += WindowTimePatches)
+        {
+            int count = Math.Min(WindowTimePatches, timePatches - first) * FrequencyPatches, from = first * FrequencyPatches;
+            windows.Add(new AudioPatches(all.Patches.AsSpan(from * size, count * size).ToArray(),
+                all.TimeIndices.AsSpan(from, count).ToArray().Select(t => t - first).ToArray(),
+                all.FrequencyIndices.AsSpan(from, count).ToArray(), Enumerable.Repeat(1, count).ToArray(), count));
+        }
+        int width = model.Config.Audio.HiddenSize;
+        var embeddings = new float[timePatches * width];
+        int patch = 0;
+        foreach (var encoded in windows.Count == 0 ? [] : model.EncodeAudio(windows))
+            for (int t = 0; t < encoded.Patches / FrequencyPatches; t++, patch++)
+                for (int j = 0; j < width; j++)
+                {
+                    double sum = 0;
+                    for (int f = 0; f < FrequencyPatches; f++) sum += encoded.Hidden[(t * FrequencyPatches + f) * width + j];
+                    embeddings[patch * width + j] = (float)(sum / FrequencyPatches);
+                }
+        var timestamps = Enumerable.Range(0, timePatches).Select(t => PatchMilliseconds * t + PatchMilliseconds / 2).ToArray();
+        return (embeddings, timestamps, width);
+    }
+
+    static void Aggregate(HearTask task, string output, string split, List<string> files, PythonRandom prng)
+    {
+        prng.Shuffle(files);
+        string splitOutput = Path.Combine(output, split);
+        var rows = new List<float[]>();
+        var labels = new List<IReadOnlyList<string>>();
+        var filenameTimestamps = new List<object[]>();
+        int width = 0;
+        foreach (var file in files)
+        {
+            string stem = Path.Combine(splitOutput, file);
+            var embedding = NpyFile.Read(stem + ".embedding.npy");
+            var values = embedding.Float32 ?? throw new DatasetException(stem + ".embedding.npy", "is not float32");
+            width = embedding.Shape[^1];
+            var fileLabels = JsonNode.Parse(File.ReadAllText(stem + ".target-labels.json"))!.AsArray();
+            if (!task.IsEvent)
+            {
+                rows.Add(values);
+                labels.Add(fileLabels.Select(l => l!.ToString()).ToList());
+                continue;
+            }
+            var timestamps = JsonSerializer.Deserialize<double[]>(File.ReadAllText(stem + ".timestamps.json"))!;
+            for (int t = 0; t < timestamps.Length; t++)
+            {
+                rows.Add(values.AsSpan(t * width, width).ToArray());
+                labels.Add(fileLabels[t]!.AsArray().Select(l => l!.ToString()).ToList());
+                filenameTimestamps.Add([stem, timestamps[t]]);
+            }
+        }
+        WriteAtomically(Path.Combine(output, $"{split}.embeddings.npy"), stream =>
+        {
+            foreach (var row in rows) stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
+        });
+        File.WriteAllText(Path.Combine(output, $"{split}.embedding-dimensions.json"), JsonSerializer.Serialize(new[] { rows.Count, width }));
+        WriteAtomically(Path.Combine(output, $"{split}.target-labels.pkl"), stream => PickleWriter.WriteListOfStringLists(stream, labels));
+        if (task.IsEvent)
+            File.WriteAllText(Path.Combine(output, $"{split}.filename-timestamps.json"), JsonSerializer.Serialize(filenameTimestamps, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    static void WriteNpyAtomically(string path, float[] values, params int[] shape)
+    {
+        string temporary = path + ".tmp";
+        NpyFile.Write(temporary, values, shape);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    static void WriteAtomically(string path, Action<Stream> write)
+    {
+        string temporary = path + ".tmp";
+        using (var stream = File.Create(temporary)) write(stream);
+        File.Move(temporary, path, overwrite: true);
+    }
+}
