@@ -140,4 +140,37 @@ public class EvaluationCommandTests
         Assert.That(results.RootElement.GetProperty("cider_d").GetDouble(), Is.EqualTo(Cacophony.Eval.CaptionMetrics.CiderD.Scores(candidates, references).Average()).Within(1e-12));
         Assert.That(results.RootElement.GetProperty("meteor").GetString(), Does.StartWith("skipped"));
     }
+
+    [TestCase("us8k", 2, 1)]
+    [TestCase("tut2017", 2, 0)]
+    [TestCase("vggsound", 1, 1)]
+    public void ZeroShotRunsOnEachOfficialLayout(string dataset, int evaluated, int missing)
+    {
+        string root = dataset switch
+        {
+            "us8k" => MiniDatasets.UrbanSound8K(_temp.File("layout-us8k")),
+            "tut2017" => MiniDatasets.Tut2017(_temp.File("layout-tut")),
+            _ => MiniDatasets.VggSound(_temp.File("layout-vgg")),
+        };
+        string output = _temp.File($"zs-{dataset}");
+        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", dataset, "--root", root, "--out", output);
+        Assert.That(run.ExitCode, Is.Zero, run.Stderr);
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
+        Assert.That(results.RootElement.GetProperty("clips_evaluated").GetInt32(), Is.EqualTo(evaluated));
+        Assert.That(results.RootElement.GetProperty("clips_missing").GetInt32(), Is.EqualTo(missing));
+        Assert.That(results.RootElement.GetProperty("prompt").GetString(), Is.EqualTo(dataset == "tut2017" ? "This is a sound on " : "This is a sound of "));
+    }
+
+    [Test]
+    public void RetrievalRunsOnAudioCaps()
+    {
+        string root = MiniDatasets.AudioCaps(_temp.File("layout-audiocaps"));
+        string output = _temp.File("retrieval-audiocaps");
+        var run = ToolRunner.Run("cacophony", "retrieval", "--model", _model, "--dataset", "audiocaps", "--root", root, "--out", output, "--split", "test");
+        Assert.That(run.ExitCode, Is.Zero, run.Stderr);
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
+        Assert.That(results.RootElement.GetProperty("clips_evaluated").GetInt32(), Is.EqualTo(2));
+        Assert.That(results.RootElement.GetProperty("captions").GetInt32(), Is.EqualTo(3));
+        Assert.That(results.RootElement.GetProperty("clips_missing").GetInt32(), Is.EqualTo(1));
+    }
 }

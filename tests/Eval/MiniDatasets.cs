@@ -55,4 +55,62 @@ static class MiniDatasets
         File.WriteAllLines(Path.Combine(root, "clotho_captions_evaluation.csv"), lines);
         return root;
     }
+
+    /// <summary>UrbanSound8K: audio/fold*/ and metadata/UrbanSound8K.csv; two clips present, one listed but absent.</summary>
+    public static string UrbanSound8K(string root)
+    {
+        Tone(Path.Combine(root, "audio", "fold1", "100032-3-0-0.wav"), 300);
+        Tone(Path.Combine(root, "audio", "fold2", "100263-2-0-117.wav"), 500);
+        Directory.CreateDirectory(Path.Combine(root, "metadata"));
+        File.WriteAllLines(Path.Combine(root, "metadata", "UrbanSound8K.csv"),
+        [
+            "slice_file_name,fsID,start,end,salience,fold,classID,class",
+            "100032-3-0-0.wav,100032,0.0,0.317551,1,1,3,dog_bark",
+            "100263-2-0-117.wav,100263,58.5,62.5,1,2,2,children_playing",
+            "100648-1-0-0.wav,100648,4.82,9.82,2,3,1,car_horn",
+        ]);
+        return root;
+    }
+
+    /// <summary>TUT 2017: the development package with meta.txt, the evaluation package with evaluation_setup/evaluate.txt.</summary>
+    public static string Tut2017(string root)
+    {
+        string development = Path.Combine(root, "TUT-acoustic-scenes-2017-development");
+        string evaluation = Path.Combine(root, "TUT-acoustic-scenes-2017-evaluation");
+        Tone(Path.Combine(development, "audio", "b020_90_100.wav"), 300, rate: 44100);
+        Tone(Path.Combine(evaluation, "audio", "1.wav"), 600, rate: 44100);
+        File.WriteAllText(Path.Combine(development, "meta.txt"), "audio/b020_90_100.wav\tresidential_area\tb020\n");
+        Directory.CreateDirectory(Path.Combine(evaluation, "evaluation_setup"));
+        File.WriteAllText(Path.Combine(evaluation, "evaluation_setup", "evaluate.txt"), "audio/1.wav\tcafe/restaurant\n");
+        return root;
+    }
+
+    /// <summary>VGGSound: vggsound.csv without header; one test clip present (as <id>_<start6>.wav under test/), one absent, one train row.</summary>
+    public static string VggSound(string root)
+    {
+        Tone(Path.Combine(root, "test", "---g-f_I2yQ_000001.wav"), 300);
+        File.WriteAllLines(Path.Combine(root, "vggsound.csv"),
+        [
+            "---g-f_I2yQ,1,people marching,test",
+            "--0PQM4-hqg,30,waterfall burbling,train",
+            "--U7joUcTCo,0,people eating crisps,test",
+        ]);
+        return root;
+    }
+
+    /// <summary>AudioCaps: test.csv (audiocap_id, youtube_id, start_time, caption) and clips as test/Y<id>.wav; one clip absent.</summary>
+    public static string AudioCaps(string root)
+    {
+        Tone(Path.Combine(root, "test", "Y7fmOlUlwoNg.wav"), 300);
+        Tone(Path.Combine(root, "test", "Y0AbCdEfGhI.wav"), 900);
+        File.WriteAllLines(Path.Combine(root, "test.csv"),
+        [
+            "audiocap_id,youtube_id,start_time,caption",
+            "103549,7fmOlUlwoNg,20,Constant rattling noise and sharp vibrations",
+            "103548,7fmOlUlwoNg,20,\"A rattling, then vibrations\"",
+            "103550,0AbCdEfGhI,0,A high whistle",
+            "103541,6BJ455B1aAs,0,A goat bleating repeatedly",
+        ]);
+        return root;
+    }
 }
