@@ -4,29 +4,16 @@ using Cacophony.Tests.Support;
 namespace Cacophony.Tests.Cli;
 
 /// <summary>`cacophony caption` as a user runs it, on the golden tiny model (needs the RoBERTa tokenizer files).</summary>
-public class CaptionCommandTests
+public class CaptionCommandTests : TinyModelCliFixture
 {
     static readonly string[] Cases = ["audio_front_center", "audio_noise", "audio_stereo_44k1_24bit", "audio_speech_espeak", "audio_clip_16k"];
-    static TempDirectory _temp = null!;
-    static string _model = "";
-
-    [OneTimeSetUp]
-    public static void Convert()
-    {
-        string tokenizer = TestData.TokenizerDirectoryOrIgnore();
-        _temp = new TempDirectory();
-        _model = TinyModel.ConvertWithCli(_temp, tokenizer);
-    }
-
-    [OneTimeTearDown]
-    public static void Clean() => _temp?.Dispose();
 
     static string[] Wavs => Cases.Select(c => TestData.Tiny($"wavs/{c["audio_".Length..]}.wav")).ToArray();
 
     [Test]
     public void GreedyJsonLinesCarryTheReferenceTokens()
     {
-        var result = ToolRunner.Run("cacophony", ["caption", "--model", _model, .. Wavs, "--max-tokens", "12", "--json", "--batch", "3"]);
+        var result = ToolRunner.Run("cacophony", ["caption", "--model", ModelDirectory, .. Wavs, "--max-tokens", "12", "--json", "--batch", "3"]);
         Assert.That(result.ExitCode, Is.Zero, result.Stderr);
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(Cases.Length));
@@ -45,9 +32,9 @@ public class CaptionCommandTests
     [Test]
     public void CsvRowsAreQuotedAndAnUnreadableFileIsReportedWithoutLosingTheOthers()
     {
-        string broken = _temp.File("broken, \"quoted\".wav");
+        string broken = Temp.File("broken, \"quoted\".wav");
         File.WriteAllBytes(broken, [1, 2, 3, 4]);
-        var result = ToolRunner.Run("cacophony", ["caption", "--model", _model, Wavs[0], broken, Wavs[1], "--max-tokens", "5"]);
+        var result = ToolRunner.Run("cacophony", ["caption", "--model", ModelDirectory, Wavs[0], broken, Wavs[1], "--max-tokens", "5"]);
         Assert.That(result.ExitCode, Is.EqualTo(2));
         var errors = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error:")).ToArray();
         Assert.That(errors, Has.Length.EqualTo(1));
@@ -65,7 +52,7 @@ public class CaptionCommandTests
     {
         string[] Sample(string batch)
         {
-            var result = ToolRunner.Run("cacophony", ["caption", "--model", _model, .. Wavs, "--decode", "sample", "--temperature", "2", "--seed", "11", "--max-tokens", "8", "--json", "--batch", batch]);
+            var result = ToolRunner.Run("cacophony", ["caption", "--model", ModelDirectory, .. Wavs, "--decode", "sample", "--temperature", "2", "--seed", "11", "--max-tokens", "8", "--json", "--batch", batch]);
             Assert.That(result.ExitCode, Is.Zero, result.Stderr);
             return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }

@@ -5,49 +5,27 @@ using Cacophony.Weights.Numpy;
 namespace Cacophony.Tests.Cli;
 
 /// <summary>embed-audio, embed-text, similarity and tokenize as a user runs them, against the golden tiny model's outputs.</summary>
-public class EmbedCommandTests
+public class EmbedCommandTests : TinyModelCliFixture
 {
-    static TempDirectory _temp = null!;
-    static string _model = "";
-
-    [OneTimeSetUp]
-    public static void Convert()
-    {
-        _temp = new TempDirectory();
-        _model = TinyModel.ConvertWithCli(_temp, FindTokenizer());
-    }
-
-    [OneTimeTearDown]
-    public static void Clean() => _temp.Dispose();
-
-    static string? FindTokenizer()
-    {
-        try
-        {
-            return TestData.TokenizerDirectoryOrIgnore();
-        }
-        catch (IgnoreException)
-        {
-            return null;
-        }
-    }
+    // The audio tests run without tokenizer files; the text tests ignore themselves then.
+    protected override bool RequiresTokenizer => false;
 
     [Test]
     public void EmbedAudioWritesTheGoldenEmbeddingsAndDumps()
     {
         string[] cases = ["audio_front_center", "audio_noise", "audio_stereo_44k1_24bit", "audio_speech_espeak", "audio_clip_16k"];
         var wavs = cases.Select(c => TestData.Tiny($"wavs/{c["audio_".Length..]}.wav")).ToArray();
-        var result = ToolRunner.Run("cacophony", ["embed-audio", "--model", _model, .. wavs, "--out", _temp.File("audio.npy"), "--dump", _temp.File("audio-dump")]);
+        var result = ToolRunner.Run("cacophony", ["embed-audio", "--model", ModelDirectory, .. wavs, "--out", Temp.File("audio.npy"), "--dump", Temp.File("audio-dump")]);
         Assert.That(result.ExitCode, Is.Zero, result.Stderr);
 
-        var embeddings = NpyFile.Read(_temp.File("audio.npy"));
+        var embeddings = NpyFile.Read(Temp.File("audio.npy"));
         Assert.That(embeddings.Shape, Is.EqualTo(new[] { cases.Length, 32 }));
         for (int i = 0; i < cases.Length; i++)
         {
             var (error, _) = Golden.Report($"embed-audio --out row {i} ({cases[i]})", embeddings.Float32.AsSpan(i * 32, 32), Golden.Floats(cases[i], "audio_embedding"));
             Assert.That(error, Is.LessThan(1e-6));
         }
-        var hidden = NpyFile.Read(Path.Combine(_temp.File("audio-dump"), "front_center", "hidden.npy"));
+        var hidden = NpyFile.Read(Path.Combine(Temp.File("audio-dump"), "front_center", "hidden.npy"));
         Assert.That(hidden.Shape, Is.EqualTo(new[] { 64, 40 }), "real patches only");
         Assert.That(Golden.Report("--dump front_center/hidden", hidden.Float32, Golden.Floats("audio_front_center", "audio_hidden").AsSpan(0, 64 * 40)).MaxAbs, Is.LessThan(1e-5));
     }
@@ -59,15 +37,15 @@ public class EmbedCommandTests
         using var manifest = JsonDocument.Parse(File.ReadAllText(TestData.Tiny("manifest.json")));
         var texts = manifest.RootElement.GetProperty("cases").EnumerateArray().First(c => c.GetProperty("name").GetString() == "text_main")
             .GetProperty("inputs").GetProperty("texts").EnumerateArray().Select(t => t.GetString()!).ToArray();
-        File.WriteAllLines(_temp.File("texts.jsonl"), texts.Select(t => JsonSerializer.Serialize(t)));
+        File.WriteAllLines(Temp.File("texts.jsonl"), texts.Select(t => JsonSerializer.Serialize(t)));
 
-        var embed = ToolRunner.Run("cacophony", "embed-text", "--model", _model, "--texts", _temp.File("texts.jsonl"), "--out", _temp.File("text.npy"), "--dump", _temp.File("text-dump"));
+        var embed = ToolRunner.Run("cacophony", "embed-text", "--model", ModelDirectory, "--texts", Temp.File("texts.jsonl"), "--out", Temp.File("text.npy"), "--dump", Temp.File("text-dump"));
         Assert.That(embed.ExitCode, Is.Zero, embed.Stderr);
-        var embeddings = NpyFile.Read(_temp.File("text.npy"));
+        var embeddings = NpyFile.Read(Temp.File("text.npy"));
         Assert.That(Golden.Report("embed-text --out", embeddings.Float32, Golden.Floats("text_main", "text_embedding")).MaxAbs, Is.LessThan(1e-6));
-        Assert.That(NpyFile.Read(Path.Combine(_temp.File("text-dump"), "text_2", "token_ids.npy")).Int32, Is.EqualTo(new[] { 0, 31414, 232, 2 }));
+        Assert.That(NpyFile.Read(Path.Combine(Temp.File("text-dump"), "text_2", "token_ids.npy")).Int32, Is.EqualTo(new[] { 0, 31414, 232, 2 }));
 
-        var tokenize = ToolRunner.Run("cacophony", "tokenize", "--model", _model, "--texts", _temp.File("texts.jsonl"));
+        var tokenize = ToolRunner.Run("cacophony", "tokenize", "--model", ModelDirectory, "--texts", Temp.File("texts.jsonl"));
         Assert.That(tokenize.ExitCode, Is.Zero, tokenize.Stderr);
         var lines = tokenize.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var goldenIds = Golden.Ints("text_main", "token_ids");
@@ -77,7 +55,7 @@ public class EmbedCommandTests
             Assert.That(line.RootElement.GetProperty("input_ids").EnumerateArray().Select(e => e.GetInt32()), Is.EqualTo(goldenIds.AsSpan(i * 100, 100).ToArray()));
         }
 
-        var similarity = ToolRunner.Run("cacophony", "similarity", "--model", _model, "--audio", TestData.Tiny("wavs/noise.wav"), "--text", texts[0], texts[2], "--json");
+        var similarity = ToolRunner.Run("cacophony", "similarity", "--model", ModelDirectory, "--audio", TestData.Tiny("wavs/noise.wav"), "--text", texts[0], texts[2], "--json");
         Assert.That(similarity.ExitCode, Is.Zero, similarity.Stderr);
         using var json = JsonDocument.Parse(similarity.Stdout);
         var logits = json.RootElement.GetProperty("logits")[0].EnumerateArray().Select(e => (float)e.GetDouble()).ToArray();
@@ -90,9 +68,9 @@ public class EmbedCommandTests
     {
         foreach (var args in new[]
         {
-            new[] { "embed-audio", "--model", _temp.File("missing"), TestData.Tiny("wavs/noise.wav") },
-            new[] { "embed-audio", "--model", _model, _temp.File("missing.wav") },
-            new[] { "embed-text", "--model", _model },
+            new[] { "embed-audio", "--model", Temp.File("missing"), TestData.Tiny("wavs/noise.wav") },
+            new[] { "embed-audio", "--model", ModelDirectory, Temp.File("missing.wav") },
+            new[] { "embed-text", "--model", ModelDirectory },
         })
         {
             var result = ToolRunner.Run("cacophony", args);

@@ -12,34 +12,20 @@ namespace Cacophony.Tests.Eval;
 /// EmbedText) with the metric computed here naively: the runners' job is reading layouts, batching,
 /// resuming and bookkeeping, and that is what these check.
 /// </summary>
-public class EvaluationCommandTests
+public class EvaluationCommandTests : TinyModelCliFixture
 {
-    static TempDirectory _temp = null!;
-    static string _model = "";
-
-    [OneTimeSetUp]
-    public static void Convert()
-    {
-        string tokenizer = TestData.TokenizerDirectoryOrIgnore();
-        _temp = new TempDirectory();
-        _model = TinyModel.ConvertWithCli(_temp, tokenizer);
-    }
-
-    [OneTimeTearDown]
-    public static void Clean() => _temp?.Dispose();
-
     [Test]
     public void ZeroShotOnEsc50MatchesPerClipRankingAndResumesWithoutDuplicates()
     {
-        string root = MiniDatasets.Esc50(_temp.File("esc50"));
-        string full = _temp.File("zs-full"), resumed = _temp.File("zs-resumed");
-        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "esc50", "--root", root, "--out", full, "--batch", "4");
+        string root = MiniDatasets.Esc50(Temp.File("esc50"));
+        string full = Temp.File("zs-full"), resumed = Temp.File("zs-resumed");
+        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", root, "--out", full, "--batch", "4");
         Assert.That(run.ExitCode, Is.Zero, run.Stderr);
         TestContext.Out.WriteLine(run.Stdout);
 
         // Truth: the public API, one clip at a time.
         var set = Esc50.Read(root);
-        using var model = CacophonyModel.Load(_model);
+        using var model = CacophonyModel.Load(ModelDirectory);
         var classes = set.Clips.Select(c => c.Label).Distinct().ToList();
         var expected = set.Clips.ToDictionary(c => c.Id, c => model.ZeroShot(model.EmbedAudio(c.Path), classes, "This is a sound of ")[0].Label);
         var predictions = Csv.ReadFile(Path.Combine(full, "predictions.csv"));
@@ -54,11 +40,11 @@ public class EvaluationCommandTests
         Assert.That(File.ReadAllBytes(Path.Combine(full, "confusion.png"))[1..4], Is.EqualTo("PNG"u8.ToArray()));
 
         // An interrupted run (2 clips, then a torn row as a crash mid-write leaves) resumed to the end.
-        var first = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "esc50", "--root", root, "--out", resumed, "--limit", "2", "--batch", "1");
+        var first = ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", root, "--out", resumed, "--limit", "2", "--batch", "1");
         Assert.That(first.ExitCode, Is.Zero, first.Stderr);
         File.Move(Path.Combine(resumed, "predictions.csv"), Path.Combine(resumed, "predictions.partial.csv"));
         File.AppendAllText(Path.Combine(resumed, "predictions.partial.csv"), "3-999-A-9.wav,do");
-        var rest = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "esc50", "--root", root, "--out", resumed, "--resume");
+        var rest = ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", root, "--out", resumed, "--resume");
         Assert.That(rest.ExitCode, Is.Zero, rest.Stderr);
         var resumedRows = Csv.ReadFile(Path.Combine(resumed, "predictions.csv")).Skip(1).ToList();
         Assert.That(resumedRows.Select(r => r[0]), Is.EquivalentTo(set.Clips.Select(c => c.Id)), "every clip once, the torn row dropped");
@@ -68,18 +54,18 @@ public class EvaluationCommandTests
     [Test]
     public void ZeroShotReportsAMissingMetadataFileInOneLine()
     {
-        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "us8k", "--root", _temp.File("nowhere"));
+        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", "us8k", "--root", Temp.File("nowhere"));
         Assert.That(run.ExitCode, Is.EqualTo(2));
-        Assert.That(run.Stderr.Trim(), Is.EqualTo($"error: {Path.Combine(_temp.File("nowhere"), "metadata", "UrbanSound8K.csv")}: not found"));
+        Assert.That(run.Stderr.Trim(), Is.EqualTo($"error: {Path.Combine(Temp.File("nowhere"), "metadata", "UrbanSound8K.csv")}: not found"));
     }
 
     [Test]
     public void AnUnreadableClipIsCountedAndListedNotDropped()
     {
-        string root = MiniDatasets.Esc50(_temp.File("esc50-broken"));
+        string root = MiniDatasets.Esc50(Temp.File("esc50-broken"));
         File.WriteAllBytes(Path.Combine(root, "audio", "1-100-A-0.wav"), [0x52, 0x49, 0x46, 0x46, 1, 2]);
-        string output = _temp.File("zs-broken");
-        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", "esc50", "--root", root, "--out", output);
+        string output = Temp.File("zs-broken");
+        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", root, "--out", output);
         Assert.That(run.ExitCode, Is.EqualTo(2), run.Stderr);
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
         Assert.That(results.RootElement.GetProperty("clips_evaluated").GetInt32(), Is.EqualTo(5));
@@ -90,15 +76,15 @@ public class EvaluationCommandTests
     [Test]
     public void RetrievalOnClothoMatchesANaiveRanking()
     {
-        string root = MiniDatasets.Clotho(_temp.File("clotho"));
-        string output = _temp.File("retrieval");
-        var run = ToolRunner.Run("cacophony", "retrieval", "--model", _model, "--dataset", "clotho", "--root", root, "--out", output);
+        string root = MiniDatasets.Clotho(Temp.File("clotho"));
+        string output = Temp.File("retrieval");
+        var run = ToolRunner.Run("cacophony", "retrieval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--out", output);
         Assert.That(run.ExitCode, Is.Zero, run.Stderr);
         TestContext.Out.WriteLine(run.Stdout);
 
         var set = Clotho.Read(root);
         Assert.That(set.Clips[0].Captions[1], Is.EqualTo("A dog, loud, barks."));
-        using var model = CacophonyModel.Load(_model);
+        using var model = CacophonyModel.Load(ModelDirectory);
         var audio = set.Clips.Select(c => model.EmbedAudio(c.Path, SequencePolicy.RetrievalAndCaptioning)).ToArray();
         var captions = set.Clips.SelectMany((c, i) => c.Captions.Select(t => (Text: t, Clip: i))).ToArray();
         var text = model.EmbedText(captions.Select(c => c.Text), 100);
@@ -115,14 +101,14 @@ public class EvaluationCommandTests
     [Test]
     public void CaptionEvalWritesEveryClipInDcaseFormatAndScoresThem()
     {
-        string root = MiniDatasets.Clotho(_temp.File("clotho-captions"));
-        string output = _temp.File("caption-eval");
-        var run = ToolRunner.Run("cacophony", "caption-eval", "--model", _model, "--dataset", "clotho", "--root", root, "--out", output, "--max-tokens", "12", "--batch", "2");
+        string root = MiniDatasets.Clotho(Temp.File("clotho-captions"));
+        string output = Temp.File("caption-eval");
+        var run = ToolRunner.Run("cacophony", "caption-eval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--out", output, "--max-tokens", "12", "--batch", "2");
         Assert.That(run.ExitCode, Is.Zero, run.Stderr);
         TestContext.Out.WriteLine(run.Stdout);
 
         var set = Clotho.Read(root);
-        using var model = CacophonyModel.Load(_model);
+        using var model = CacophonyModel.Load(ModelDirectory);
         var expected = set.Clips.Select(c => model.Caption(c.Path, new Cacophony.Model.Captioning.DecodingOptions { MaxTokens = 12 }).Text).ToArray();
         var predictions = Csv.ReadFile(Path.Combine(output, "predictions.csv"));
         Assert.That(predictions[0], Is.EqualTo(new[] { "file_name", "caption_predicted" }));
@@ -148,12 +134,12 @@ public class EvaluationCommandTests
     {
         string root = dataset switch
         {
-            "us8k" => MiniDatasets.UrbanSound8K(_temp.File("layout-us8k")),
-            "tut2017" => MiniDatasets.Tut2017(_temp.File("layout-tut")),
-            _ => MiniDatasets.VggSound(_temp.File("layout-vgg")),
+            "us8k" => MiniDatasets.UrbanSound8K(Temp.File("layout-us8k")),
+            "tut2017" => MiniDatasets.Tut2017(Temp.File("layout-tut")),
+            _ => MiniDatasets.VggSound(Temp.File("layout-vgg")),
         };
-        string output = _temp.File($"zs-{dataset}");
-        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", _model, "--dataset", dataset, "--root", root, "--out", output);
+        string output = Temp.File($"zs-{dataset}");
+        var run = ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", dataset, "--root", root, "--out", output);
         Assert.That(run.ExitCode, Is.Zero, run.Stderr);
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
         Assert.That(results.RootElement.GetProperty("clips_evaluated").GetInt32(), Is.EqualTo(evaluated));
@@ -164,9 +150,9 @@ public class EvaluationCommandTests
     [Test]
     public void RetrievalRunsOnAudioCaps()
     {
-        string root = MiniDatasets.AudioCaps(_temp.File("layout-audiocaps"));
-        string output = _temp.File("retrieval-audiocaps");
-        var run = ToolRunner.Run("cacophony", "retrieval", "--model", _model, "--dataset", "audiocaps", "--root", root, "--out", output, "--split", "test");
+        string root = MiniDatasets.AudioCaps(Temp.File("layout-audiocaps"));
+        string output = Temp.File("retrieval-audiocaps");
+        var run = ToolRunner.Run("cacophony", "retrieval", "--model", ModelDirectory, "--dataset", "audiocaps", "--root", root, "--out", output, "--split", "test");
         Assert.That(run.ExitCode, Is.Zero, run.Stderr);
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
         Assert.That(results.RootElement.GetProperty("clips_evaluated").GetInt32(), Is.EqualTo(2));

@@ -11,25 +11,8 @@ using Razorvine.Pickle;
 namespace Cacophony.Tests.Eval;
 
 /// <summary>The HEAR export: its pieces against CPython and the golden reference, then a whole run in the kit's layout.</summary>
-public class HearTests
+public class HearTests : TinyModelFixture
 {
-    static TempDirectory _temp = null!;
-    static CacophonyModel _model = null!;
-
-    [OneTimeSetUp]
-    public static void Load()
-    {
-        _temp = new TempDirectory();
-        _model = CacophonyModel.Load(TinyModel.Convert(_temp));
-    }
-
-    [OneTimeTearDown]
-    public static void Unload()
-    {
-        _model.Dispose();
-        _temp.Dispose();
-    }
-
     [Test]
     public void PythonRandomReproducesCPython()
     {
@@ -63,7 +46,7 @@ public class HearTests
     [TestCase("audio_clip_16k", "clip_16k")]
     public void TimePatchEmbeddingsMatchTheReference(string caseName, string wav)
     {
-        var (embeddings, timestamps, width) = HearExport.TimePatchEmbeddings(_model, AudioDecoder.Read(TestData.Tiny($"wavs/{wav}.wav")));
+        var (embeddings, timestamps, width) = HearExport.TimePatchEmbeddings(Model, AudioDecoder.Read(TestData.Tiny($"wavs/{wav}.wav")));
         int real = Golden.Ints(caseName, "mask").Sum() / 8;
         Assert.That(timestamps, Has.Length.EqualTo(real));
         Assert.That(timestamps[0], Is.EqualTo(80.0));
@@ -94,10 +77,10 @@ public class HearTests
     [Test]
     public void SceneAndEventTasksExportInTheKitsLayout()
     {
-        string tasks = _temp.File("tasks"), output = _temp.File("embeddings");
+        string tasks = Temp.File("tasks"), output = Temp.File("embeddings");
         MakeTask(tasks, "mini-scene", "scene", f => f.EndsWith("0.wav") ? "[\"dog\"]" : "[\"rain\"]");
         MakeTask(tasks, "mini-event", "event", _ => "[{\"label\": \"dog\", \"start\": 100.0, \"end\": 400.0}, {\"label\": \"rain\", \"start\": 240.0, \"end\": 1500.0}]");
-        var run = ToolRunner.Run("cacophony", "hear", "--model", _temp.File("model"), "--tasks", tasks, "--out", output);
+        var run = ToolRunner.Run("cacophony", "hear", "--model", Temp.File("model"), "--tasks", tasks, "--out", output);
         Assert.That(run.ExitCode, Is.Zero, run.Stderr);
 
         // Scene: per-file embedding = the normalized 496-patch embedding; the split file in the kit's shuffled order.
@@ -113,7 +96,7 @@ public class HearTests
         var rows = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray();
         for (int i = 0; i < order.Count; i++)
         {
-            var expected = _model.EmbedAudio(Path.Combine(tasks, "mini-scene", "16000", "train", order[i]), new SequencePolicy { Padding = SequencePadding.Exact, Length = 496 });
+            var expected = Model.EmbedAudio(Path.Combine(tasks, "mini-scene", "16000", "train", order[i]), new SequencePolicy { Padding = SequencePadding.Exact, Length = 496 });
             Assert.That(rows.AsSpan(i * 32, 32).ToArray(), Is.EqualTo(expected), $"row {i} = {order[i]}");
             Assert.That(NpyFile.Read(Path.Combine(scene, "train", order[i] + ".embedding.npy")).Float32, Is.EqualTo(expected));
         }
@@ -137,7 +120,7 @@ public class HearTests
         Assert.That(pairs.GetArrayLength(), Is.EqualTo(24));
 
         // A finished task is not redone.
-        var again = ToolRunner.Run("cacophony", "hear", "--model", _temp.File("model"), "--tasks", tasks, "--out", output);
+        var again = ToolRunner.Run("cacophony", "hear", "--model", Temp.File("model"), "--tasks", tasks, "--out", output);
         Assert.That(again.ExitCode, Is.Zero, again.Stderr);
         Assert.That(again.Stderr, Does.Contain("done already"));
     }

@@ -11,25 +11,8 @@ namespace Cacophony.Tests.Model;
 /// above manifest.json's float32-model noise (~2e-6 on hidden states, ~1e-7 on embeddings) and far below
 /// sensitivity.json's smallest bug (audio LayerNorm eps 1e-5 instead of 1e-6 moves audio_hidden by 1.7e-5).
 /// </summary>
-public class EncoderGoldenTests
+public class EncoderGoldenTests : TinyModelFixture
 {
-    static TempDirectory _temp = null!;
-    static CacophonyModel _model = null!;
-
-    [OneTimeSetUp]
-    public static void Load()
-    {
-        _temp = new TempDirectory();
-        _model = CacophonyModel.Load(TinyModel.Convert(_temp));
-    }
-
-    [OneTimeTearDown]
-    public static void Unload()
-    {
-        _model.Dispose();
-        _temp.Dispose();
-    }
-
     static AudioPatches GoldenPatches(string caseName) => new(
         Golden.Floats(caseName, "patches"), Golden.Ints(caseName, "time_inds"), Golden.Ints(caseName, "freq_inds"),
         Golden.Ints(caseName, "mask"), Golden.Ints(caseName, "mask").Sum());
@@ -38,8 +21,8 @@ public class EncoderGoldenTests
     public void AudioTowerMatchesTheReference(string caseName)
     {
         var patches = GoldenPatches(caseName);
-        var result = _model.EncodeAudio(patches);
-        int width = _model.Config.Audio.HiddenSize;
+        var result = Model.EncodeAudio(patches);
+        int width = Model.Config.Audio.HiddenSize;
         var goldenHidden = Golden.Floats(caseName, "audio_hidden").AsSpan(0, patches.RealCount * width);
         var (hidden, _) = Golden.Report($"{caseName} audio_hidden (real rows)", result.Hidden, goldenHidden);
         var (unnorm, _) = Golden.Report($"{caseName} audio_embedding_unnorm", result.Unnormalized, Golden.Floats(caseName, "audio_embedding_unnorm"));
@@ -58,7 +41,7 @@ public class EncoderGoldenTests
     {
         var ids = Golden.Load(caseName, "token_ids");
         var mask = Golden.Ints(caseName, "text_mask");
-        int n = ids.Shape[0], maxLength = ids.Shape[1], width = _model.Config.Text!.HiddenSize, projection = _model.Config.ProjectionSize;
+        int n = ids.Shape[0], maxLength = ids.Shape[1], width = Model.Config.Text!.HiddenSize, projection = Model.Config.ProjectionSize;
         var hidden = Golden.Floats(caseName, "text_hidden");
         var pooled = Golden.Floats(caseName, "text_pooled");
         var unnorm = Golden.Floats(caseName, "text_embedding_unnorm");
@@ -67,7 +50,7 @@ public class EncoderGoldenTests
         for (int i = 0; i < n; i++)
         {
             int length = mask.AsSpan(i * maxLength, maxLength).ToArray().Sum();
-            var result = _model.EncodeTokens(ids.Int32!.AsSpan(i * maxLength, length).ToArray());
+            var result = Model.EncodeTokens(ids.Int32!.AsSpan(i * maxLength, length).ToArray());
             worstHidden = Math.Max(worstHidden, Golden.Report($"{caseName}[{i}] text_hidden ({length} tokens)", result.Hidden, hidden.AsSpan(i * maxLength * width, length * width)).MaxAbs);
             worstPooled = Math.Max(worstPooled, Golden.Report($"{caseName}[{i}] text_pooled", result.Pooled, pooled.AsSpan(i * width, width)).MaxAbs);
             worstUnnorm = Math.Max(worstUnnorm, Golden.Report($"{caseName}[{i}] text_embedding_unnorm", result.Unnormalized, unnorm.AsSpan(i * projection, projection)).MaxAbs);
@@ -86,30 +69,30 @@ public class EncoderGoldenTests
     public void BatchesGiveExactlyTheUnbatchedResults()
     {
         var clips = Golden.AudioCases.Select(GoldenPatches).ToList();
-        var batched = _model.EncodeAudio(clips);
+        var batched = Model.EncodeAudio(clips);
         for (int i = 0; i < clips.Count; i++)
         {
-            var alone = _model.EncodeAudio(clips[i]);
+            var alone = Model.EncodeAudio(clips[i]);
             Assert.That(Compare.BitMismatches(batched[i].Hidden, alone.Hidden), Is.Zero, $"audio clip {i} hidden");
             Assert.That(Compare.BitMismatches(batched[i].Normalized, alone.Normalized), Is.Zero, $"audio clip {i} embedding");
         }
         var ids = Golden.Load("text_main", "token_ids");
         var mask = Golden.Ints("text_main", "text_mask");
         var texts = Enumerable.Range(0, ids.Shape[0]).Select(i => ids.Int32!.AsSpan(i * 100, mask.AsSpan(i * 100, 100).ToArray().Sum()).ToArray()).ToList();
-        var batchedText = _model.EncodeTokens(texts);
+        var batchedText = Model.EncodeTokens(texts);
         for (int i = 0; i < texts.Count; i++)
-            Assert.That(Compare.BitMismatches(batchedText[i].Normalized, _model.EncodeTokens(texts[i]).Normalized), Is.Zero, $"text {i}");
+            Assert.That(Compare.BitMismatches(batchedText[i].Normalized, Model.EncodeTokens(texts[i]).Normalized), Is.Zero, $"text {i}");
     }
 
     [Test]
     public void ConcurrentCallersGetTheSequentialResults()
     {
         var clips = Golden.AudioCases.Select(GoldenPatches).ToList();
-        var sequential = clips.Select(c => _model.EncodeAudio(c).Normalized).ToList();
+        var sequential = clips.Select(c => Model.EncodeAudio(c).Normalized).ToList();
         var concurrent = new float[clips.Count][];
         Parallel.For(0, clips.Count * 3, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
         {
-            var result = _model.EncodeAudio(clips[i % clips.Count]).Normalized;
+            var result = Model.EncodeAudio(clips[i % clips.Count]).Normalized;
             if (i < clips.Count) concurrent[i] = result;
             else Assert.That(Compare.BitMismatches(result, sequential[i % clips.Count]), Is.Zero);
         });
@@ -119,18 +102,18 @@ public class EncoderGoldenTests
     [Test]
     public void ScaledLogitsMatchTheReference()
     {
-        var audio = Golden.AudioCases.Select(c => _model.EncodeAudio(GoldenPatches(c)).Normalized).ToArray();
+        var audio = Golden.AudioCases.Select(c => Model.EncodeAudio(GoldenPatches(c)).Normalized).ToArray();
         var ids = Golden.Load("text_main", "token_ids");
         var mask = Golden.Ints("text_main", "text_mask");
         int n = ids.Shape[0], maxLength = ids.Shape[1];
-        var text = Enumerable.Range(0, n).Select(i => _model.EncodeTokens(ids.Int32!.AsSpan(i * maxLength, mask.AsSpan(i * maxLength, maxLength).ToArray().Sum()).ToArray()).Normalized).ToArray();
+        var text = Enumerable.Range(0, n).Select(i => Model.EncodeTokens(ids.Int32!.AsSpan(i * maxLength, mask.AsSpan(i * maxLength, maxLength).ToArray().Sum()).ToArray()).Normalized).ToArray();
         var logits = new float[audio.Length * n];
         var cosine = new float[audio.Length * n];
         for (int a = 0; a < audio.Length; a++)
             for (int t = 0; t < n; t++)
             {
                 cosine[a * n + t] = (float)CacophonyModel.Similarity(audio[a], text[t]);
-                logits[a * n + t] = (float)_model.Logit(audio[a], text[t]);
+                logits[a * n + t] = (float)Model.Logit(audio[a], text[t]);
             }
         var (logitError, _) = Golden.Report("logits_audio_text", logits, Golden.Floats("logits", "logits_audio_text"));
         var (cosineError, _) = Golden.Report("similarity_audio_text", cosine, Golden.Floats("logits", "similarity_audio_text"));
