@@ -17,52 +17,71 @@ public sealed record Caption(string Text, CaptionTokens Tokens);
 
 /// <summary>
 /// The Cacophony model on the CPU: load a converted model directory, embed audio and text, compare them.
-/// Weights are packed once at load; a loaded model holds no per-call state, so concurrent callers are safe.
+/// Each tower's weights are packed once, on its first use (a text-only user never reads the audio encoder's
+/// weights, and the other way round; <see cref="WarmUp"/> packs everything now). A loaded model holds no
+/// per-call state, so concurrent callers are safe.
 /// </summary>
 public sealed class CacophonyModel : IDisposable
 {
     readonly IDisposable? _owner;
-    readonly AudioEncoder _audio;
-    readonly AttentionPool? _audioPool;
-    readonly TextEncoder? _text;
-    readonly AttentionPool? _textPool;
-    readonly Layers.Linear? _textProjection;
+    sealed record AudioTower(AudioEncoder Encoder, AttentionPool? Pool);
+    sealed record TextTower(TextEncoder Encoder, AttentionPool Pool, Layers.Linear Projection);
+
+    readonly Lazy<AudioTower> _audio;
+    readonly Lazy<TextTower?> _text;
     readonly Lazy<CaptionDecoder> _decoder;
 
     public ModelConfig Config { get; }
     public AudioFrontEnd FrontEnd { get; }
 
     /// <summary>The RoBERTa tokenizer, when the model directory has vocab.json and merges.txt.</summary>
-    public RobertaTokenizer? Tokenizer { get; }
+    public RobertaTokenizer? Tokenizer => _tokenizer.Value;
+
+    readonly Lazy<RobertaTokenizer?> _tokenizer;
 
     /// <summary>exp(logit_scale), the temperature of the contrastive logits.</summary>
     public float LogitScale { get; }
 
     /// <param name="owner">Disposed with the model (the memory-mapped weights of a directory).</param>
     public CacophonyModel(ModelConfig config, IWeightSource source, RobertaTokenizer? tokenizer = null, IDisposable? owner = null)
+        : this(config, source, new Lazy<RobertaTokenizer?>(tokenizer), owner)
+    {
+    }
+
+    CacophonyModel(ModelConfig config, IWeightSource source, Lazy<RobertaTokenizer?> tokenizer, IDisposable? owner)
     {
         Config = config;
-        Tokenizer = tokenizer;
+        _tokenizer = tokenizer;
         _owner = owner;
-        var weights = new WeightLoader(source);
         FrontEnd = new AudioFrontEnd(config.Preprocessing);
-        _audio = new AudioEncoder(weights, config.Audio);
-        bool audioMae = config.Kind == ModelConfig.AudioMaeKind;
-        // AudioMAE has no pool: its clip embedding is the mean of the hidden states (as HEAR used it).
-        _audioPool = audioMae ? null : AttentionPool.Audio(weights, config.NumAttentionPoolHeads);
-        if (config.Text is { } text)
+        IsAudioMae = config.Kind == ModelConfig.AudioMaeKind;
+        // Each tower has its own loader (one staging buffer each) and is packed when first used.
+        _audio = new Lazy<AudioTower>(() =>
         {
-            _text = new TextEncoder(weights, text);
-            _textPool = AttentionPool.Text(weights);
-            _textProjection = weights.Linear("text_proj");
-        }
-        LogitScale = audioMae ? float.NaN : MathF.Exp(weights.Tensor("logit_scale")[0]);
-        // The decoder (~80 M parameters with its vocabulary projection) is packed on first use: embeddings never need it.
+            var weights = new WeightLoader(source);
+            // AudioMAE has no pool: its clip embedding is the mean of the hidden states (as HEAR used it).
+            return new AudioTower(new AudioEncoder(weights, config.Audio), IsAudioMae ? null : AttentionPool.Audio(weights, config.NumAttentionPoolHeads));
+        });
+        _text = new Lazy<TextTower?>(() =>
+        {
+            if (config.Text is not { } text) return null;
+            var weights = new WeightLoader(source);
+            return new TextTower(new TextEncoder(weights, text), AttentionPool.Text(weights), weights.Linear("text_proj"));
+        });
+        LogitScale = IsAudioMae ? float.NaN : MathF.Exp(source.Read("logit_scale")[0]);
         _decoder = new Lazy<CaptionDecoder>(() =>
         {
-            if (config.Decoder is not { } decoder || _text is null) throw new InvalidOperationException("this model has no caption decoder");
-            return new CaptionDecoder(new WeightLoader(source), decoder, _text);
+            if (config.Decoder is not { } decoder || _text.Value is not { } textTower) throw new InvalidOperationException("this model has no caption decoder");
+            return new CaptionDecoder(new WeightLoader(source), decoder, textTower.Encoder);
         });
+    }
+
+    /// <summary>Packs every tower now (audio, text, and the caption decoder when asked), e.g. before serving requests.</summary>
+    public void WarmUp(bool decoder = false)
+    {
+        _ = _audio.Value;
+        _ = _text.Value;
+        if (decoder && Config.Decoder is not null) _ = _decoder.Value;
     }
 
     /// <summary>The caption decoder, loaded and packed on first use.</summary>
@@ -91,8 +110,9 @@ public sealed class CacophonyModel : IDisposable
         {
             if (opened.Config.Kind is not (ModelConfig.CacophonyKind or ModelConfig.AudioMaeKind))
                 throw new CheckpointException(directory, $"is a '{opened.Config.Kind}' model directory, neither Cacophony nor AudioMAE");
-            var tokenizer = opened.HasTokenizer ? new RobertaTokenizer(opened.VocabularyFile, opened.MergesFile) : null;
-            return new CacophonyModel(opened.Config, opened, tokenizer, opened);
+            // The BPE tables (~150 ms to build) load on another thread while the weights are packed.
+            var tokenizer = opened.HasTokenizer ? Task.Run(() => new RobertaTokenizer(opened.VocabularyFile, opened.MergesFile)) : null;
+            return new CacophonyModel(opened.Config, opened, new Lazy<RobertaTokenizer?>(() => tokenizer?.GetAwaiter().GetResult()), opened);
         }
         catch
         {
@@ -154,14 +174,15 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>Encodes several clips in one pass: their patches share every GEMM; results equal one-by-one encoding.</summary>
     public IReadOnlyList<AudioEmbedding> EncodeAudio(IReadOnlyList<AudioPatches> batch)
     {
-        var hidden = _audio.Forward(batch);
-        int width = _audio.Width, offset = 0;
+        var tower = _audio.Value;
+        var hidden = tower.Encoder.Forward(batch);
+        int width = tower.Encoder.Width, offset = 0;
         var results = new List<AudioEmbedding>(batch.Count);
         foreach (var clip in batch)
         {
             var rows = hidden.AsSpan(offset * width, clip.RealCount * width).ToArray();
             offset += clip.RealCount;
-            var pooled = _audioPool?.Forward(rows, clip.RealCount) ?? MeanRows(rows, clip.RealCount, width);
+            var pooled = tower.Pool?.Forward(rows, clip.RealCount) ?? MeanRows(rows, clip.RealCount, width);
             results.Add(new AudioEmbedding(rows, clip.RealCount, pooled, Embedding.Normalize(pooled, Config.NormEpsEmbedding)));
         }
         return results;
@@ -173,16 +194,16 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>Encodes several texts in one pass: their tokens share every GEMM; results equal one-by-one encoding.</summary>
     public IReadOnlyList<TextEmbedding> EncodeTokens(IReadOnlyList<int[]> batch)
     {
-        if (_text is null) throw new InvalidOperationException("this model has no text encoder");
-        var hidden = _text.Forward(batch);
-        int width = _text.Width, offset = 0;
+        var tower = _text.Value ?? throw new InvalidOperationException("this model has no text encoder");
+        var hidden = tower.Encoder.Forward(batch);
+        int width = tower.Encoder.Width, offset = 0;
         var results = new List<TextEmbedding>(batch.Count);
         foreach (var ids in batch)
         {
             var rows = hidden.AsSpan(offset * width, ids.Length * width).ToArray();
             offset += ids.Length;
-            var pooled = _textPool!.Forward(rows, ids.Length);
-            var projected = _textProjection!.Apply(pooled, 1);
+            var pooled = tower.Pool.Forward(rows, ids.Length);
+            var projected = tower.Projection.Apply(pooled, 1);
             results.Add(new TextEmbedding(ids, rows, pooled, projected, Embedding.Normalize(projected, Config.NormEpsEmbedding)));
         }
         return results;
@@ -197,7 +218,7 @@ public sealed class CacophonyModel : IDisposable
     }
 
     /// <summary>True for an AudioMAE directory: audio encoder only, clip embedding = mean of the hidden states.</summary>
-    public bool IsAudioMae => _audioPool is null;
+    public bool IsAudioMae { get; }
 
     /// <summary>exp(logit_scale) * a . t for normalized embeddings.</summary>
     public double Logit(ReadOnlySpan<float> audio, ReadOnlySpan<float> text) => LogitScale * Embedding.Cosine(audio, text);
