@@ -23,8 +23,12 @@ public class AudioEncoderPeerBenchmarks
     AudioPatches _exact = null!;
     AudioPatches _padded = null!;
 
-    [Params(5, 10, 30)]
+    [ParamsSource(nameof(SecondsValues))]
     public int Seconds;
+
+    /// <summary>5, 10 and 30 s, or the lengths listed in CACOPHONY_PEER_SECONDS (e.g. "30") to re-run some rows.</summary>
+    public static IEnumerable<int> SecondsValues =>
+        Environment.GetEnvironmentVariable("CACOPHONY_PEER_SECONDS") is { Length: > 0 } list ? list.Split(',').Select(int.Parse) : [5, 10, 30];
 
     [Params(1, 2)]
     public int Threads;
