@@ -1,4 +1,6 @@
+using Cacophony.Kernels.Gpu;
 using Cacophony.Model.Audio;
+using Cacophony.Model.Gpu;
 using Cacophony.Model.Captioning;
 using Cacophony.Model.Layers;
 using Cacophony.Model.Text;
@@ -24,8 +26,12 @@ public sealed record Caption(string Text, CaptionTokens Tokens);
 public sealed class CacophonyModel : IDisposable
 {
     readonly IDisposable? _owner;
-    sealed record AudioTower(AudioEncoder Encoder, AttentionPool? Pool);
-    sealed record TextTower(TextEncoder Encoder, AttentionPool Pool, Layers.Linear Projection);
+    // A tower's encoder runs on the CPU engine or on the GPU device; its pool and projection on the CPU.
+    sealed record AudioTower(Func<IReadOnlyList<AudioPatches>, float[]> Encode, int Width, AttentionPool? Pool);
+    sealed record TextTower(Func<IReadOnlyList<int[]>, float[]> Encode, int Width, AttentionPool Pool, Layers.Linear Projection);
+
+    readonly GpuDevice? _gpu;
+    readonly List<GpuWeights> _gpuWeights = [];
 
     readonly Lazy<AudioTower> _audio;
     readonly Lazy<TextTower?> _text;
@@ -42,17 +48,22 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>exp(logit_scale), the temperature of the contrastive logits.</summary>
     public float LogitScale { get; }
 
+    /// <summary>Where the encoders run: "CPU engine (...)" or the ILGPU accelerator.</summary>
+    public string Device => _gpu?.Description ?? $"CPU engine ({Kernels.Cpu.Isa.Describe(Kernels.Cpu.Isa.Active)}, {Kernels.Cpu.StaticParallel.Width} threads)";
+
     /// <param name="owner">Disposed with the model (the memory-mapped weights of a directory).</param>
-    public CacophonyModel(ModelConfig config, IWeightSource source, RobertaTokenizer? tokenizer = null, IDisposable? owner = null)
-        : this(config, source, new Lazy<RobertaTokenizer?>(tokenizer), owner)
+    /// <param name="gpu">Runs the encoders on this accelerator (owned by the model from then on); null for the CPU engine.</param>
+    public CacophonyModel(ModelConfig config, IWeightSource source, RobertaTokenizer? tokenizer = null, IDisposable? owner = null, GpuDevice? gpu = null)
+        : this(config, source, new Lazy<RobertaTokenizer?>(tokenizer), owner, gpu)
     {
     }
 
-    CacophonyModel(ModelConfig config, IWeightSource source, Lazy<RobertaTokenizer?> tokenizer, IDisposable? owner)
+    CacophonyModel(ModelConfig config, IWeightSource source, Lazy<RobertaTokenizer?> tokenizer, IDisposable? owner, GpuDevice? gpu)
     {
         Config = config;
         _tokenizer = tokenizer;
         _owner = owner;
+        _gpu = gpu;
         FrontEnd = new AudioFrontEnd(config.Preprocessing);
         IsAudioMae = config.Kind == ModelConfig.AudioMaeKind;
         // Each tower has its own loader (one staging buffer each) and is packed when first used.
@@ -60,20 +71,52 @@ public sealed class CacophonyModel : IDisposable
         {
             var weights = new WeightLoader(source);
             // AudioMAE has no pool: its clip embedding is the mean of the hidden states (as HEAR used it).
-            return new AudioTower(new AudioEncoder(weights, config.Audio), IsAudioMae ? null : AttentionPool.Audio(weights, config.NumAttentionPoolHeads));
+            var pool = IsAudioMae ? null : AttentionPool.Audio(weights, config.NumAttentionPoolHeads);
+            if (_gpu is { } device)
+            {
+                var encoder = new GpuAudioEncoder(device, GpuWeightsFor(device, source), config.Audio);
+                return new AudioTower(encoder.Forward, encoder.Width, pool);
+            }
+            var cpu = new AudioEncoder(weights, config.Audio);
+            return new AudioTower(cpu.Forward, cpu.Width, pool);
         });
         _text = new Lazy<TextTower?>(() =>
         {
             if (config.Text is not { } text) return null;
             var weights = new WeightLoader(source);
-            return new TextTower(new TextEncoder(weights, text), AttentionPool.Text(weights), weights.Linear("text_proj"));
+            var pool = AttentionPool.Text(weights);
+            var projection = weights.Linear("text_proj");
+            if (_gpu is { } device)
+            {
+                var encoder = new GpuTextEncoder(device, GpuWeightsFor(device, source), text);
+                return new TextTower(encoder.Forward, encoder.Width, pool, projection);
+            }
+            var cpu = CpuText(source, text);
+            return new TextTower(cpu.Forward, cpu.Width, pool, projection);
         });
         LogitScale = IsAudioMae ? float.NaN : MathF.Exp(source.Read("logit_scale")[0]);
+        // Captions are decoded by the CPU engine (with its own text encoder for the KV-cached prefix).
         _decoder = new Lazy<CaptionDecoder>(() =>
         {
-            if (config.Decoder is not { } decoder || _text.Value is not { } textTower) throw new InvalidOperationException("this model has no caption decoder");
-            return new CaptionDecoder(new WeightLoader(source), decoder, textTower.Encoder);
+            if (config.Decoder is not { } decoder || config.Text is not { } text) throw new InvalidOperationException("this model has no caption decoder");
+            return new CaptionDecoder(new WeightLoader(source), decoder, CpuText(source, text));
         });
+    }
+
+    readonly Lock _cpuTextGate = new();
+    TextEncoder? _cpuText;
+
+    /// <summary>The CPU text encoder, shared by the text tower (on the CPU engine) and the caption decoder.</summary>
+    TextEncoder CpuText(IWeightSource source, RobertaConfig text)
+    {
+        lock (_cpuTextGate) return _cpuText ??= new TextEncoder(new WeightLoader(source), text);
+    }
+
+    GpuWeights GpuWeightsFor(GpuDevice device, IWeightSource source)
+    {
+        var weights = new GpuWeights(device.Accelerator, source);
+        lock (_gpuWeights) _gpuWeights.Add(weights);
+        return weights;
     }
 
     /// <summary>Packs every tower now (audio, text, and the caption decoder when asked), e.g. before serving requests.</summary>
@@ -102,8 +145,30 @@ public sealed class CacophonyModel : IDisposable
     public Caption Caption(string path, DecodingOptions? options = null) =>
         Caption([FrontEnd.Process(AudioDecoder.Read(path), SequencePolicy.RetrievalAndCaptioning).Patches], options)[0];
 
-    /// <summary>Loads a model directory written by convert_checkpoint; weights are packed here, once.</summary>
-    public static CacophonyModel Load(string directory)
+    /// <summary>
+    /// Loads a model directory written by convert_checkpoint. `device`: the CPU engine (default), CUDA, OpenCL,
+    /// or `Auto` (CUDA, then an OpenCL GPU, then the CPU engine; the choice is in <see cref="Device"/>).
+    /// </summary>
+    public static CacophonyModel Load(string directory, DeviceKind device = DeviceKind.Cpu)
+    {
+        GpuDevice? gpu = null;
+        if (device != DeviceKind.Cpu)
+        {
+            gpu = GpuDevice.TryOpen(device, out var reason);
+            if (gpu is null && device != DeviceKind.Auto) throw new InvalidOperationException($"--device {device.ToString().ToLowerInvariant()}: {reason}");
+        }
+        try
+        {
+            return Load(directory, gpu);
+        }
+        catch
+        {
+            gpu?.Dispose();
+            throw;
+        }
+    }
+
+    static CacophonyModel Load(string directory, GpuDevice? gpu)
     {
         var opened = ModelDirectory.Open(directory);
         try
@@ -112,7 +177,7 @@ public sealed class CacophonyModel : IDisposable
                 throw new CheckpointException(directory, $"is a '{opened.Config.Kind}' model directory, neither Cacophony nor AudioMAE");
             // The BPE tables (~150 ms to build) load on another thread while the weights are packed.
             var tokenizer = opened.HasTokenizer ? Task.Run(() => new RobertaTokenizer(opened.VocabularyFile, opened.MergesFile)) : null;
-            return new CacophonyModel(opened.Config, opened, new Lazy<RobertaTokenizer?>(() => tokenizer?.GetAwaiter().GetResult()), opened);
+            return new CacophonyModel(opened.Config, opened, new Lazy<RobertaTokenizer?>(() => tokenizer?.GetAwaiter().GetResult()), opened, gpu);
         }
         catch
         {
@@ -175,8 +240,8 @@ public sealed class CacophonyModel : IDisposable
     public IReadOnlyList<AudioEmbedding> EncodeAudio(IReadOnlyList<AudioPatches> batch)
     {
         var tower = _audio.Value;
-        var hidden = tower.Encoder.Forward(batch);
-        int width = tower.Encoder.Width, offset = 0;
+        var hidden = tower.Encode(batch);
+        int width = tower.Width, offset = 0;
         var results = new List<AudioEmbedding>(batch.Count);
         foreach (var clip in batch)
         {
@@ -195,8 +260,8 @@ public sealed class CacophonyModel : IDisposable
     public IReadOnlyList<TextEmbedding> EncodeTokens(IReadOnlyList<int[]> batch)
     {
         var tower = _text.Value ?? throw new InvalidOperationException("this model has no text encoder");
-        var hidden = tower.Encoder.Forward(batch);
-        int width = tower.Encoder.Width, offset = 0;
+        var hidden = tower.Encode(batch);
+        int width = tower.Width, offset = 0;
         var results = new List<TextEmbedding>(batch.Count);
         foreach (var ids in batch)
         {
@@ -223,5 +288,14 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>exp(logit_scale) * a . t for normalized embeddings.</summary>
     public double Logit(ReadOnlySpan<float> audio, ReadOnlySpan<float> text) => LogitScale * Embedding.Cosine(audio, text);
 
-    public void Dispose() => _owner?.Dispose();
+    public void Dispose()
+    {
+        lock (_gpuWeights)
+        {
+            foreach (var weights in _gpuWeights) weights.Release();
+            _gpuWeights.Clear();
+        }
+        _gpu?.Dispose();
+        _owner?.Dispose();
+    }
 }

@@ -80,4 +80,30 @@ public class EmbedCommandTests : TinyModelCliFixture
             Assert.That(result.Stderr, Does.StartWith("error: ").And.Not.Contain("   at "));
         }
     }
+
+    /// <summary>
+    /// `--device opencl` runs the encoders on the OpenCL device when there is one (PoCL in CI) and gives the
+    /// golden embedding; without one it fails in one line. `--device cpu` names the CPU engine.
+    /// </summary>
+    [Test]
+    public void DeviceOptionChoosesTheBackendAndSaysWhich()
+    {
+        string wav = TestData.Tiny("wavs/noise.wav");
+        var cpu = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, wav, "--device", "cpu", "--out", Temp.File("cpu.npy"));
+        Assert.That(cpu.ExitCode, Is.Zero, cpu.Stderr);
+        Assert.That(cpu.Stderr, Does.Contain("device: CPU engine"));
+
+        using var probe = Cacophony.Kernels.Gpu.GpuDevice.TryOpen(Cacophony.Kernels.Gpu.DeviceKind.OpenCL, out var reason);
+        var opencl = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, wav, "--device", "opencl", "--out", Temp.File("opencl.npy"));
+        if (probe is null)
+        {
+            Assert.That(opencl.ExitCode, Is.EqualTo(2));
+            Assert.That(opencl.Stderr.Trim(), Does.StartWith("error: --device opencl:").And.Not.Contain("\n"));
+            Assert.Ignore($"no OpenCL device here ({reason}): checked the one-line refusal only");
+        }
+        Assert.That(opencl.ExitCode, Is.Zero, opencl.Stderr);
+        Assert.That(opencl.Stderr, Does.Contain("device: OpenCL"));
+        var (error, _) = Golden.Report("embed-audio --device opencl", NpyFile.Read(Temp.File("opencl.npy")).Float32, Golden.Floats("audio_noise", "audio_embedding"));
+        Assert.That(error, Is.LessThan(1e-6));
+    }
 }

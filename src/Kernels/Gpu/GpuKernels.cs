@@ -1,0 +1,70 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Cacophony.Kernels.Gpu;
+
+/// <summary>
+/// Every kernel, compiled and loaded once per accelerator when this is constructed (at model load): ILGPU's
+/// first launch of a kernel otherwise costs hundreds of milliseconds of compilation.
+/// </summary>
+public sealed class GpuKernels
+{
+    public Accelerator Accelerator { get; }
+
+    // Threads per LayerNorm row: the CPU simulator pays a thread switch per thread at every barrier.
+    readonly int _normThreads;
+
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _gemm;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _layerNorm;
+    readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, int, int, int, int, float> _attention;
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
+    readonly Action<Index1D, ArrayView<float>, int> _activate;
+    readonly Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _embed;
+    readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, double> _audioPositions;
+
+    public GpuKernels(Accelerator accelerator)
+    {
+        Accelerator = accelerator;
+        _normThreads = accelerator.AcceleratorType == AcceleratorType.CPU ? 32 : LayerNormKernel.MaxThreads;
+        _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GemmKernel.Run);
+        _layerNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LayerNormKernel.Run);
+        _attention = accelerator.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, int, int, int, int, float>(AttentionKernel.Run);
+        _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add);
+        _activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int>(ElementwiseKernels.Activate);
+        _embed = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.Embed);
+        _audioPositions = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, double>(ElementwiseKernels.AddAudioPositions);
+    }
+
+    static ArrayView<float> Empty => ArrayView<float>.Empty;
+
+    /// <summary>c[m, n] = act(a[m, k] b[k, n] + bias) (+ residual); bias and residual may be empty.</summary>
+    public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, int m, int k, int n,
+        Epilogue epilogue = Epilogue.None, ArrayView<float> residual = default)
+    {
+        if (m == 0) return;
+        _gemm(GemmKernel.Config(m, n), a, b, bias, residual.IsValid ? residual : Empty, c, m, k, n, (int)epilogue);
+    }
+
+    public void LayerNorm(ArrayView<float> x, ArrayView<float> scale, ArrayView<float> bias, ArrayView<float> y, int rows, int width, float eps)
+    {
+        if (rows > 0) _layerNorm(LayerNormKernel.Config(rows, _normThreads), x, scale, bias, y, width, eps);
+    }
+
+    /// <summary>Attention of `queries` rows over `keys` rows for `heads` heads of width d (see <see cref="AttentionKernel"/>).</summary>
+    public void Attention(ArrayView<float> q, int qStride, ArrayView<float> k, ArrayView<float> v, int kvStride, ArrayView<float> output, int outStride,
+        int queries, int keys, int heads, int d, bool causal, float scale)
+    {
+        if (d > AttentionKernel.MaxHeadWidth) throw new ArgumentException($"head width {d} exceeds {AttentionKernel.MaxHeadWidth}");
+        if (queries > 0) _attention(AttentionKernel.Config(queries, heads), q, qStride, k, v, kvStride, output, outStride, queries, keys, d, causal ? 1 : 0, scale);
+    }
+
+    public void Add(ArrayView<float> x, ArrayView<float> y) => _add((int)x.Length, x, y);
+
+    public void Activate(ArrayView<float> x, Epilogue activation) => _activate((int)x.Length, x, (int)activation);
+
+    public void Embed(ArrayView<int> ids, ArrayView<int> positions, ArrayView<float> word, ArrayView<float> position, ArrayView<float> tokenType,
+        ArrayView<float> x, int rows, int width) => _embed(rows * width, ids, positions, word, position, tokenType, x, width);
+
+    public void AddAudioPositions(ArrayView<float> x, ArrayView<int> time, ArrayView<int> frequency, ArrayView<float> frequencyEmbedding, int rows, int width, double logMaxTime) =>
+        _audioPositions(rows * width, x, time, frequency, frequencyEmbedding, width, logMaxTime);
+}

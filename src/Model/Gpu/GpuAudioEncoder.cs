@@ -1,0 +1,97 @@
+using Cacophony.Kernels.Gpu;
+using Cacophony.Model.Audio;
+using Cacophony.Weights;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Cacophony.Model.Gpu;
+
+/// <summary>
+/// The audio encoder (see <see cref="AudioEncoder"/>) on an ILGPU accelerator: the same pre-LN blocks, with
+/// the bias, SiLU and residual adds fused into the GEMM epilogues and attention flash-style. Activations stay
+/// on the device for the whole pass; patches go up, hidden states come down.
+/// </summary>
+public sealed class GpuAudioEncoder
+{
+    sealed record Block(GpuNorm Norm1, GpuLinear Qkv, GpuLinear Out, GpuNorm Norm2, GpuLinear Fc1, GpuLinear Fc2);
+
+    readonly GpuDevice _device;
+    readonly AudioEncoderConfig _config;
+    readonly GpuLinear _patchEmbed;
+    readonly MemoryBuffer1D<float, Stride1D.Dense> _freqEmbed;
+    readonly Block[] _blocks;
+    readonly GpuNorm _norm;
+
+    public int Width => _config.HiddenSize;
+
+    public GpuAudioEncoder(GpuDevice device, GpuWeights weights, AudioEncoderConfig config, string prefix = "audio")
+    {
+        _device = device;
+        _config = config;
+        double eps = config.LayerNormEps;
+        _patchEmbed = weights.Linear($"{prefix}.patch_embed");
+        _freqEmbed = weights.Tensor($"{prefix}.freq_embed");
+        _blocks = Enumerable.Range(0, config.NumLayers).Select(i => new Block(
+            weights.Norm($"{prefix}.layers.{i}.norm1", eps),
+            weights.FusedLinear($"{prefix}.layers.{i}.attn.q", $"{prefix}.layers.{i}.attn.k", $"{prefix}.layers.{i}.attn.v"),
+            weights.Linear($"{prefix}.layers.{i}.attn.out"),
+            weights.Norm($"{prefix}.layers.{i}.norm2", eps),
+            weights.Linear($"{prefix}.layers.{i}.mlp.fc1"), weights.Linear($"{prefix}.layers.{i}.mlp.fc2"))).ToArray();
+        _norm = weights.Norm($"{prefix}.norm", eps);
+    }
+
+    /// <summary>Hidden states [sum of real patches, width] of a batch of clips, rows of each clip in order (as the CPU engine).</summary>
+    public float[] Forward(IReadOnlyList<AudioPatches> batch)
+    {
+        var kernels = _device.Kernels;
+        var accelerator = _device.Accelerator;
+        int h = Width, patchSize = _patchEmbed.Inputs;
+        var offsets = new int[batch.Count + 1];
+        for (int b = 0; b < batch.Count; b++) offsets[b + 1] = offsets[b] + batch[b].RealCount;
+        int s = offsets[^1];
+        if (s == 0) return [];
+        var patches = new float[s * patchSize];
+        var time = new int[s];
+        var frequency = new int[s];
+        for (int b = 0; b < batch.Count; b++)
+        {
+            batch[b].Patches.AsSpan(0, batch[b].RealCount * patchSize).CopyTo(patches.AsSpan(offsets[b] * patchSize));
+            batch[b].TimeIndices.AsSpan(0, batch[b].RealCount).CopyTo(time.AsSpan(offsets[b]));
+            batch[b].FrequencyIndices.AsSpan(0, batch[b].RealCount).CopyTo(frequency.AsSpan(offsets[b]));
+        }
+        using var input = accelerator.Allocate1D(patches);
+        using var times = accelerator.Allocate1D(time);
+        using var frequencies = accelerator.Allocate1D(frequency);
+        using var x = accelerator.Allocate1D<float>((long)s * h);
+        using var normed = accelerator.Allocate1D<float>((long)s * h);
+        using var qkv = accelerator.Allocate1D<float>((long)s * 3 * h);
+        using var attended = accelerator.Allocate1D<float>((long)s * h);
+        using var hidden = accelerator.Allocate1D<float>((long)s * _config.IntermediateSize);
+
+        _patchEmbed.Apply(kernels, input.View, s, x.View);
+        kernels.AddAudioPositions(x.View, times.View, frequencies.View, _freqEmbed.View, s, h, Math.Log(_config.MaxTimeInd));
+        int heads = _config.NumHeads, d = h / heads;
+        float scale = 1 / MathF.Sqrt(d);
+        foreach (var block in _blocks)
+        {
+            block.Norm1.Apply(kernels, x.View, s, normed.View);
+            block.Qkv.Apply(kernels, normed.View, s, qkv.View);
+            for (int b = 0; b < batch.Count; b++)
+            {
+                int rows = batch[b].RealCount;
+                if (rows == 0) continue;
+                var clip = qkv.View.From((long)offsets[b] * 3 * h);
+                kernels.Attention(clip, 3 * h, clip.From(h), clip.From(2 * h), 3 * h, attended.View.From((long)offsets[b] * h), h,
+                    rows, rows, heads, d, causal: false, scale);
+            }
+            // x += attended W_out + b (residual fused), then x += W2 SiLU(W1 LN2(x) + b1) + b2.
+            block.Out.Apply(kernels, attended.View, s, x.View, Epilogue.None, x.View);
+            block.Norm2.Apply(kernels, x.View, s, normed.View);
+            block.Fc1.Apply(kernels, normed.View, s, hidden.View, Epilogue.SiLU);
+            block.Fc2.Apply(kernels, hidden.View, s, x.View, Epilogue.None, x.View);
+        }
+        _norm.Apply(kernels, x.View, s, x.View);
+        accelerator.Synchronize();
+        return x.GetAsArray1D();
+    }
+}

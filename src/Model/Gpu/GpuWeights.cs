@@ -1,0 +1,68 @@
+using Cacophony.Kernels.Gpu;
+using Cacophony.Model.Layers;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Cacophony.Model.Gpu;
+
+/// <summary>A dense layer on the device: W (in, out) and b uploaded once.</summary>
+public sealed record GpuLinear(MemoryBuffer1D<float, Stride1D.Dense> Weight, MemoryBuffer1D<float, Stride1D.Dense> Bias, int Inputs, int Outputs)
+{
+    public void Apply(GpuKernels kernels, ArrayView<float> x, int rows, ArrayView<float> y, Epilogue epilogue = Epilogue.None, ArrayView<float> residual = default) =>
+        kernels.Gemm(x, Weight.View, Bias.View, y, rows, Inputs, Outputs, epilogue, residual);
+}
+
+/// <summary>LayerNorm parameters on the device.</summary>
+public sealed record GpuNorm(MemoryBuffer1D<float, Stride1D.Dense> Scale, MemoryBuffer1D<float, Stride1D.Dense> Bias, float Eps)
+{
+    public void Apply(GpuKernels kernels, ArrayView<float> x, int rows, ArrayView<float> y) =>
+        kernels.LayerNorm(x, Scale.View, Bias.View, y, rows, (int)Scale.Length, Eps);
+}
+
+/// <summary>Uploads canonical tensors (WeightMap.cs names) to one accelerator, once, at model load.</summary>
+public sealed class GpuWeights(Accelerator accelerator, IWeightSource source)
+{
+    readonly List<IDisposable> _owned = [];
+
+    public MemoryBuffer1D<float, Stride1D.Dense> Tensor(string name) => Upload(source.Read(name));
+
+    public MemoryBuffer1D<float, Stride1D.Dense> Upload(float[] values)
+    {
+        var buffer = accelerator.Allocate1D(values);
+        _owned.Add(buffer);
+        return buffer;
+    }
+
+    public GpuLinear Linear(string name)
+    {
+        var shape = source.Shape(name + ".weight");
+        return new GpuLinear(Tensor(name + ".weight"), Tensor(name + ".bias"), shape[0], shape[1]);
+    }
+
+    /// <summary>Several dense layers on the same input as one (weights side by side), as the CPU engine fuses q, k, v.</summary>
+    public GpuLinear FusedLinear(params string[] names)
+    {
+        var shapes = names.Select(n => source.Shape(n + ".weight")).ToArray();
+        int input = shapes[0][0], output = shapes.Sum(s => s[1]);
+        var weight = new float[input * output];
+        var bias = new float[output];
+        int column = 0;
+        foreach (var (name, shape) in names.Zip(shapes))
+        {
+            var part = source.Read(name + ".weight");
+            for (int r = 0; r < input; r++) part.AsSpan(r * shape[1], shape[1]).CopyTo(weight.AsSpan(r * output + column));
+            source.Read(name + ".bias").CopyTo(bias, column);
+            column += shape[1];
+        }
+        return new GpuLinear(Upload(weight), Upload(bias), input, output);
+    }
+
+    public GpuNorm Norm(string name, double eps) => new(Tensor(name + ".scale"), Tensor(name + ".bias"), (float)eps);
+
+    /// <summary>Frees every buffer uploaded through this loader.</summary>
+    public void Release()
+    {
+        foreach (var buffer in _owned) buffer.Dispose();
+        _owned.Clear();
+    }
+}
