@@ -22,7 +22,7 @@ if ! grep -rqs "trixie" /etc/apt/sources.list /etc/apt/sources.list.d/; then
 fi
 apt-get update -qq >&2
 apt-get install -y -qq --no-install-recommends dpkg-dev cmake pkg-config make g++ \
-  llvm-15-dev clang-15 libclang-15-dev libclang-cpp15-dev libpolly-15-dev \
+  llvm-15-dev clang-15 libclang-15-dev libclang-cpp15-dev \
   ocl-icd-libopencl1 ocl-icd-dev ocl-icd-opencl-dev opencl-headers zlib1g-dev libzstd-dev >&2
 
 work="$cache/src"
@@ -32,7 +32,7 @@ rm -rf "$work" && mkdir -p "$work"
 build="$work/build"
 mkdir -p "$build"
 (cd "$build" && cmake ../pocl -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
-  -DWITH_LLVM_CONFIG=/usr/bin/llvm-config-15 -DLLC_HOST_CPU=skylake-avx512 \
+  -DWITH_LLVM_CONFIG=/usr/bin/llvm-config-15 -DLLC_HOST_CPU=skylake-avx512 -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
   -DENABLE_ICD=ON -DENABLE_HWLOC=OFF -DENABLE_SPIRV=OFF -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF >&2)
 make -C "$build" -j"$(nproc)" install >&2
 
