@@ -27,8 +27,9 @@ public sealed class CacophonyModel : IDisposable
 {
     readonly IDisposable? _owner;
     // A tower's encoder runs on the CPU engine or on the GPU device; its pool and projection on the CPU.
-    sealed record AudioTower(Func<IReadOnlyList<AudioPatches>, float[]> Encode, int Width, AttentionPool? Pool);
-    sealed record TextTower(Func<IReadOnlyList<int[]>, float[]> Encode, int Width, AttentionPool Pool, Layers.Linear Projection);
+    // On the GPU the pools run on the device too and Encode returns their outputs; on the CPU, Pool does it.
+    sealed record AudioTower(Func<IReadOnlyList<AudioPatches>, (float[] Hidden, float[][]? Pooled)> Encode, int Width, AttentionPool? Pool);
+    sealed record TextTower(Func<IReadOnlyList<int[]>, (float[] Hidden, float[][]? Pooled, float[][]? Projected)> Encode, int Width, AttentionPool? Pool, Layers.Linear? Projection);
 
     readonly GpuDevice? _gpu;
     readonly List<GpuWeights> _gpuWeights = [];
@@ -67,32 +68,33 @@ public sealed class CacophonyModel : IDisposable
         FrontEnd = new AudioFrontEnd(config.Preprocessing);
         IsAudioMae = config.Kind == ModelConfig.AudioMaeKind;
         // Each tower has its own loader (one staging buffer each) and is packed when first used.
+        // AudioMAE has no pool: its clip embedding is the mean of the hidden states (as HEAR used it).
         _audio = new Lazy<AudioTower>(() =>
         {
-            var weights = new WeightLoader(source);
-            // AudioMAE has no pool: its clip embedding is the mean of the hidden states (as HEAR used it).
-            var pool = IsAudioMae ? null : AttentionPool.Audio(weights, config.NumAttentionPoolHeads);
             if (_gpu is { } device)
             {
-                var encoder = new GpuAudioEncoder(device, GpuWeightsFor(device, source), config.Audio);
-                return new AudioTower(encoder.Forward, encoder.Width, pool);
+                var weights = GpuWeightsFor(device, source);
+                var encoder = new GpuAudioEncoder(device, weights, config.Audio);
+                var pool = IsAudioMae ? null : GpuAttentionPool.Audio(weights, config.NumAttentionPoolHeads);
+                return new AudioTower(batch => encoder.Forward(batch, pool), encoder.Width, null);
             }
-            var cpu = new AudioEncoder(weights, config.Audio);
-            return new AudioTower(cpu.Forward, cpu.Width, pool);
+            var loader = new WeightLoader(source);
+            var cpu = new AudioEncoder(loader, config.Audio);
+            return new AudioTower(batch => (cpu.Forward(batch), null), cpu.Width, IsAudioMae ? null : AttentionPool.Audio(loader, config.NumAttentionPoolHeads));
         });
         _text = new Lazy<TextTower?>(() =>
         {
             if (config.Text is not { } text) return null;
-            var weights = new WeightLoader(source);
-            var pool = AttentionPool.Text(weights);
-            var projection = weights.Linear("text_proj");
             if (_gpu is { } device)
             {
-                var encoder = new GpuTextEncoder(device, GpuWeightsFor(device, source), text);
-                return new TextTower(encoder.Forward, encoder.Width, pool, projection);
+                var weights = GpuWeightsFor(device, source);
+                var encoder = new GpuTextEncoder(device, weights, text);
+                var pool = GpuAttentionPool.Text(weights);
+                return new TextTower(batch => encoder.Forward(batch, pool), encoder.Width, null, null);
             }
+            var loader = new WeightLoader(source);
             var cpu = CpuText(source, text);
-            return new TextTower(cpu.Forward, cpu.Width, pool, projection);
+            return new TextTower(batch => (cpu.Forward(batch), null, null), cpu.Width, AttentionPool.Text(loader), loader.Linear("text_proj"));
         });
         LogitScale = IsAudioMae ? float.NaN : MathF.Exp(source.Read("logit_scale")[0]);
         // Captions are decoded by the CPU engine (with its own text encoder for the KV-cached prefix).
@@ -240,14 +242,14 @@ public sealed class CacophonyModel : IDisposable
     public IReadOnlyList<AudioEmbedding> EncodeAudio(IReadOnlyList<AudioPatches> batch)
     {
         var tower = _audio.Value;
-        var hidden = tower.Encode(batch);
-        int width = tower.Width, offset = 0;
+        var (hidden, devicePooled) = tower.Encode(batch);
+        int width = tower.Width, offset = 0, index = 0;
         var results = new List<AudioEmbedding>(batch.Count);
         foreach (var clip in batch)
         {
             var rows = hidden.AsSpan(offset * width, clip.RealCount * width).ToArray();
             offset += clip.RealCount;
-            var pooled = tower.Pool?.Forward(rows, clip.RealCount) ?? MeanRows(rows, clip.RealCount, width);
+            var pooled = devicePooled?[index++] ?? tower.Pool?.Forward(rows, clip.RealCount) ?? MeanRows(rows, clip.RealCount, width);
             results.Add(new AudioEmbedding(rows, clip.RealCount, pooled, Embedding.Normalize(pooled, Config.NormEpsEmbedding)));
         }
         return results;
@@ -260,15 +262,16 @@ public sealed class CacophonyModel : IDisposable
     public IReadOnlyList<TextEmbedding> EncodeTokens(IReadOnlyList<int[]> batch)
     {
         var tower = _text.Value ?? throw new InvalidOperationException("this model has no text encoder");
-        var hidden = tower.Encode(batch);
-        int width = tower.Width, offset = 0;
+        var (hidden, devicePooled, deviceProjected) = tower.Encode(batch);
+        int width = tower.Width, offset = 0, index = 0;
         var results = new List<TextEmbedding>(batch.Count);
         foreach (var ids in batch)
         {
             var rows = hidden.AsSpan(offset * width, ids.Length * width).ToArray();
             offset += ids.Length;
-            var pooled = tower.Pool.Forward(rows, ids.Length);
-            var projected = tower.Projection.Apply(pooled, 1);
+            var pooled = devicePooled?[index] ?? tower.Pool!.Forward(rows, ids.Length);
+            var projected = deviceProjected?[index] ?? tower.Projection!.Apply(pooled, 1);
+            index++;
             results.Add(new TextEmbedding(ids, rows, pooled, projected, Embedding.Normalize(projected, Config.NormEpsEmbedding)));
         }
         return results;

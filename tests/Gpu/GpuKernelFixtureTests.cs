@@ -128,6 +128,25 @@ public class GpuKernelFixtureTests(string backend)
         Assert.That(Check($"attention {queries}q {keys}k {heads}x{d}{(causal ? " causal" : "")}", dout, NaiveReference.Attention(q, queries, k, v, keys, width, heads, causal, scale)), Is.LessThan(1e-5));
     }
 
+    [TestCase(1, 1)]
+    [TestCase(3, 37)]
+    [TestCase(2, 1500)]
+    public void SoftmaxRows(int rows, int width)
+    {
+        var x = Random(rows * width, 12, 20);
+        using var dx = Upload(x.Concat(Enumerable.Repeat(float.NaN, Sentinels)).ToArray());
+        float scale = 0.125f;
+        Kernels.Softmax(dx.View, rows, width, scale);
+        var expected = new double[rows * width];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = x.Skip(r * width).Take(width).Select(v => scale * (double)v).ToArray();
+            double max = row.Max(), sum = row.Sum(v => Math.Exp(v - max));
+            for (int i = 0; i < width; i++) expected[r * width + i] = Math.Exp(row[i] - max) / sum;
+        }
+        Assert.That(Check($"softmax {rows}x{width}", dx, expected), Is.LessThan(1e-6));
+    }
+
     [Test]
     public void ActivationsAndAdd()
     {

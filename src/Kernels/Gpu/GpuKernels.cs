@@ -17,6 +17,7 @@ public sealed class GpuKernels
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _gemm;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _layerNorm;
     readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, int, int, int, int, float> _attention;
+    readonly Action<KernelConfig, ArrayView<float>, int, float> _softmax;
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
     readonly Action<Index1D, ArrayView<float>, int> _activate;
     readonly Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _embed;
@@ -29,6 +30,7 @@ public sealed class GpuKernels
         _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GemmKernel.Run);
         _layerNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LayerNormKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, int, int, int, int, float>(AttentionKernel.Run);
+        _softmax = accelerator.LoadStreamKernel<ArrayView<float>, int, float>(SoftmaxKernel.Run);
         _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add);
         _activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int>(ElementwiseKernels.Activate);
         _embed = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.Embed);
@@ -42,7 +44,7 @@ public sealed class GpuKernels
         Epilogue epilogue = Epilogue.None, ArrayView<float> residual = default)
     {
         if (m == 0) return;
-        _gemm(GemmKernel.Config(m, n), a, b, bias, residual.IsValid ? residual : Empty, c, m, k, n, (int)epilogue);
+        _gemm(GemmKernel.Config(m, n), a, b, bias.IsValid ? bias : Empty, residual.IsValid ? residual : Empty, c, m, k, n, (int)epilogue);
     }
 
     public void LayerNorm(ArrayView<float> x, ArrayView<float> scale, ArrayView<float> bias, ArrayView<float> y, int rows, int width, float eps)
@@ -56,6 +58,12 @@ public sealed class GpuKernels
     {
         if (d > AttentionKernel.MaxHeadWidth) throw new ArgumentException($"head width {d} exceeds {AttentionKernel.MaxHeadWidth}");
         if (queries > 0) _attention(AttentionKernel.Config(queries, heads), q, qStride, k, v, kvStride, output, outStride, queries, keys, d, causal ? 1 : 0, scale);
+    }
+
+    /// <summary>x = softmax(scale * x) per row, in place.</summary>
+    public void Softmax(ArrayView<float> x, int rows, int width, float scale)
+    {
+        if (rows > 0) _softmax(new KernelConfig(rows, _normThreads), x, width, scale);
     }
 
     public void Add(ArrayView<float> x, ArrayView<float> y) => _add((int)x.Length, x, y);

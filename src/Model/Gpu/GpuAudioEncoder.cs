@@ -40,8 +40,11 @@ public sealed class GpuAudioEncoder
         _norm = weights.Norm($"{prefix}.norm", eps);
     }
 
-    /// <summary>Hidden states [sum of real patches, width] of a batch of clips, rows of each clip in order (as the CPU engine).</summary>
-    public float[] Forward(IReadOnlyList<AudioPatches> batch)
+    /// <summary>
+    /// Hidden states [sum of real patches, width] of a batch of clips, rows of each clip in order (as the CPU
+    /// engine), and with a pool, each clip's pooled embedding computed on the device.
+    /// </summary>
+    public (float[] Hidden, float[][]? Pooled) Forward(IReadOnlyList<AudioPatches> batch, GpuAttentionPool? pool = null)
     {
         var kernels = _device.Kernels;
         var accelerator = _device.Accelerator;
@@ -49,7 +52,7 @@ public sealed class GpuAudioEncoder
         var offsets = new int[batch.Count + 1];
         for (int b = 0; b < batch.Count; b++) offsets[b + 1] = offsets[b] + batch[b].RealCount;
         int s = offsets[^1];
-        if (s == 0) return [];
+        if (s == 0) throw new ArgumentException("a clip with no patches cannot be encoded");
         var patches = new float[s * patchSize];
         var time = new int[s];
         var frequency = new int[s];
@@ -91,7 +94,8 @@ public sealed class GpuAudioEncoder
             block.Fc2.Apply(kernels, hidden.View, s, x.View, Epilogue.None, x.View);
         }
         _norm.Apply(kernels, x.View, s, x.View);
+        var pooled = pool?.Run(_device, x.View, offsets).Projected;
         accelerator.Synchronize();
-        return x.GetAsArray1D();
+        return (x.GetAsArray1D(), pooled);
     }
 }

@@ -39,8 +39,11 @@ public sealed class GpuTextEncoder
             weights.Norm($"text.layers.{i}.mlp.norm", eps))).ToArray();
     }
 
-    /// <summary>Hidden states of a batch of texts (real tokens only), stacked in order.</summary>
-    public float[] Forward(IReadOnlyList<int[]> batch)
+    /// <summary>
+    /// Hidden states of a batch of texts (real tokens only), stacked in order, and with a pool, each text's
+    /// pooled vector and projection computed on the device.
+    /// </summary>
+    public (float[] Hidden, float[][]? Pooled, float[][]? Projected) Forward(IReadOnlyList<int[]> batch, GpuAttentionPool? pool = null)
     {
         var kernels = _device.Kernels;
         var accelerator = _device.Accelerator;
@@ -48,7 +51,7 @@ public sealed class GpuTextEncoder
         var offsets = new int[batch.Count + 1];
         for (int b = 0; b < batch.Count; b++) offsets[b + 1] = offsets[b] + batch[b].Length;
         int l = offsets[^1];
-        if (l == 0) return [];
+        if (l == 0 || batch.Any(text => text.Length == 0)) throw new ArgumentException("a text with no tokens cannot be encoded");
         var ids = batch.SelectMany(x => x).ToArray();
         var positions = batch.SelectMany(x => Enumerable.Range(0, x.Length)).ToArray();
         foreach (var text in batch)
@@ -87,7 +90,8 @@ public sealed class GpuTextEncoder
             layer.Fc2.Apply(kernels, hidden.View, l, projected.View, Epilogue.None, x.View);
             layer.MlpNorm.Apply(kernels, projected.View, l, x.View);
         }
+        var pooled = pool?.Run(_device, x.View, offsets);
         accelerator.Synchronize();
-        return x.GetAsArray1D();
+        return (x.GetAsArray1D(), pooled?.Pooled, pooled?.Projected);
     }
 }
