@@ -28,7 +28,8 @@ public sealed class CacophonyModel : IDisposable
     readonly IDisposable? _owner;
     // A tower's encoder runs on the CPU engine or on the GPU device; its pool and projection on the CPU.
     // On the GPU the pools run on the device too and Encode returns their outputs; on the CPU, Pool does it.
-    sealed record AudioTower(Func<IReadOnlyList<AudioPatches>, (float[] Hidden, float[][]? Pooled)> Encode, int Width, AttentionPool? Pool);
+    sealed record AudioTower(Func<IReadOnlyList<AudioPatches>, (float[] Hidden, float[][]? Pooled)> Encode, int Width, AttentionPool? Pool,
+        Func<IReadOnlyList<float[]>, SequencePolicy, (float[] Hidden, float[][]? Pooled, AudioPatches[] Patches)>? EncodeWaveforms = null);
     sealed record TextTower(Func<IReadOnlyList<int[]>, (float[] Hidden, float[][]? Pooled, float[][]? Projected)> Encode, int Width, AttentionPool? Pool, Layers.Linear? Projection);
 
     readonly GpuDevice? _gpu;
@@ -76,7 +77,8 @@ public sealed class CacophonyModel : IDisposable
                 var weights = GpuWeightsFor(device, source);
                 var encoder = new GpuAudioEncoder(device, weights, config.Audio);
                 var pool = IsAudioMae ? null : GpuAttentionPool.Audio(weights, config.NumAttentionPoolHeads);
-                return new AudioTower(batch => encoder.Forward(batch, pool), encoder.Width, null);
+                var frontEnd = new GpuFrontEnd(device, weights, config.Preprocessing);
+                return new AudioTower(batch => encoder.Forward(batch, pool), encoder.Width, null, (waveforms, policy) => encoder.Forward(frontEnd, waveforms, policy, pool));
             }
             var loader = new WeightLoader(source);
             var cpu = new AudioEncoder(loader, config.Audio);
@@ -189,15 +191,29 @@ public sealed class CacophonyModel : IDisposable
     }
 
     /// <summary>The normalized embedding of an audio file (any format <see cref="AudioDecoder"/> reads), 10 s zero-shot setting by default.</summary>
-    public float[] EmbedAudio(string path, SequencePolicy? policy = null) => EncodeAudio(FrontEnd.Process(AudioDecoder.Read(path), policy ?? SequencePolicy.ZeroShot).Patches).Normalized;
+    public float[] EmbedAudio(string path, SequencePolicy? policy = null) => EmbedAudio([path], policy)[0];
 
     /// <summary>The normalized embedding of mono samples in [-1, 1) at any rate.</summary>
     public float[] EmbedAudio(ReadOnlySpan<float> samples, int sampleRate, SequencePolicy? policy = null) =>
-        EncodeAudio(FrontEnd.Process(samples, sampleRate, policy ?? SequencePolicy.ZeroShot).Patches).Normalized;
+        EncodeSamples([new DecodedAudio(samples.ToArray(), sampleRate, 1, "samples")], policy ?? SequencePolicy.ZeroShot)[0].Normalized;
 
     /// <summary>Several files in one batched pass (see <see cref="EncodeAudio(IReadOnlyList{AudioPatches})"/>).</summary>
     public float[][] EmbedAudio(IEnumerable<string> paths, SequencePolicy? policy = null) =>
-        EncodeAudio(paths.Select(p => FrontEnd.Process(AudioDecoder.Read(p), policy ?? SequencePolicy.ZeroShot).Patches).ToList()).Select(e => e.Normalized).ToArray();
+        EncodeSamples(paths.Select(AudioDecoder.Read).ToList(), policy ?? SequencePolicy.ZeroShot).Select(e => e.Normalized).ToArray();
+
+    /// <summary>
+    /// Decoded clips to embeddings. On a GPU the log-mel and patches are computed on the device (only the
+    /// resampling to 16 kHz runs on the CPU); on the CPU engine, by <see cref="FrontEnd"/>.
+    /// </summary>
+    IReadOnlyList<AudioEmbedding> EncodeSamples(IReadOnlyList<DecodedAudio> clips, SequencePolicy policy)
+    {
+        var tower = _audio.Value;
+        if (tower.EncodeWaveforms is not { } onDevice)
+            return EncodeAudio(clips.Select(c => FrontEnd.Process(c, policy).Patches).ToList());
+        var waveforms = clips.Select(c => Resampler.Resample(c.Samples, c.SampleRate, Config.Preprocessing.SampleRate).Select(v => (float)v).ToArray()).ToList();
+        var (hidden, pooled, patches) = onDevice(waveforms, policy);
+        return Assemble(tower, patches, hidden, pooled);
+    }
 
     /// <summary>The normalized embedding of a text (truncated to maxLength tokens with &lt;s&gt; and &lt;/s&gt;).</summary>
     public float[] EmbedText(string text, int maxLength = 100) => EncodeText(text, maxLength).Normalized;
@@ -243,6 +259,12 @@ public sealed class CacophonyModel : IDisposable
     {
         var tower = _audio.Value;
         var (hidden, devicePooled) = tower.Encode(batch);
+        return Assemble(tower, batch, hidden, devicePooled);
+    }
+
+    /// <summary>Splits a batch's hidden states per clip and pools them (unless the device already did).</summary>
+    List<AudioEmbedding> Assemble(AudioTower tower, IReadOnlyList<AudioPatches> batch, float[] hidden, float[][]? devicePooled)
+    {
         int width = tower.Width, offset = 0, index = 0;
         var results = new List<AudioEmbedding>(batch.Count);
         foreach (var clip in batch)

@@ -147,6 +147,39 @@ public class GpuKernelFixtureTests(string backend)
         Assert.That(Check($"softmax {rows}x{width}", dx, expected), Is.LessThan(1e-6));
     }
 
+    /// <summary>|FFT| of windowed, hop-spaced frames against a float64 DFT, frames running past the end included.</summary>
+    [TestCase(1000, 160)]
+    [TestCase(512, 100)]
+    public void StftMagnitudes(int count, int hop)
+    {
+        var samples = Random(count, 13);
+        var window = Enumerable.Range(0, 400).Select(k => (float)(0.5 - 0.5 * Math.Cos(2 * Math.PI * k / 400))).ToArray();
+        int frames = (count + hop - 1) / hop;
+        var (cos, sin) = StftKernel.Twiddles();
+        using var ds = Upload(samples);
+        using var dw = Upload(window);
+        using var dc = Upload(cos);
+        using var dsin = Upload(sin);
+        using var dm = Poisoned(frames * StftKernel.Bins);
+        Kernels.StftMagnitudes(ds.View, count, hop, dw.View, dc.View, dsin.View, dm.View, frames);
+        var expected = new double[frames * StftKernel.Bins];
+        for (int f = 0; f < frames; f++)
+            for (int k = 0; k < StftKernel.Bins; k++)
+            {
+                double re = 0, im = 0;
+                for (int n = 0; n < 400; n++)
+                {
+                    int index = f * hop + n;
+                    if (index >= count) break;
+                    double x = (double)samples[index] * window[n], angle = -2 * Math.PI * k * n / 512;
+                    re += x * Math.Cos(angle);
+                    im += x * Math.Sin(angle);
+                }
+                expected[f * StftKernel.Bins + k] = Math.Sqrt(re * re + im * im);
+            }
+        Assert.That(Check($"STFT |X| {frames} frames", dm, expected), Is.LessThan(1e-5));
+    }
+
     [Test]
     public void ActivationsAndAdd()
     {

@@ -35,4 +35,18 @@ public static class ElementwiseKernels
         float position = column < half ? (float)Math.Sin(angle) : (float)Math.Cos(angle);
         x[i] = x[i] + position + frequencyEmbedding[(long)frequency[row] * h + column];
     }
+
+    /// <summary>The original's log compression of mel energies: log(x + 1e-5) * 0.2 + 0.9.</summary>
+    public static void LogMel(Index1D i, ArrayView<float> x) => x[i] = MathF.Log(x[i] + 1e-5f) * 0.2f + 0.9f;
+
+    /// <summary>
+    /// Patch rows from a log-mel [frames, melBins]: row s is patch keep[s] = t * freqs + f, holding frames
+    /// 16t .. 16t + 15 x bins 16f .. 16f + 15 flattened time-major (dt * 16 + df).
+    /// </summary>
+    public static void GatherPatches(Index1D i, ArrayView<float> mel, ArrayView<int> keep, ArrayView<float> patches, int melBins, int patchTime, int patchFreq)
+    {
+        int size = patchTime * patchFreq, row = i / size, element = i % size, dt = element / patchFreq, df = element % patchFreq;
+        int freqs = melBins / patchFreq, t = keep[row] / freqs, f = keep[row] % freqs;
+        patches[i] = mel[(long)(t * patchTime + dt) * melBins + f * patchFreq + df];
+    }
 }

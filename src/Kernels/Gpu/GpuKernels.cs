@@ -18,6 +18,9 @@ public sealed class GpuKernels
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _layerNorm;
     readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, int, int, int, int, float> _attention;
     readonly Action<KernelConfig, ArrayView<float>, int, float> _softmax;
+    readonly Action<KernelConfig, ArrayView<float>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _stft;
+    readonly Action<Index1D, ArrayView<float>> _logMel;
+    readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int> _gatherPatches;
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
     readonly Action<Index1D, ArrayView<float>, int> _activate;
     readonly Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _embed;
@@ -31,6 +34,9 @@ public sealed class GpuKernels
         _layerNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LayerNormKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, int, int, int, int, float>(AttentionKernel.Run);
         _softmax = accelerator.LoadStreamKernel<ArrayView<float>, int, float>(SoftmaxKernel.Run);
+        _stft = accelerator.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(StftKernel.Run);
+        _logMel = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>>(ElementwiseKernels.LogMel);
+        _gatherPatches = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(ElementwiseKernels.GatherPatches);
         _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add);
         _activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int>(ElementwiseKernels.Activate);
         _embed = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.Embed);
@@ -65,6 +71,18 @@ public sealed class GpuKernels
     {
         if (rows > 0) _softmax(new KernelConfig(rows, _normThreads), x, width, scale);
     }
+
+    /// <summary>|STFT| [frames, 257] of `count` samples (see <see cref="StftKernel"/>).</summary>
+    public void StftMagnitudes(ArrayView<float> samples, int count, int hop, ArrayView<float> window, ArrayView<float> twiddleCos, ArrayView<float> twiddleSin,
+        ArrayView<float> magnitudes, int frames)
+    {
+        if (frames > 0) _stft(StftKernel.Config(frames), samples, count, hop, window, twiddleCos, twiddleSin, magnitudes);
+    }
+
+    public void LogMel(ArrayView<float> x) => _logMel((int)x.Length, x);
+
+    public void GatherPatches(ArrayView<float> mel, ArrayView<int> keep, ArrayView<float> patches, int rows, int melBins, int patchTime, int patchFreq) =>
+        _gatherPatches(rows * patchTime * patchFreq, mel, keep, patches, melBins, patchTime, patchFreq);
 
     public void Add(ArrayView<float> x, ArrayView<float> y) => _add((int)x.Length, x, y);
 

@@ -31,7 +31,7 @@ public static class Patchifier
     }
 
     /// <summary>The indices of the patches kept, ascending.</summary>
-    static int[] Select(int total, SequencePolicy policy)
+    public static int[] Select(int total, SequencePolicy policy)
     {
         if (policy.Length <= 0) throw new ArgumentException($"sequence length must be positive, not {policy.Length}");
         if (total <= policy.Length) return Enumerable.Range(0, total).ToArray();

@@ -46,23 +46,54 @@ public sealed class GpuAudioEncoder
     /// </summary>
     public (float[] Hidden, float[][]? Pooled) Forward(IReadOnlyList<AudioPatches> batch, GpuAttentionPool? pool = null)
     {
-        var kernels = _device.Kernels;
-        var accelerator = _device.Accelerator;
-        int h = Width, patchSize = _patchEmbed.Inputs;
-        var offsets = new int[batch.Count + 1];
-        for (int b = 0; b < batch.Count; b++) offsets[b + 1] = offsets[b] + batch[b].RealCount;
+        int patchSize = _patchEmbed.Inputs;
+        var offsets = Offsets(batch);
         int s = offsets[^1];
         if (s == 0) throw new ArgumentException("a clip with no patches cannot be encoded");
         var patches = new float[s * patchSize];
+        for (int b = 0; b < batch.Count; b++)
+            batch[b].Patches.AsSpan(0, batch[b].RealCount * patchSize).CopyTo(patches.AsSpan(offsets[b] * patchSize));
+        using var input = _device.Accelerator.Allocate1D(patches);
+        return Run(input.View, batch, offsets, pool);
+    }
+
+    /// <summary>
+    /// The same from 16 kHz waveforms, the front end on the device too (<see cref="GpuFrontEnd"/>): samples go
+    /// up, the patches never leave the device. Returns the kept patches' indices with the results.
+    /// </summary>
+    public (float[] Hidden, float[][]? Pooled, AudioPatches[] Patches) Forward(GpuFrontEnd frontEnd, IReadOnlyList<float[]> waveforms, SequencePolicy policy, GpuAttentionPool? pool = null)
+    {
+        int patchSize = _patchEmbed.Inputs;
+        var counts = waveforms.Select(w => frontEnd.PatchCount(w.Length, policy)).ToArray();
+        int s = counts.Sum();
+        if (counts.Any(c => c == 0)) throw new ArgumentException("a clip shorter than one patch (160 ms) cannot be encoded");
+        using var input = _device.Accelerator.Allocate1D<float>((long)s * patchSize);
+        var patches = new AudioPatches[waveforms.Count];
+        for (int b = 0, offset = 0; b < waveforms.Count; offset += counts[b], b++)
+            patches[b] = frontEnd.Patches(waveforms[b], policy, input.View.From((long)offset * patchSize));
+        var (hidden, pooled) = Run(input.View, patches, Offsets(patches), pool);
+        return (hidden, pooled, patches);
+    }
+
+    static int[] Offsets(IReadOnlyList<AudioPatches> batch)
+    {
+        var offsets = new int[batch.Count + 1];
+        for (int b = 0; b < batch.Count; b++) offsets[b + 1] = offsets[b] + batch[b].RealCount;
+        return offsets;
+    }
+
+    (float[] Hidden, float[][]? Pooled) Run(ArrayView<float> input, IReadOnlyList<AudioPatches> batch, int[] offsets, GpuAttentionPool? pool)
+    {
+        var kernels = _device.Kernels;
+        var accelerator = _device.Accelerator;
+        int h = Width, s = offsets[^1];
         var time = new int[s];
         var frequency = new int[s];
         for (int b = 0; b < batch.Count; b++)
         {
-            batch[b].Patches.AsSpan(0, batch[b].RealCount * patchSize).CopyTo(patches.AsSpan(offsets[b] * patchSize));
             batch[b].TimeIndices.AsSpan(0, batch[b].RealCount).CopyTo(time.AsSpan(offsets[b]));
             batch[b].FrequencyIndices.AsSpan(0, batch[b].RealCount).CopyTo(frequency.AsSpan(offsets[b]));
         }
-        using var input = accelerator.Allocate1D(patches);
         using var times = accelerator.Allocate1D(time);
         using var frequencies = accelerator.Allocate1D(frequency);
         using var x = accelerator.Allocate1D<float>((long)s * h);
@@ -71,7 +102,7 @@ public sealed class GpuAudioEncoder
         using var attended = accelerator.Allocate1D<float>((long)s * h);
         using var hidden = accelerator.Allocate1D<float>((long)s * _config.IntermediateSize);
 
-        _patchEmbed.Apply(kernels, input.View, s, x.View);
+        _patchEmbed.Apply(kernels, input, s, x.View);
         kernels.AddAudioPositions(x.View, times.View, frequencies.View, _freqEmbed.View, s, h, Math.Log(_config.MaxTimeInd));
         int heads = _config.NumHeads, d = h / heads;
         float scale = 1 / MathF.Sqrt(d);
