@@ -19,7 +19,7 @@ public class CaptionDecodingBenchmarks
 {
     const int Tokens = 24;
     CacophonyModel _model = null!;
-    DecoderMemory[] _memories = [];
+    ICaptionMemory[] _memories = [];
 
     [Params(10, 30)]
     public int Seconds;

@@ -37,7 +37,7 @@ public sealed class CacophonyModel : IDisposable
 
     readonly Lazy<AudioTower> _audio;
     readonly Lazy<TextTower?> _text;
-    readonly Lazy<CaptionDecoder> _decoder;
+    readonly Lazy<ICaptionDecoder> _decoder;
 
     public ModelConfig Config { get; }
     public AudioFrontEnd FrontEnd { get; }
@@ -100,7 +100,7 @@ public sealed class CacophonyModel : IDisposable
         });
         LogitScale = IsAudioMae ? float.NaN : MathF.Exp(source.Read("logit_scale")[0]);
         // Captions are decoded by the CPU engine (with its own text encoder for the KV-cached prefix).
-        _decoder = new Lazy<CaptionDecoder>(() =>
+        _decoder = new Lazy<ICaptionDecoder>(() =>
         {
             if (config.Decoder is not { } decoder || config.Text is not { } text) throw new InvalidOperationException("this model has no caption decoder");
             return new CaptionDecoder(new WeightLoader(source), decoder, CpuText(source, text));
@@ -132,7 +132,7 @@ public sealed class CacophonyModel : IDisposable
     }
 
     /// <summary>The caption decoder, loaded and packed on first use.</summary>
-    public CaptionDecoder Decoder => _decoder.Value;
+    public ICaptionDecoder Decoder => _decoder.Value;
 
     /// <summary>Captions of prepared clips (30 s setting: <see cref="SequencePolicy.RetrievalAndCaptioning"/>), decoded together.</summary>
     /// <param name="streams">Sampling stream of each clip (default: its index), so a clip's sample does not depend on its batch.</param>

@@ -9,7 +9,7 @@ namespace Cacophony.Model.Captioning;
 /// then the vocabulary projection. Every layer (text and decoder) keeps a KV cache, so a step costs one
 /// token's row; the audio's cross keys and values are computed once per clip.
 /// </summary>
-public sealed class CaptionDecoder
+public sealed class CaptionDecoder : ICaptionDecoder
 {
     readonly TextEncoder _text;
     readonly RobertaLayer[] _layers;
@@ -65,6 +65,17 @@ public sealed class CaptionDecoder
             layer.Forward(hidden, offsets, caches: null, [memory.Layers[i]], scratch);
         return _vocabulary.Apply(hidden, ids.Length);
     }
+
+    ICaptionMemory ICaptionDecoder.Remember(ReadOnlySpan<float> audioHidden, int patches) => Remember(audioHidden, patches);
+
+    ICaptionState ICaptionDecoder.Start(ICaptionMemory memory) => Start(Own(memory));
+
+    float[] ICaptionDecoder.Step(IReadOnlyList<ICaptionState> states, IReadOnlyList<int[]> newIds) =>
+        Step(states.Select(s => s as DecoderState ?? throw new ArgumentException("a caption state of another backend")).ToArray(), newIds);
+
+    float[] ICaptionDecoder.TeacherForced(ICaptionMemory memory, int[] ids) => TeacherForced(Own(memory), ids);
+
+    static DecoderMemory Own(ICaptionMemory memory) => memory as DecoderMemory ?? throw new ArgumentException("a clip memory of another backend");
 
     float[] Decode(IReadOnlyList<int[]> newIds, IReadOnlyList<DecoderState> states, out int[] offsets)
     {

@@ -1,13 +1,13 @@
 namespace Cacophony.Model.Captioning;
 
 /// <summary>The cross-attention memory of one clip for every decoder layer, computed once per clip.</summary>
-public sealed record DecoderMemory(CrossMemory[] Layers);
+public sealed record DecoderMemory(CrossMemory[] Layers) : ICaptionMemory;
 
 /// <summary>
 /// One caption being written: the KV caches of the 12 text layers and the decoder layers, and the clip's
 /// memory. Beam search clones it when two continuations share a parent.
 /// </summary>
-public sealed class DecoderState(KvCache[] text, KvCache[] decoder, DecoderMemory memory)
+public sealed class DecoderState(KvCache[] text, KvCache[] decoder, DecoderMemory memory) : ICaptionState
 {
     public KvCache[] Text { get; } = text;
     public KvCache[] Decoder { get; } = decoder;
@@ -17,4 +17,6 @@ public sealed class DecoderState(KvCache[] text, KvCache[] decoder, DecoderMemor
     public int Length => Text[0].Length;
 
     public DecoderState Clone() => new(Text.Select(c => c.Clone()).ToArray(), Decoder.Select(c => c.Clone()).ToArray(), Memory);
+
+    ICaptionState ICaptionState.Clone() => Clone();
 }
