@@ -32,6 +32,7 @@ public static class CaptionEvaluation
         {
             var memories = batch.Select(b => model.Decoder.Remember(b.Audio.Hidden, b.Audio.Patches)).ToList();
             var captions = CaptionSearch.Run(model.Decoder, memories, decoding, batch.Select(b => (ulong)b.Index).ToList());
+            foreach (var memory in memories) memory.Dispose();
             return batch.Select((b, k) => new[] { clips[b.Index].Id, tokenizer.Decode(captions[k].Tokens).Trim(), string.Join(' ', captions[k].Tokens) });
         }, advanced);
 

@@ -90,7 +90,7 @@ public sealed class CacophonyModel : IDisposable
             if (_gpu is { } device)
             {
                 var weights = GpuWeightsFor(device, source);
-                var encoder = new GpuTextEncoder(device, weights, text);
+                var encoder = _gpuText = new GpuTextEncoder(device, weights, text);
                 var pool = GpuAttentionPool.Text(weights);
                 return new TextTower(batch => encoder.Forward(batch, pool), encoder.Width, null, null);
             }
@@ -99,14 +99,20 @@ public sealed class CacophonyModel : IDisposable
             return new TextTower(batch => (cpu.Forward(batch), null, null), cpu.Width, AttentionPool.Text(loader), loader.Linear("text_proj"));
         });
         LogitScale = IsAudioMae ? float.NaN : MathF.Exp(source.Read("logit_scale")[0]);
-        // Captions are decoded by the CPU engine (with its own text encoder for the KV-cached prefix).
+        // The decoder runs where the text encoder runs (it drives it, KV-cached, on the caption so far).
         _decoder = new Lazy<ICaptionDecoder>(() =>
         {
             if (config.Decoder is not { } decoder || config.Text is not { } text) throw new InvalidOperationException("this model has no caption decoder");
+            if (_gpu is { } device)
+            {
+                _ = _text.Value;
+                return new GpuCaptionDecoder(device, GpuWeightsFor(device, source), decoder, _gpuText!);
+            }
             return new CaptionDecoder(new WeightLoader(source), decoder, CpuText(source, text));
         });
     }
 
+    GpuTextEncoder? _gpuText;
     readonly Lock _cpuTextGate = new();
     TextEncoder? _cpuText;
 
@@ -141,8 +147,15 @@ public sealed class CacophonyModel : IDisposable
         var tokenizer = Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         var decoder = Decoder;
         var memories = EncodeAudio(clips).Select(e => decoder.Remember(e.Hidden, e.Patches)).ToList();
-        return CaptionSearch.Run(decoder, memories, options ?? new DecodingOptions(), streams)
-            .Select(t => new Caption(tokenizer.Decode(t.Tokens).Trim(), t)).ToList();
+        try
+        {
+            return CaptionSearch.Run(decoder, memories, options ?? new DecodingOptions(), streams)
+                .Select(t => new Caption(tokenizer.Decode(t.Tokens).Trim(), t)).ToList();
+        }
+        finally
+        {
+            foreach (var memory in memories) memory.Dispose();
+        }
     }
 
     /// <summary>The caption of an audio file, greedy by default.</summary>

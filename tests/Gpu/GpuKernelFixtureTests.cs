@@ -197,6 +197,25 @@ public class GpuKernelFixtureTests(string backend)
     }
 
     [Test]
+    public void CopyRowsOutOfAWiderBlock()
+    {
+        // The KV-cache append: the k columns (offset 8) of 5 rows of a 24-wide q|k|v block into a cache at row 3.
+        var block = Random(5 * 24, 14);
+        using var source = Upload(block);
+        using var cache = Poisoned(8 * 8);
+        Kernels.CopyRows(source.View.From(8), 24, cache.View.From(3 * 8), 5, 8);
+        _device.Accelerator.Synchronize();
+        var actual = cache.GetAsArray1D();
+        for (int i = 0; i < actual.Length; i++)
+        {
+            int row = i / 8 - 3, column = i % 8;
+            if (row >= 0 && row < 5) Assert.That(actual[i], Is.EqualTo(block[row * 24 + 8 + column]), $"element {i}");
+            else Assert.That(float.IsNaN(actual[i]), $"element {i} outside the copied rows was written");
+        }
+        TestContext.Out.WriteLine($"{backend}: copy rows exact");
+    }
+
+    [Test]
     public void EmbeddingGather()
     {
         int vocab = 50, positions = 20, t = 24;

@@ -49,4 +49,14 @@ public static class ElementwiseKernels
         int freqs = melBins / patchFreq, t = keep[row] / freqs, f = keep[row] % freqs;
         patches[i] = mel[(long)(t * patchTime + dt) * melBins + f * patchFreq + df];
     }
+
+    /// <summary>
+    /// dst[r * width + c] = src[r * srcStride + c] for r &lt; rows: copies rows out of a wider block (the k or v
+    /// columns of a fused q|k|v block into a KV cache; last rows into a contiguous batch).
+    /// </summary>
+    public static void CopyRows(Index1D i, ArrayView<float> source, int sourceStride, ArrayView<float> destination, int width)
+    {
+        int row = i / width, column = i % width;
+        destination[i] = source[(long)row * sourceStride + column];
+    }
 }

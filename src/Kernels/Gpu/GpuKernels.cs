@@ -20,6 +20,7 @@ public sealed class GpuKernels
     readonly Action<KernelConfig, ArrayView<float>, int, float> _softmax;
     readonly Action<KernelConfig, ArrayView<float>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _stft;
     readonly Action<Index1D, ArrayView<float>> _logMel;
+    readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int> _copyRows;
     readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int> _gatherPatches;
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
     readonly Action<Index1D, ArrayView<float>, int> _activate;
@@ -36,6 +37,7 @@ public sealed class GpuKernels
         _softmax = accelerator.LoadStreamKernel<ArrayView<float>, int, float>(SoftmaxKernel.Run);
         _stft = accelerator.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(StftKernel.Run);
         _logMel = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>>(ElementwiseKernels.LogMel);
+        _copyRows = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int>(ElementwiseKernels.CopyRows);
         _gatherPatches = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(ElementwiseKernels.GatherPatches);
         _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add);
         _activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int>(ElementwiseKernels.Activate);
@@ -77,6 +79,12 @@ public sealed class GpuKernels
         ArrayView<float> magnitudes, int frames)
     {
         if (frames > 0) _stft(StftKernel.Config(frames), samples, count, hop, window, twiddleCos, twiddleSin, magnitudes);
+    }
+
+    /// <summary>rows x width values from `source` (row stride sourceStride) to contiguous `destination`: the KV-cache append.</summary>
+    public void CopyRows(ArrayView<float> source, int sourceStride, ArrayView<float> destination, int rows, int width)
+    {
+        if (rows > 0) _copyRows(rows * width, source, sourceStride, destination, width);
     }
 
     public void LogMel(ArrayView<float> x) => _logMel((int)x.Length, x);

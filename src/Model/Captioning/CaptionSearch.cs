@@ -47,6 +47,7 @@ public static class CaptionSearch
                 tokens[i].Add(next);
                 chosen[i].Add(row[next]);
                 if (next != Eos && tokens[i].Count < options.MaxTokens) still.Add(i);
+                else states[i].Dispose();
             }
             active = still;
         }
@@ -104,12 +105,16 @@ public static class CaptionSearch
                     var state = reused.Add(parent) ? from.State! : from.State!.Clone();
                     next.Add(new Hypothesis(state, tokens, chosen, logProbability));
                 }
+                // Parents with no surviving child give their caches back.
+                for (int r = 0; r < live.Length; r++)
+                    if (live[r].Clip == clip && !reused.Contains(r)) live[r].Hypothesis.State!.Dispose();
                 running[clip] = next;
                 if (last || next.Count == 0)
                 {
                     foreach (var h in next) finished[clip].Add((h, Score(h.LogProbability, h.Tokens.Length)));
                     done[clip] = true;
                 }
+                if (done[clip]) foreach (var h in next) h.State!.Dispose();
                 else if (finished[clip].Count >= width)
                 {
                     double worst = finished[clip].OrderByDescending(f => f.Score).Take(width).Min(f => f.Score);

@@ -1,7 +1,12 @@
 namespace Cacophony.Model.Captioning;
 
 /// <summary>The cross-attention memory of one clip for every decoder layer, computed once per clip.</summary>
-public sealed record DecoderMemory(CrossMemory[] Layers) : ICaptionMemory;
+public sealed record DecoderMemory(CrossMemory[] Layers) : ICaptionMemory
+{
+    public void Dispose()
+    {
+    }
+}
 
 /// <summary>
 /// One caption being written: the KV caches of the 12 text layers and the decoder layers, and the clip's
@@ -19,4 +24,9 @@ public sealed class DecoderState(KvCache[] text, KvCache[] decoder, DecoderMemor
     public DecoderState Clone() => new(Text.Select(c => c.Clone()).ToArray(), Decoder.Select(c => c.Clone()).ToArray(), Memory);
 
     ICaptionState ICaptionState.Clone() => Clone();
+
+    /// <summary>Nothing to free: the caches are managed arrays.</summary>
+    public void Dispose()
+    {
+    }
 }

@@ -1,10 +1,10 @@
 namespace Cacophony.Model.Captioning;
 
-/// <summary>A clip's cross-attention keys and values, computed once, held by whichever backend decodes.</summary>
-public interface ICaptionMemory;
+/// <summary>A clip's cross-attention keys and values, computed once, held by whichever backend decodes (dispose when done: on a GPU it is device memory).</summary>
+public interface ICaptionMemory : IDisposable;
 
 /// <summary>One caption in progress: its KV caches (16 layers) and its clip's memory.</summary>
-public interface ICaptionState
+public interface ICaptionState : IDisposable
 {
     /// <summary>Tokens fed so far (the next token's position id).</summary>
     int Length { get; }

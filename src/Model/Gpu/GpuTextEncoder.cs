@@ -7,36 +7,30 @@ namespace Cacophony.Model.Gpu;
 
 /// <summary>
 /// The causal RoBERTa text encoder (see <see cref="TextEncoder"/>) on an ILGPU accelerator: embeddings
-/// gathered on the device, post-LN layers with the bias, GELU and residual adds fused into the GEMM
-/// epilogues, causal flash-style attention per text. Token ids go up, hidden states come down.
+/// gathered on the device, then <see cref="GpuRobertaLayer"/>s, causal flash-style attention per text (and
+/// per-text KV caches when the caption decoder drives it). Token ids go up, hidden states come down.
 /// </summary>
 public sealed class GpuTextEncoder
 {
-    sealed record Layer(GpuLinear Qkv, GpuLinear Out, GpuNorm AttentionNorm, GpuLinear Fc1, GpuLinear Fc2, GpuNorm MlpNorm);
-
     readonly GpuDevice _device;
     readonly RobertaConfig _config;
     readonly MemoryBuffer1D<float, Stride1D.Dense> _word, _position, _tokenType;
     readonly GpuNorm _embeddingNorm;
-    readonly Layer[] _layers;
+    readonly GpuRobertaLayer[] _layers;
 
     public int Width => _config.HiddenSize;
+    public int LayerCount => _layers.Length;
 
     public GpuTextEncoder(GpuDevice device, GpuWeights weights, RobertaConfig config)
     {
         _device = device;
         _config = config;
-        double eps = config.LayerNormEps;
         _word = weights.Tensor("text.embed.word");
         _position = weights.Tensor("text.embed.position");
         _tokenType = weights.Tensor("text.embed.token_type");
-        _embeddingNorm = weights.Norm("text.embed.norm", eps);
-        _layers = Enumerable.Range(0, config.NumHiddenLayers).Select(i => new Layer(
-            weights.FusedLinear($"text.layers.{i}.attn.q", $"text.layers.{i}.attn.k", $"text.layers.{i}.attn.v"),
-            weights.Linear($"text.layers.{i}.attn.out"),
-            weights.Norm($"text.layers.{i}.attn.norm", eps),
-            weights.Linear($"text.layers.{i}.mlp.fc1"), weights.Linear($"text.layers.{i}.mlp.fc2"),
-            weights.Norm($"text.layers.{i}.mlp.norm", eps))).ToArray();
+        _embeddingNorm = weights.Norm("text.embed.norm", config.LayerNormEps);
+        _layers = Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(i => new GpuRobertaLayer(device, weights, $"text.layers.{i}", config, crossAttention: false)).ToArray();
     }
 
     /// <summary>
@@ -45,53 +39,42 @@ public sealed class GpuTextEncoder
     /// </summary>
     public (float[] Hidden, float[][]? Pooled, float[][]? Projected) Forward(IReadOnlyList<int[]> batch, GpuAttentionPool? pool = null)
     {
-        var kernels = _device.Kernels;
-        var accelerator = _device.Accelerator;
-        int t = Width;
-        var offsets = new int[batch.Count + 1];
-        for (int b = 0; b < batch.Count; b++) offsets[b + 1] = offsets[b] + batch[b].Length;
-        int l = offsets[^1];
-        if (l == 0 || batch.Any(text => text.Length == 0)) throw new ArgumentException("a text with no tokens cannot be encoded");
-        var ids = batch.SelectMany(x => x).ToArray();
-        var positions = batch.SelectMany(x => Enumerable.Range(0, x.Length)).ToArray();
-        foreach (var text in batch)
-        {
-            if (text.Length > _config.MaxPositionEmbeddings) throw new ArgumentException($"{text.Length} tokens exceed the {_config.MaxPositionEmbeddings} positions");
-            foreach (int id in text)
-                if ((uint)id >= (uint)_config.VocabSize) throw new ArgumentException($"token id {id} outside the vocabulary of {_config.VocabSize}");
-        }
-        using var deviceIds = accelerator.Allocate1D(ids);
-        using var devicePositions = accelerator.Allocate1D(positions);
-        using var x = accelerator.Allocate1D<float>((long)l * t);
-        using var qkv = accelerator.Allocate1D<float>((long)l * 3 * t);
-        using var attended = accelerator.Allocate1D<float>((long)l * t);
-        using var projected = accelerator.Allocate1D<float>((long)l * t);
-        using var hidden = accelerator.Allocate1D<float>((long)l * _config.IntermediateSize);
+        using var x = Run(batch, caches: null, out var offsets);
+        var pooled = pool?.Run(_device, x.View, offsets);
+        _device.Accelerator.Synchronize();
+        return (x.GetAsArray1D(), pooled?.Pooled, pooled?.Projected);
+    }
 
+    /// <summary>
+    /// The hidden states of `newIds` on the device (the caller disposes them): positions continue after what
+    /// each text's caches hold, whose keys and values grow by the new tokens.
+    /// </summary>
+    public MemoryBuffer1D<float, Stride1D.Dense> Run(IReadOnlyList<int[]> newIds, IReadOnlyList<GpuKvCache[]>? caches, out int[] offsets)
+    {
+        var accelerator = _device.Accelerator;
+        var kernels = _device.Kernels;
+        int t = Width;
+        offsets = new int[newIds.Count + 1];
+        for (int b = 0; b < newIds.Count; b++) offsets[b + 1] = offsets[b] + newIds[b].Length;
+        int l = offsets[^1];
+        if (l == 0 || newIds.Any(text => text.Length == 0)) throw new ArgumentException("a text with no tokens cannot be encoded");
+        var positions = new int[l];
+        for (int b = 0; b < newIds.Count; b++)
+        {
+            int start = caches is null ? 0 : caches[b][0].Length;
+            if (start + newIds[b].Length > _config.MaxPositionEmbeddings) throw new ArgumentException($"{start + newIds[b].Length} tokens exceed the {_config.MaxPositionEmbeddings} positions");
+            foreach (int id in newIds[b])
+                if ((uint)id >= (uint)_config.VocabSize) throw new ArgumentException($"token id {id} outside the vocabulary of {_config.VocabSize}");
+            for (int i = 0; i < newIds[b].Length; i++) positions[offsets[b] + i] = start + i;
+        }
+        using var deviceIds = accelerator.Allocate1D(newIds.SelectMany(ids => ids).ToArray());
+        using var devicePositions = accelerator.Allocate1D(positions);
+        var x = accelerator.Allocate1D<float>((long)l * t);
         kernels.Embed(deviceIds.View, devicePositions.View, _word.View, _position.View, _tokenType.View, x.View, l, t);
         _embeddingNorm.Apply(kernels, x.View, l, x.View);
-        int heads = _config.NumAttentionHeads, d = t / heads;
-        float scale = 1 / MathF.Sqrt(d);
-        foreach (var layer in _layers)
-        {
-            layer.Qkv.Apply(kernels, x.View, l, qkv.View);
-            for (int b = 0; b < batch.Count; b++)
-            {
-                int rows = batch[b].Length;
-                if (rows == 0) continue;
-                var text = qkv.View.From((long)offsets[b] * 3 * t);
-                kernels.Attention(text, 3 * t, text.From(t), text.From(2 * t), 3 * t, attended.View.From((long)offsets[b] * t), t,
-                    rows, rows, heads, d, causal: true, scale);
-            }
-            // x = LN(x + attended W_out + b); x = LN(x + W2 GELU(W1 x + b1) + b2), residuals fused into the GEMMs.
-            layer.Out.Apply(kernels, attended.View, l, projected.View, Epilogue.None, x.View);
-            layer.AttentionNorm.Apply(kernels, projected.View, l, x.View);
-            layer.Fc1.Apply(kernels, x.View, l, hidden.View, Epilogue.Gelu);
-            layer.Fc2.Apply(kernels, hidden.View, l, projected.View, Epilogue.None, x.View);
-            layer.MlpNorm.Apply(kernels, projected.View, l, x.View);
-        }
-        var pooled = pool?.Run(_device, x.View, offsets);
-        accelerator.Synchronize();
-        return (x.GetAsArray1D(), pooled?.Pooled, pooled?.Projected);
+        using var scratch = new GpuRobertaLayer.Scratch(accelerator, l, t, _config.IntermediateSize);
+        for (int i = 0; i < _layers.Length; i++)
+            _layers[i].Forward(x.View, offsets, scratch, caches?.Select(c => c[i]).ToArray());
+        return x;
     }
 }
