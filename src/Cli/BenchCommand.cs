@@ -20,20 +20,30 @@ static class BenchCommand
     {
         var seconds = new Option<int>("--seconds") { Description = "length of the built-in clip (10 s: the zero-shot setting; 30 s: retrieval)", DefaultValueFactory = _ => 10 };
         var runs = new Option<int>("--runs") { Description = "timed runs per stage (after two warm-ups)", DefaultValueFactory = _ => 3 };
-        var command = new Command("bench", "Time the full-size network on synthetic weights: per stage, with GFLOP/s.") { seconds, runs };
-        command.SetAction(parse => Errors.Guard(() => Run(Math.Max(1, parse.GetValue(seconds)), Math.Max(1, parse.GetValue(runs)))));
+        var device = new Option<string>("--device") { Description = "cpu (default), auto, cuda or opencl: where the network runs", DefaultValueFactory = _ => "cpu" };
+        device.AcceptOnlyFromAmong("auto", "cpu", "cuda", "opencl");
+        var command = new Command("bench", "Time the full-size network on synthetic weights: per stage, with GFLOP/s.") { seconds, runs, device };
+        command.SetAction(parse => Errors.Guard(() => Run(Math.Max(1, parse.GetValue(seconds)), Math.Max(1, parse.GetValue(runs)), parse.GetValue(device)!)));
         return command;
     }
 
-    static int Run(int seconds, int runs)
+    static int Run(int seconds, int runs, string deviceName)
     {
+        var kind = deviceName switch { "auto" => Kernels.Gpu.DeviceKind.Auto, "cuda" => Kernels.Gpu.DeviceKind.Cuda, "opencl" => Kernels.Gpu.DeviceKind.OpenCL, _ => Kernels.Gpu.DeviceKind.Cpu };
+        Kernels.Gpu.GpuDevice? gpu = null;
+        if (kind != Kernels.Gpu.DeviceKind.Cpu)
+        {
+            gpu = Kernels.Gpu.GpuDevice.TryOpen(kind, out var reason);
+            if (gpu is null && kind != Kernels.Gpu.DeviceKind.Auto) throw new InvalidOperationException($"--device {deviceName}: {reason}");
+        }
         var config = StandardConfigs.Full with { Decoder = null };
         Console.WriteLine($"cacophony bench: full-size Cacophony (audio {config.Audio.NumLayers}x{config.Audio.HiddenSize}, text {config.Text!.NumHiddenLayers}x{config.Text.HiddenSize}), synthetic weights");
         Console.WriteLine($"instruction set: {Isa.Describe(Isa.Active)}; threads: {Environment.ProcessorCount}; {Environment.OSVersion}; .NET {Environment.Version}");
 
         var clock = Stopwatch.StartNew();
-        using var model = new CacophonyModel(config, new SyntheticWeights(config));
-        Console.WriteLine($"weights made and packed in {clock.ElapsedMilliseconds} ms");
+        using var model = new CacophonyModel(config, new SyntheticWeights(config), gpu: gpu);
+        model.WarmUp();
+        Console.WriteLine($"device: {model.Device}; weights made and {(gpu is null ? "packed" : "uploaded")} in {clock.ElapsedMilliseconds} ms");
 
         const int rate = 44100;
         var samples = new float[rate * seconds];
@@ -50,6 +60,7 @@ static class BenchCommand
         Console.WriteLine($"{"stage",-44} {"ms",10} {"GFLOP",8} {"GFLOP/s",9}");
         Report($"front end: {seconds} s at 44.1 kHz -> {s} patches", runs, 0, () => model.FrontEnd.Process(samples, rate, policy));
         Report($"audio encoder + pool ({s} patches)", runs, AudioFlops(config, s), () => model.EncodeAudio(features.Patches));
+        Report($"samples -> embedding (front end included)", runs, AudioFlops(config, s), () => model.EmbedAudio(samples, rate, policy));
         Report($"text encoder + pool, prompt ({prompt.Length} tokens)", runs, TextFlops(config, prompt.Length), () => model.EncodeTokens(prompt));
         Report($"text encoder + pool, caption ({caption.Length} tokens)", runs, TextFlops(config, caption.Length), () => model.EncodeTokens(caption));
         var prompts = Enumerable.Range(0, 50).Select(i => prompt.Take(6).Concat([2335 + i, 2]).ToArray()).ToList();
