@@ -10,19 +10,26 @@ sealed class ModelOption
     readonly Option<string> _model = new("--model") { Description = "model directory written by `cacophony convert`", Required = true };
     readonly Option<string> _device = new("--device") { Description = "auto (CUDA, then an OpenCL GPU, then the CPU engine), cpu, cuda or opencl", DefaultValueFactory = _ => "auto" };
 
-    public ModelOption() => _device.AcceptOnlyFromAmong("auto", "cpu", "cuda", "opencl");
+    readonly Option<string> _gpuWeights = new("--gpu-weights") { Description = "fp32 or fp16: how weight matrices are stored on a GPU (fp16 halves their memory; arithmetic stays fp32)", DefaultValueFactory = _ => "fp32" };
+
+    public ModelOption()
+    {
+        _device.AcceptOnlyFromAmong("auto", "cpu", "cuda", "opencl");
+        _gpuWeights.AcceptOnlyFromAmong("fp32", "fp16");
+    }
 
     public void AddTo(Command command)
     {
         command.Options.Add(_model);
         command.Options.Add(_device);
+        command.Options.Add(_gpuWeights);
     }
 
     /// <summary>Loads the model on the chosen device and says on stderr which one it runs on.</summary>
     public CacophonyModel Load(ParseResult parse)
     {
         var kind = parse.GetValue(_device) switch { "cpu" => DeviceKind.Cpu, "cuda" => DeviceKind.Cuda, "opencl" => DeviceKind.OpenCL, _ => DeviceKind.Auto };
-        var model = CacophonyModel.Load(parse.GetValue(_model)!, kind);
+        var model = CacophonyModel.Load(parse.GetValue(_model)!, kind, parse.GetValue(_gpuWeights) == "fp16");
         Console.Error.WriteLine($"device: {model.Device}");
         return model;
     }

@@ -51,17 +51,21 @@ public sealed class CacophonyModel : IDisposable
     public float LogitScale { get; }
 
     /// <summary>Where the encoders run: "CPU engine (...)" or the ILGPU accelerator.</summary>
-    public string Device => _gpu?.Description ?? $"CPU engine ({Kernels.Cpu.Isa.Describe(Kernels.Cpu.Isa.Active)}, {Kernels.Cpu.StaticParallel.Width} threads)";
+    public string Device => _gpu is { } gpu ? $"{gpu.Description}{(_gpuHalfWeights ? ", float16 weights" : "")}" : $"CPU engine ({Kernels.Cpu.Isa.Describe(Kernels.Cpu.Isa.Active)}, {Kernels.Cpu.StaticParallel.Width} threads)";
 
     /// <param name="owner">Disposed with the model (the memory-mapped weights of a directory).</param>
-    /// <param name="gpu">Runs the encoders on this accelerator (owned by the model from then on); null for the CPU engine.</param>
-    public CacophonyModel(ModelConfig config, IWeightSource source, RobertaTokenizer? tokenizer = null, IDisposable? owner = null, GpuDevice? gpu = null)
-        : this(config, source, new Lazy<RobertaTokenizer?>(tokenizer), owner, gpu)
+    /// <param name="gpu">Runs the network on this accelerator (owned by the model from then on); null for the CPU engine.</param>
+    /// <param name="gpuHalfWeights">On the accelerator, store weight matrices as float16 (float32 arithmetic).</param>
+    public CacophonyModel(ModelConfig config, IWeightSource source, RobertaTokenizer? tokenizer = null, IDisposable? owner = null, GpuDevice? gpu = null, bool gpuHalfWeights = false)
+        : this(config, source, new Lazy<RobertaTokenizer?>(tokenizer), owner, gpu, gpuHalfWeights)
     {
     }
 
-    CacophonyModel(ModelConfig config, IWeightSource source, Lazy<RobertaTokenizer?> tokenizer, IDisposable? owner, GpuDevice? gpu)
+    readonly bool _gpuHalfWeights;
+
+    CacophonyModel(ModelConfig config, IWeightSource source, Lazy<RobertaTokenizer?> tokenizer, IDisposable? owner, GpuDevice? gpu, bool gpuHalfWeights)
     {
+        _gpuHalfWeights = gpuHalfWeights;
         Config = config;
         _tokenizer = tokenizer;
         _owner = owner;
@@ -124,7 +128,7 @@ public sealed class CacophonyModel : IDisposable
 
     GpuWeights GpuWeightsFor(GpuDevice device, IWeightSource source)
     {
-        var weights = new GpuWeights(device.Accelerator, source);
+        var weights = new GpuWeights(device.Accelerator, source, _gpuHalfWeights);
         lock (_gpuWeights) _gpuWeights.Add(weights);
         return weights;
     }
@@ -166,7 +170,7 @@ public sealed class CacophonyModel : IDisposable
     /// Loads a model directory written by convert_checkpoint. `device`: the CPU engine (default), CUDA, OpenCL,
     /// or `Auto` (CUDA, then an OpenCL GPU, then the CPU engine; the choice is in <see cref="Device"/>).
     /// </summary>
-    public static CacophonyModel Load(string directory, DeviceKind device = DeviceKind.Cpu)
+    public static CacophonyModel Load(string directory, DeviceKind device = DeviceKind.Cpu, bool gpuHalfWeights = false)
     {
         GpuDevice? gpu = null;
         if (device != DeviceKind.Cpu)
@@ -176,7 +180,7 @@ public sealed class CacophonyModel : IDisposable
         }
         try
         {
-            return Load(directory, gpu);
+            return Load(directory, gpu, gpuHalfWeights);
         }
         catch
         {
@@ -185,7 +189,7 @@ public sealed class CacophonyModel : IDisposable
         }
     }
 
-    static CacophonyModel Load(string directory, GpuDevice? gpu)
+    static CacophonyModel Load(string directory, GpuDevice? gpu, bool gpuHalfWeights)
     {
         var opened = ModelDirectory.Open(directory);
         try
@@ -194,7 +198,7 @@ public sealed class CacophonyModel : IDisposable
                 throw new CheckpointException(directory, $"is a '{opened.Config.Kind}' model directory, neither Cacophony nor AudioMAE");
             // The BPE tables (~150 ms to build) load on another thread while the weights are packed.
             var tokenizer = opened.HasTokenizer ? Task.Run(() => new RobertaTokenizer(opened.VocabularyFile, opened.MergesFile)) : null;
-            return new CacophonyModel(opened.Config, opened, new Lazy<RobertaTokenizer?>(() => tokenizer?.GetAwaiter().GetResult()), opened, gpu);
+            return new CacophonyModel(opened.Config, opened, new Lazy<RobertaTokenizer?>(() => tokenizer?.GetAwaiter().GetResult()), opened, gpu, gpuHalfWeights);
         }
         catch
         {

@@ -83,6 +83,24 @@ public class GpuKernelFixtureTests(string backend)
         Assert.That(Check($"GEMM {m}x{k}x{n} {epilogue}{(residual ? " + residual" : "")}", dc, expected), Is.LessThan(2e-6 * Math.Sqrt(k)));
     }
 
+    /// <summary>Float16 weights, widened on the device: against float64 products of the same half-rounded weights.</summary>
+    [TestCase(5, 33, 70, Epilogue.Gelu, true)]
+    [TestCase(66, 129, 65, Epilogue.None, false)]
+    public void GemmWithHalfWeights(int m, int k, int n, Epilogue epilogue, bool residual)
+    {
+        float[] a = Random(m * k, 15), b = Random(k * n, 16), bias = Random(n, 17), r = Random(m * n, 18);
+        var rounded = b.Select(v => (float)(System.Half)v).ToArray();
+        using var da = Upload(a);
+        using var db = _device.Accelerator.Allocate1D(Cacophony.Model.Gpu.GpuWeights.ToHalf(b));
+        using var dbias = Upload(bias);
+        using var dr = Upload(r);
+        using var dc = Poisoned(m * n);
+        Kernels.Gemm(da.View, db.View, dbias.View, dc.View, m, k, n, epilogue, residual ? dr.View : default);
+        var expected = NaiveReference.MatMul(a, m, k, rounded, n, bias).Select((v, i) =>
+            (epilogue == Epilogue.Gelu ? NaiveReference.Gelu(v) : v) + (residual ? r[i] : 0)).ToArray();
+        Assert.That(Check($"GEMM {m}x{k}x{n} float16 weights {epilogue}", dc, expected), Is.LessThan(2e-6 * Math.Sqrt(k)));
+    }
+
     [TestCase(1, 7)]
     [TestCase(33, 40)]
     [TestCase(5, 768)]

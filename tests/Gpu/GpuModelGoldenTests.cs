@@ -113,4 +113,25 @@ public class GpuModelGoldenTests(string backend)
         var (maxAbs, _) = Golden.Report($"{backend} {caseName} audio_embedding (device front end)", embedding, Golden.Floats(caseName, "audio_embedding"));
         Assert.That(maxAbs, Is.LessThan(2e-6));
     }
+
+    /// <summary>
+    /// Float16 weight matrices (`--gpu-weights fp16`): embeddings stay close to the float64 reference. The
+    /// tolerance is the storage's, not float32's: half rounding moves each weight by up to 2^-11 relative.
+    /// </summary>
+    [Test]
+    public void HalfWeightsKeepTheEmbeddingsClose()
+    {
+        var device = backend == "simulator" ? GpuDevice.Simulator() : GpuDevice.TryOpen(backend == "cuda" ? DeviceKind.Cuda : DeviceKind.OpenCL, out _)!;
+        using var half = new CacophonyModel(_directory.Config, _directory, gpu: device, gpuHalfWeights: true);
+        Assert.That(half.Device, Does.Contain("float16"));
+        var mask = Golden.Ints("audio_noise", "mask");
+        var patches = new AudioPatches(Golden.Floats("audio_noise", "patches"), Golden.Ints("audio_noise", "time_inds"), Golden.Ints("audio_noise", "freq_inds"), mask, mask.Sum());
+        var audio = half.EncodeAudio(patches).Normalized;
+        var golden = Golden.Floats("audio_noise", "audio_embedding");
+        var (maxAbs, _) = Golden.Report($"{backend} audio_noise audio_embedding, float16 weights", audio, golden);
+        double cosine = Embedding.Cosine(audio, golden);
+        TestContext.Out.WriteLine($"{backend}: cosine to the reference {cosine:F8}");
+        Assert.That(maxAbs, Is.LessThan(5e-3));
+        Assert.That(cosine, Is.GreaterThan(0.9999));
+    }
 }

@@ -1,3 +1,5 @@
+using ILGPU;
+
 namespace Cacophony.Kernels.Gpu;
 
 /// <summary>
@@ -22,4 +24,18 @@ public static class DeviceMath
 
     /// <summary>x / (1 + exp(-x)), the audio MLP's activation.</summary>
     public static float SiLU(float x) => x / (1f + MathF.Exp(-x));
+
+    /// <summary>IEEE binary16 bits to float32, exactly (normals, subnormals, zeros, infinities, NaN).</summary>
+    public static float HalfToFloat(ushort half)
+    {
+        uint sign = (uint)(half >> 15) << 31, exponent = (uint)(half >> 10) & 0x1F, mantissa = (uint)half & 0x3FF;
+        if (exponent == 0)
+        {
+            // Zero or subnormal: mantissa x 2^-24 is exact in float32.
+            float value = mantissa * 5.9604644775390625e-8f;
+            return sign != 0 ? -value : value;
+        }
+        uint bits = exponent == 31 ? sign | 0x7F800000u | (mantissa << 13) : sign | ((exponent + 112) << 23) | (mantissa << 13);
+        return Interop.IntAsFloat(bits);
+    }
 }

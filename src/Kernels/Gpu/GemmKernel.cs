@@ -20,13 +20,39 @@ public enum Epilogue
 /// coalesced), then every thread accumulates a 4 x 4 register block: rows 4 ty .. 4 ty + 3 and columns
 /// tx, tx + 16, tx + 32, tx + 48 (strided, so neighbouring threads read neighbouring shared words). Edges
 /// are zero-filled on loading and masked on storing. Accumulation is float32, one product per K, in K order.
+/// B may be stored as float16 bits (<see cref="RunHalfWeights"/>): widened to float32 as it is staged, by bit
+/// arithmetic (ILGPU's OpenCL backend cannot compile its Half type without cl_khr_fp16).
 /// </summary>
 public static class GemmKernel
 {
     public const int Tile = 64, Depth = 16, Threads = 16;
 
+    /// <summary>Reads B's elements as float32, whatever they are stored as.</summary>
+    interface IWeights
+    {
+        float Read(long index);
+    }
+
+    readonly struct SingleWeights(ArrayView<float> values) : IWeights
+    {
+        public float Read(long index) => values[index];
+    }
+
+    readonly struct HalfWeights(ArrayView<ushort> bits) : IWeights
+    {
+        public float Read(long index) => DeviceMath.HalfToFloat(bits[index]);
+    }
+
     public static void Run(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> residual,
-        ArrayView<float> c, int m, int k, int n, int epilogue)
+        ArrayView<float> c, int m, int k, int n, int epilogue) =>
+        Body(a, new SingleWeights(b), bias, residual, c, m, k, n, epilogue);
+
+    public static void RunHalfWeights(ArrayView<float> a, ArrayView<ushort> b, ArrayView<float> bias, ArrayView<float> residual,
+        ArrayView<float> c, int m, int k, int n, int epilogue) =>
+        Body(a, new HalfWeights(b), bias, residual, c, m, k, n, epilogue);
+
+    static void Body<TWeights>(ArrayView<float> a, TWeights b, ArrayView<float> bias, ArrayView<float> residual,
+        ArrayView<float> c, int m, int k, int n, int epilogue) where TWeights : struct, IWeights
     {
         var aTile = SharedMemory.Allocate<float>(Tile * Depth);
         var bTile = SharedMemory.Allocate<float>(Depth * Tile);
@@ -44,7 +70,7 @@ public static class GemmKernel
                 aTile[kk * Tile + row] = globalRow < m && globalK < k ? a[(long)globalRow * k + globalK] : 0f;
                 int bk = index / Tile, column = index % Tile;
                 int globalBk = k0 + bk, globalColumn = columnBase + column;
-                bTile[bk * Tile + column] = globalBk < k && globalColumn < n ? b[(long)globalBk * n + globalColumn] : 0f;
+                bTile[bk * Tile + column] = globalBk < k && globalColumn < n ? b.Read((long)globalBk * n + globalColumn) : 0f;
             }
             Group.Barrier();
             for (int kk = 0; kk < Depth; kk++)

@@ -34,12 +34,16 @@ public sealed class GpuDevice : IDisposable
         Kernels = new GpuKernels(accelerator);
     }
 
-    /// <summary>The device of that kind, or null with the reason (no such device, no driver).</summary>
+    /// <summary>
+    /// The device of that kind, or null with the reason when there is none (no such device, no driver). A device
+    /// that is there but cannot compile the kernels is an error, not an absent device: it throws.
+    /// </summary>
     public static GpuDevice? TryOpen(DeviceKind kind, out string reason)
     {
         reason = "";
         if (kind == DeviceKind.Cpu) { reason = "the CPU engine was asked for"; return null; }
         Context? context = null;
+        Accelerator accelerator;
         try
         {
             // ILGPU's OpenCL() registers only the devices it can compile for (OpenCL C 2.0 with the generic address space).
@@ -62,13 +66,24 @@ public sealed class GpuDevice : IDisposable
                 context.Dispose();
                 return null;
             }
-            return new GpuDevice(context, device.CreateAccelerator(context));
+            accelerator = device.CreateAccelerator(context);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             context?.Dispose();
             reason = e.Message;
             return null;
+        }
+        try
+        {
+            return new GpuDevice(context, accelerator);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not InvalidOperationException)
+        {
+            string name = $"{accelerator.AcceleratorType} {accelerator.Name}";
+            accelerator.Dispose();
+            context.Dispose();
+            throw new InvalidOperationException($"{name}: the kernels did not compile ({e.GetType().Name}: {e.Message})", e);
         }
     }
 

@@ -15,6 +15,7 @@ public sealed class GpuKernels
     readonly int _normThreads;
 
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _gemm;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _gemmHalf;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _layerNorm;
     readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, int, int, int, int, float> _attention;
     readonly Action<KernelConfig, ArrayView<float>, int, float> _softmax;
@@ -32,6 +33,7 @@ public sealed class GpuKernels
         Accelerator = accelerator;
         _normThreads = accelerator.AcceleratorType == AcceleratorType.CPU ? 32 : LayerNormKernel.MaxThreads;
         _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GemmKernel.Run);
+        _gemmHalf = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GemmKernel.RunHalfWeights);
         _layerNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LayerNormKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, int, int, int, int, float>(AttentionKernel.Run);
         _softmax = accelerator.LoadStreamKernel<ArrayView<float>, int, float>(SoftmaxKernel.Run);
@@ -53,6 +55,14 @@ public sealed class GpuKernels
     {
         if (m == 0) return;
         _gemm(GemmKernel.Config(m, n), a, b, bias.IsValid ? bias : Empty, residual.IsValid ? residual : Empty, c, m, k, n, (int)epilogue);
+    }
+
+    /// <summary>The same with B stored as float16 (half the weight memory and bandwidth), accumulated in float32.</summary>
+    public void Gemm(ArrayView<float> a, ArrayView<ushort> b, ArrayView<float> bias, ArrayView<float> c, int m, int k, int n,
+        Epilogue epilogue = Epilogue.None, ArrayView<float> residual = default)
+    {
+        if (m == 0) return;
+        _gemmHalf(GemmKernel.Config(m, n), a, b, bias.IsValid ? bias : Empty, residual.IsValid ? residual : Empty, c, m, k, n, (int)epilogue);
     }
 
     public void LayerNorm(ArrayView<float> x, ArrayView<float> scale, ArrayView<float> bias, ArrayView<float> y, int rows, int width, float eps)
