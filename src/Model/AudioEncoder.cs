@@ -106,5 +106,5 @@ public sealed class AudioEncoder
         }
     }
 
-    static void Add(Span<float> x, ReadOnlySpan<float> y) => System.Numerics.Tensors.TensorPrimitives.Add(x, y, x);
+    static void Add(Span<float> x, ReadOnlySpan<float> y) => ParallelSpans.Add(x, y, x);
 }

@@ -95,7 +95,7 @@ public sealed class RobertaLayer
             }
         }
         _out.Apply(attended, l, projected);
-        TensorPrimitives.Add(projected, x, projected);
+        ParallelSpans.Add(projected, x, projected);
         _attentionNorm.Apply(projected, l, x);
 
         if (_cross is { } cross)
@@ -110,7 +110,7 @@ public sealed class RobertaLayer
                 Attention.Run(query.Slice(first * t), t, rows, memory.Keys, memory.Values, t, memory.Length, t, _heads, causal: false, _scale, attended.Slice(first * t));
             }
             cross.Out.Apply(attended, l, projected);
-            TensorPrimitives.Add(projected, x, projected);
+            ParallelSpans.Add(projected, x, projected);
             cross.Norm.Apply(projected, l, x);
         }
 
@@ -118,7 +118,7 @@ public sealed class RobertaLayer
         _fc1.Apply(x, l, hidden);
         Activations.Gelu(hidden);
         _fc2.Apply(hidden, l, projected);
-        TensorPrimitives.Add(projected, x, projected);
+        ParallelSpans.Add(projected, x, projected);
         _mlpNorm.Apply(projected, l, x);
     }
 }

@@ -70,6 +70,7 @@ public class KernelFixtureTests
 
     [TestCase(1, 7, 1e-6)]
     [TestCase(33, 40, 1e-6)]
+    [TestCase(97, 768, 1e-5)] // rows split across the workers
     [TestCase(7, 768, 1e-5)]
     [TestCase(500, 257, 1e-6)]
     public void LayerNormMatches(int rows, int width, double eps)
@@ -86,6 +87,7 @@ public class KernelFixtureTests
     [TestCase(1)]
     [TestCase(33)]
     [TestCase(1500)]
+    [TestCase(100_003)] // split across the workers (ParallelSpans), an odd length past the split points
     public void ActivationsMatch(int count)
     {
         var x = Random(count, 7, scale: 8);
@@ -185,5 +187,16 @@ public class KernelFixtureTests
         Attention.Run(qkv, 3 * width, tokens, qkv.AsSpan(width), qkv.AsSpan(2 * width), 3 * width, tokens, width, heads, causal, (float)scale, output);
         var expected = NaiveReference.Attention(q, tokens, k, v, tokens, width, heads, causal, scale);
         Assert.That(Check($"attention fused qkv {tokens} {heads}x{width / heads} causal={causal}", output, expected), Is.LessThan(2e-6));
+    }
+
+    [TestCase(7)]
+    [TestCase(70_001)]
+    public void ParallelAddMatches(int count)
+    {
+        var a = Random(count, 21);
+        var b = Random(count, 22);
+        var sum = Poisoned(count);
+        ParallelSpans.Add(a, b, sum.AsSpan(0, count));
+        Assert.That(Check($"parallel add {count}", sum, a.Select((v, i) => (double)(v + b[i])).ToArray()), Is.EqualTo(0));
     }
 }

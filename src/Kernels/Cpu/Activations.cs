@@ -7,8 +7,10 @@ namespace Cacophony.Kernels.Cpu;
 /// <summary>Element-wise activations, in place, vectorized with <see cref="VectorMath"/>'s exp.</summary>
 public static class Activations
 {
-    /// <summary>SiLU (swish): x * sigmoid(x) = x / (1 + exp(-x)), as the audio encoder's MLP.</summary>
-    public static void SiLU(Span<float> x)
+    /// <summary>SiLU (swish): x * sigmoid(x) = x / (1 + exp(-x)), as the audio encoder's MLP; large spans on all workers.</summary>
+    public static void SiLU(Span<float> x) => ParallelSpans.Run(x, SiLUPart);
+
+    static void SiLUPart(Span<float> x)
     {
         ref float p = ref MemoryMarshal.GetReference(x);
         int i = 0;
@@ -32,7 +34,9 @@ public static class Activations
     /// erfc by Numerical Recipes' Chebyshev fit (fractional error below 1.2e-7), evaluated in float32 with
     /// the vector exp: about 2e-7 relative in all, a couple of float32 ulps.
     /// </summary>
-    public static void Gelu(Span<float> x)
+    public static void Gelu(Span<float> x) => ParallelSpans.Run(x, GeluPart);
+
+    static void GeluPart(Span<float> x)
     {
         ref float p = ref MemoryMarshal.GetReference(x);
         int i = 0;

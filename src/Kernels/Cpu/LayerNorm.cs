@@ -9,9 +9,23 @@ namespace Cacophony.Kernels.Cpu;
 /// </summary>
 public static class LayerNorm
 {
-    public static void Apply(ReadOnlySpan<float> x, int rows, int width, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, float eps, Span<float> y)
+    public static unsafe void Apply(ReadOnlySpan<float> x, int rows, int width, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, float eps, Span<float> y)
     {
         if (scale.Length != width || bias.Length != width) throw new ArgumentException("scale and bias must have the row width");
+        if (x.Length < (long)rows * width || y.Length < (long)rows * width) throw new ArgumentException("x or y is shorter than rows x width");
+        // Rows are independent: large inputs are split by rows across the workers.
+        fixed (float* px = x, py = y, pscale = scale, pbias = bias)
+        {
+            var (ax, ay, ascale, abias) = ((nint)px, (nint)py, (nint)pscale, (nint)pbias);
+            ParallelSpans.Rows(rows, width, (first, count) => Rows(
+                new ReadOnlySpan<float>((float*)ax + (long)first * width, count * width), count, width,
+                new ReadOnlySpan<float>((float*)ascale, width), new ReadOnlySpan<float>((float*)abias, width), eps,
+                new Span<float>((float*)ay + (long)first * width, count * width)));
+        }
+    }
+
+    static void Rows(ReadOnlySpan<float> x, int rows, int width, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, float eps, Span<float> y)
+    {
         Span<float> centered = width <= 4096 ? stackalloc float[width] : new float[width];
         for (int r = 0; r < rows; r++)
         {
