@@ -1,4 +1,5 @@
 using Cacophony.Kernels.Gpu;
+using Cacophony.Model.Layers;
 using Cacophony.Model.Audio;
 using Cacophony.Weights;
 using ILGPU;
@@ -31,12 +32,9 @@ public sealed class GpuAudioEncoder
         double eps = config.LayerNormEps;
         _patchEmbed = weights.Linear($"{prefix}.patch_embed");
         _freqEmbed = weights.Tensor($"{prefix}.freq_embed");
-        _blocks = Enumerable.Range(0, config.NumLayers).Select(i => new Block(
-            weights.Norm($"{prefix}.layers.{i}.norm1", eps),
-            weights.FusedLinear($"{prefix}.layers.{i}.attn.q", $"{prefix}.layers.{i}.attn.k", $"{prefix}.layers.{i}.attn.v"),
-            weights.Linear($"{prefix}.layers.{i}.attn.out"),
-            weights.Norm($"{prefix}.layers.{i}.norm2", eps),
-            weights.Linear($"{prefix}.layers.{i}.mlp.fc1"), weights.Linear($"{prefix}.layers.{i}.mlp.fc2"))).ToArray();
+        _blocks = Enumerable.Range(0, config.NumLayers).Select(i => new AudioBlockNames(prefix, i)).Select(n => new Block(
+            weights.Norm(n.Norm1, eps), weights.FusedLinear(n.QueryKeyValue), weights.Linear(n.Out),
+            weights.Norm(n.Norm2, eps), weights.Linear(n.Fc1), weights.Linear(n.Fc2))).ToArray();
         _norm = weights.Norm($"{prefix}.norm", eps);
     }
 

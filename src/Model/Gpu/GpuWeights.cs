@@ -58,18 +58,7 @@ public sealed class GpuWeights(Accelerator accelerator, IWeightSource source, bo
     /// <summary>Several dense layers on the same input as one (weights side by side), as the CPU engine fuses q, k, v.</summary>
     public GpuLinear FusedLinear(params string[] names)
     {
-        var shapes = names.Select(n => source.Shape(n + ".weight")).ToArray();
-        int input = shapes[0][0], output = shapes.Sum(s => s[1]);
-        var weight = new float[input * output];
-        var bias = new float[output];
-        int column = 0;
-        foreach (var (name, shape) in names.Zip(shapes))
-        {
-            var part = source.Read(name + ".weight");
-            for (int r = 0; r < input; r++) part.AsSpan(r * shape[1], shape[1]).CopyTo(weight.AsSpan(r * output + column));
-            source.Read(name + ".bias").CopyTo(bias, column);
-            column += shape[1];
-        }
+        var (weight, bias, input, output) = FusedWeights.Concatenate(source, names);
         return Matrix(weight, Upload(bias), input, output);
     }
 

@@ -23,18 +23,7 @@ public sealed class WeightLoader(IWeightSource source)
     /// <summary>Several dense layers on the same input as one: weights side by side (in, sum of outs), one GEMM.</summary>
     public Linear FusedLinear(params string[] names)
     {
-        var shapes = names.Select(n => source.Shape(n + ".weight")).ToArray();
-        int input = shapes[0][0], output = shapes.Sum(s => s[1]);
-        var weight = new float[input * output];
-        var bias = new float[output];
-        int column = 0;
-        foreach (var (name, shape) in names.Zip(shapes))
-        {
-            var part = Tensor(name + ".weight");
-            for (int r = 0; r < input; r++) part.AsSpan(r * shape[1], shape[1]).CopyTo(weight.AsSpan(r * output + column));
-            Tensor(name + ".bias").CopyTo(bias, column);
-            column += shape[1];
-        }
+        var (weight, bias, input, output) = FusedWeights.Concatenate(source, names);
         return new Linear(new PackedMatrix(weight, input, output), bias);
     }
 
