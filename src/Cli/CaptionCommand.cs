@@ -77,7 +77,7 @@ static class CaptionCommand
                 score = double.IsNaN(caption.Tokens.Score) ? (double?)null : caption.Tokens.Score,
             }));
         else
-            Console.WriteLine($"{Csv.Quote(path)},{Csv.Quote(caption.Text)}");
+            Console.WriteLine(Eval.Datasets.Csv.Line([path, caption.Text]));
         Console.Out.Flush();
     }
 }

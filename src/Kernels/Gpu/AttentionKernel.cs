@@ -42,11 +42,11 @@ public static class AttentionKernel
                 for (int i = 0; i < d; i++) dot += query[i] * k[keyBase + i];
                 score = dot * scale;
             }
-            float newMax = MathF.Max(runningMax, ReduceMax(partial, lane, score));
+            float newMax = MathF.Max(runningMax, GroupReduce.Max(partial, lane, score));
             float rescale = MathF.Exp(runningMax - newMax);
             float e = key < allowed ? MathF.Exp(score - newMax) : 0f;
             probabilities[lane] = e;
-            runningSum = runningSum * rescale + ReduceSum(partial, lane, e);
+            runningSum = runningSum * rescale + GroupReduce.Sum(partial, lane, e);
             runningMax = newMax;
             acc0 *= rescale; acc1 *= rescale; acc2 *= rescale; acc3 *= rescale;
             int count = IntMin(Lanes, allowed - chunk);
@@ -70,34 +70,6 @@ public static class AttentionKernel
     }
 
     static int IntMin(int a, int b) => a < b ? a : b;
-
-    static float ReduceMax(ArrayView<float> partial, int lane, float value)
-    {
-        partial[lane] = value;
-        Group.Barrier();
-        for (int stride = Lanes / 2; stride > 0; stride /= 2)
-        {
-            if (lane < stride) partial[lane] = MathF.Max(partial[lane], partial[lane + stride]);
-            Group.Barrier();
-        }
-        float result = partial[0];
-        Group.Barrier();
-        return result;
-    }
-
-    static float ReduceSum(ArrayView<float> partial, int lane, float value)
-    {
-        partial[lane] = value;
-        Group.Barrier();
-        for (int stride = Lanes / 2; stride > 0; stride /= 2)
-        {
-            if (lane < stride) partial[lane] += partial[lane + stride];
-            Group.Barrier();
-        }
-        float result = partial[0];
-        Group.Barrier();
-        return result;
-    }
 
     /// <summary>One group of 32 threads per (query, head).</summary>
     public static KernelConfig Config(int queries, int heads) => new(new Index2D(queries, heads), new Index2D(Lanes, 1));

@@ -21,30 +21,15 @@ public static class LayerNormKernel
         long offset = (long)row * width;
         float sum = 0;
         for (int i = lane; i < width; i += threads) sum += x[offset + i];
-        float mean = Reduce(partial, lane, sum) / width;
+        float mean = GroupReduce.Sum(partial, lane, sum) / width;
         float squares = 0;
         for (int i = lane; i < width; i += threads)
         {
             float d = x[offset + i] - mean;
             squares += d * d;
         }
-        float inverse = 1f / MathF.Sqrt(Reduce(partial, lane, squares) / width + eps);
+        float inverse = 1f / MathF.Sqrt(GroupReduce.Sum(partial, lane, squares) / width + eps);
         for (int i = lane; i < width; i += threads) y[offset + i] = (x[offset + i] - mean) * inverse * scale[i] + bias[i];
-    }
-
-    /// <summary>The group's sum of `value`, seen by every thread (shared-memory tree, no warp shuffles).</summary>
-    internal static float Reduce(ArrayView<float> partial, int lane, float value)
-    {
-        partial[lane] = value;
-        Group.Barrier();
-        for (int stride = Group.DimX / 2; stride > 0; stride /= 2)
-        {
-            if (lane < stride) partial[lane] += partial[lane + stride];
-            Group.Barrier();
-        }
-        float total = partial[0];
-        Group.Barrier();
-        return total;
     }
 
     public static KernelConfig Config(int rows, int threads) => new(rows, threads);

@@ -5,7 +5,7 @@ namespace Cacophony.Kernels.Gpu;
 
 /// <summary>
 /// x = softmax(scale * x) per row of `width` values, in place: one group per row, the maximum and the sum by
-/// shared-memory tree reductions (as <see cref="LayerNormKernel"/>), exp(scale (x - max)).
+/// shared-memory tree reductions (<see cref="GroupReduce"/>), exp(scale (x - max)).
 /// </summary>
 public static class SoftmaxKernel
 {
@@ -16,15 +16,7 @@ public static class SoftmaxKernel
         long offset = (long)row * width;
         float max = float.NegativeInfinity;
         for (int i = lane; i < width; i += threads) max = MathF.Max(max, x[offset + i]);
-        partial[lane] = max;
-        Group.Barrier();
-        for (int stride = threads / 2; stride > 0; stride /= 2)
-        {
-            if (lane < stride) partial[lane] = MathF.Max(partial[lane], partial[lane + stride]);
-            Group.Barrier();
-        }
-        max = partial[0];
-        Group.Barrier();
+        max = GroupReduce.Max(partial, lane, max);
         float sum = 0;
         for (int i = lane; i < width; i += threads)
         {
@@ -32,7 +24,7 @@ public static class SoftmaxKernel
             x[offset + i] = e;
             sum += e;
         }
-        float inverse = 1f / LayerNormKernel.Reduce(partial, lane, sum);
+        float inverse = 1f / GroupReduce.Sum(partial, lane, sum);
         for (int i = lane; i < width; i += threads) x[offset + i] *= inverse;
     }
 }
