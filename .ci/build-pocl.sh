@@ -3,10 +3,17 @@
 # ILGPU's OpenCL backend has a real OpenCL device on a machine without a GPU. Debian 12's own
 # pocl-opencl-icd (PoCL 3.1) lacks the generic address space ILGPU requires.
 #
-# Usage: .ci/build-pocl.sh [CACHE_DIR]   (default: $CACOPHONY_POCL_CACHE or ~/.cache/cacophony/pocl)
+# Usage: .ci/build-pocl.sh [CACHE_DIR]   (default: $CACOPHONY_POCL_CACHE or ~/.cache/cacophony/pocl; one
+# subdirectory per CPU target)
 # Prints, as its last line, the OCL_ICD_VENDORS directory to export. Reuses an existing build.
 set -euo pipefail
-cache="${1:-${CACOPHONY_POCL_CACHE:-$HOME/.cache/cacophony/pocl}}"
+# PoCL compiles its kernel library and every kernel for one CPU target: pick it from this machine's flags
+# and key the cache by it, so a build made on an AVX-512 machine is never reused on one without (SIGILL).
+if grep -qw avx512f /proc/cpuinfo; then target=skylake-avx512
+elif grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then target=haswell
+else target=x86-64
+fi
+cache="${1:-${CACOPHONY_POCL_CACHE:-$HOME/.cache/cacophony/pocl}}/$target"
 prefix="$cache/install"
 vendors="$cache/vendors"
 
@@ -32,7 +39,7 @@ rm -rf "$work" && mkdir -p "$work"
 build="$work/build"
 mkdir -p "$build"
 (cd "$build" && cmake ../pocl -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
-  -DWITH_LLVM_CONFIG=/usr/bin/llvm-config-15 -DLLC_HOST_CPU=skylake-avx512 -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+  -DWITH_LLVM_CONFIG=/usr/bin/llvm-config-15 -DLLC_HOST_CPU=$target -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
   -DENABLE_ICD=ON -DENABLE_HWLOC=OFF -DENABLE_SPIRV=OFF -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF >&2)
 make -C "$build" -j"$(nproc)" install >&2
 
