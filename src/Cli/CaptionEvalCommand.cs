@@ -16,12 +16,23 @@ static class CaptionEvalCommand
         var dataset = new Option<string>("--dataset") { Description = "clotho", Required = true };
         dataset.AcceptOnlyFromAmong("clotho");
         var split = new Option<string>("--split") { Description = "evaluation (default), validation or development", DefaultValueFactory = _ => "evaluation" };
-        var command = new Command("caption-eval", "Caption a dataset and score the captions: BLEU-1..4, ROUGE-L, CIDEr-D (DCASE-format CSVs).") { dataset, split };
+        var meteorJar = new Option<string?>("--meteor-jar") { Description = "meteor-1.5.jar (with its data/ folder beside it, as pycocoevalcap ships it): compute METEOR" };
+        var spiceJar = new Option<string?>("--spice-jar") { Description = "spice-1.0.jar (with Stanford CoreNLP in its lib/ folder): compute SPICE and SPIDEr" };
+        var java = new Option<string?>("--java") { Description = "the java executable for the jars (default: $JAVA_HOME/bin/java, then java on PATH)" };
+        var command = new Command("caption-eval", "Caption a dataset and score the captions: BLEU-1..4, ROUGE-L, CIDEr-D; METEOR, SPICE, SPIDEr with their jars (DCASE-format CSVs).")
+        {
+            dataset, split, meteorJar, spiceJar, java,
+        };
         model.AddTo(command);
         shared.AddTo(command);
         decoding.AddTo(command);
         command.SetAction(parse => Errors.Guard(() =>
         {
+            var javaMetrics = new JavaMetricOptions(parse.GetValue(meteorJar), parse.GetValue(spiceJar), parse.GetValue(java));
+            // A wrong jar path is found before hours of captioning, not after.
+            foreach (var jar in new[] { javaMetrics.MeteorJar, javaMetrics.SpiceJar }.OfType<string>())
+                if (!File.Exists(jar)) throw new Eval.CaptionMetrics.Java.JarException(jar, "no such jar file");
+            if (javaMetrics.MeteorJar is not null || javaMetrics.SpiceJar is not null) Eval.CaptionMetrics.Java.JavaRuntime.Find(javaMetrics.Java);
             var set = Clotho.Read(parse.GetValue(shared.Root)!, parse.GetValue(split)!);
             var options = shared.Read(parse, "caption-eval", parse.GetValue(dataset)!, SequencePolicy.RetrievalAndCaptioning);
             var decodingOptions = decoding.Read(parse, shared.Seed(parse));
@@ -29,11 +40,12 @@ static class CaptionEvalCommand
             using var cacophony = model.Load(parse);
             int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
             var progress = new ProgressLine(total, "clips");
-            var report = CaptionEvaluation.Run(cacophony, set, decodingOptions, options, progress.Advance);
+            var report = CaptionEvaluation.Run(cacophony, set, decodingOptions, options, progress.Advance, javaMetrics);
             Console.WriteLine($"{set.Name}: {report.Clips} clips captioned ({decodingOptions.Strategy.ToString().ToLowerInvariant()})");
             Console.WriteLine($"  BLEU-1 {report.Bleu[0]:F4}  BLEU-2 {report.Bleu[1]:F4}  BLEU-3 {report.Bleu[2]:F4}  BLEU-4 {report.Bleu[3]:F4}");
             Console.WriteLine($"  ROUGE-L {report.RougeL:F4}  CIDEr-D {report.CiderD:F4}");
-            Console.WriteLine("  METEOR, SPICE, SPIDEr: skipped (they need their Java jars; not run by this version)");
+            Console.WriteLine(report.Meteor is double meteor ? $"  METEOR {meteor:F4}" : "  METEOR: skipped (give --meteor-jar)");
+            Console.WriteLine(report.Spice is double spice ? $"  SPICE {spice:F4}  SPIDEr {report.Spider:F4}" : "  SPICE, SPIDEr: skipped (give --spice-jar)");
             if (report.Missing > 0 || report.Unreadable > 0) Console.WriteLine($"  not evaluated: {report.Missing} missing, {report.Unreadable} unreadable (unreadable.csv)");
             Console.WriteLine($"  results in {options.OutputDirectory}: results.json, predictions.csv, gt.csv, per_clip.csv, captions.csv");
             return report.Unreadable == 0 ? 0 : Errors.BadInput;

@@ -21,6 +21,10 @@ static class Errors
         {
             Console.Error.WriteLine($"error: {e.Message}");
         }
+        catch (Eval.CaptionMetrics.Java.JarException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+        }
         catch (Model.Audio.AudioFormatException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");

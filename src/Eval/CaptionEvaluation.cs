@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cacophony.Eval.CaptionMetrics;
+using Cacophony.Eval.CaptionMetrics.Java;
 using Cacophony.Eval.Datasets;
 using Cacophony.Model;
 using Cacophony.Model.Audio;
@@ -7,7 +8,14 @@ using Cacophony.Model.Captioning;
 
 namespace Cacophony.Eval;
 
-public sealed record CaptionReport(double[] Bleu, double RougeL, double CiderD, int Clips, int Listed, int Missing, int Unreadable);
+public sealed record CaptionReport(double[] Bleu, double RougeL, double CiderD, double? Meteor, double? Spice, int Clips, int Listed, int Missing, int Unreadable)
+{
+    /// <summary>SPIDEr = (CIDEr-D + SPICE) / 2, when SPICE ran.</summary>
+    public double? Spider => Spice is double spice ? (CiderD + spice) / 2 : null;
+}
+
+/// <summary>Where the Java metrics' jars are; a null jar means that metric is skipped.</summary>
+public sealed record JavaMetricOptions(string? MeteorJar = null, string? SpiceJar = null, string? Java = null);
 
 /// <summary>
 /// Captioning evaluation on Clotho as the original's eval_caco audio_captioning, fixed: every clip is written
@@ -15,13 +23,15 @@ public sealed record CaptionReport(double[] Bleu, double RougeL, double CiderD, 
 /// 30 s setting (sequence 1500) with the given decoding options (clip i samples from stream i); DCASE-format
 /// predictions.csv (file_name, caption_predicted) and gt.csv (file_name, caption_reference_01..05); BLEU-1..4,
 /// ROUGE-L and CIDEr-D on PTB-tokenized, lower-cased text without punctuation; per_clip.csv with each clip's
-/// ROUGE-L and CIDEr-D. METEOR and SPICE need their Java jars and are reported as skipped.
+/// ROUGE-L and CIDEr-D. METEOR and SPICE (thus SPIDEr) run through their Java jars when the user names them
+/// (<see cref="JavaMetricOptions"/>), on the same tokenized text; otherwise they are reported as skipped.
 /// </summary>
 public static class CaptionEvaluation
 {
     static readonly string[] CaptionHeader = ["file_name", "caption_predicted", "tokens"];
 
-    public static CaptionReport Run(CacophonyModel model, CaptionSet set, DecodingOptions decoding, EvaluationOptions options, Action<int>? advanced = null)
+    public static CaptionReport Run(CacophonyModel model, CaptionSet set, DecodingOptions decoding, EvaluationOptions options, Action<int>? advanced = null,
+        JavaMetricOptions? javaMetrics = null)
     {
         var tokenizer = model.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         decoding.Validate();
@@ -48,9 +58,23 @@ public static class CaptionEvaluation
         double[] bleu = evaluated.Count == 0 ? [double.NaN, double.NaN, double.NaN, double.NaN] : Bleu.Corpus(candidates, references);
         var rouge = candidates.Select((c, i) => RougeL.Score(c, references[i])).ToArray();
         var cider = evaluated.Count == 0 ? [] : CiderD.Scores(candidates, references);
-        files.WriteAtomically("per_clip.csv", "file_name,caption_predicted,rouge_l,cider_d\n" + string.Concat(evaluated.Select((c, i) =>
-            Csv.Line([c.Id, predicted[i], rouge[i].ToString("F6", System.Globalization.CultureInfo.InvariantCulture), cider[i].ToString("F6", System.Globalization.CultureInfo.InvariantCulture)]) + "\n")));
-        var report = new CaptionReport(bleu, rouge.DefaultIfEmpty(double.NaN).Average(), cider.DefaultIfEmpty(double.NaN).Average(), evaluated.Count,
+        javaMetrics ??= new JavaMetricOptions();
+        var java = javaMetrics.MeteorJar is null && javaMetrics.SpiceJar is null || evaluated.Count == 0 ? null : JavaRuntime.Find(javaMetrics.Java);
+        var meteor = java is null || javaMetrics.MeteorJar is null ? null : Meteor.Score(java, javaMetrics.MeteorJar, candidates, references);
+        var spice = java is null || javaMetrics.SpiceJar is null ? null
+            : Spice.Score(java, javaMetrics.SpiceJar, candidates, references, options.OutputDirectory, Path.Combine(options.OutputDirectory, "spice-cache"));
+
+        var perClipHeader = new List<string> { "file_name", "caption_predicted", "rouge_l", "cider_d" };
+        if (meteor is not null) perClipHeader.Add("meteor");
+        if (spice is not null) perClipHeader.Add("spice");
+        files.WriteAtomically("per_clip.csv", Csv.Line(perClipHeader) + "\n" + string.Concat(evaluated.Select((c, i) =>
+        {
+            var row = new List<string> { c.Id, predicted[i], Number(rouge[i]), Number(cider[i]) };
+            if (meteor is not null) row.Add(Number(meteor.Items[i]));
+            if (spice is not null) row.Add(Number(spice.Items[i]));
+            return Csv.Line(row) + "\n";
+        })));
+        var report = new CaptionReport(bleu, rouge.DefaultIfEmpty(double.NaN).Average(), cider.DefaultIfEmpty(double.NaN).Average(), meteor?.Corpus, spice?.Corpus, evaluated.Count,
             set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => log.Failed.ContainsKey(c.Id)));
         files.WriteAtomically("results.json", JsonSerializer.Serialize(new
         {
@@ -60,8 +84,9 @@ public static class CaptionEvaluation
             bleu_1 = bleu[0], bleu_2 = bleu[1], bleu_3 = bleu[2], bleu_4 = bleu[3],
             rouge_l = report.RougeL,
             cider_d = report.CiderD,
-            meteor = "skipped: needs the METEOR 1.5 jar and Java (not run by this version)",
-            spice = "skipped: needs the SPICE jar and Java (not run by this version); SPIDEr needs SPICE",
+            meteor = report.Meteor is double m ? (object)m : "skipped: give --meteor-jar (METEOR 1.5) to compute it",
+            spice = report.Spice is double sp ? (object)sp : "skipped: give --spice-jar (SPICE 1.0) to compute it",
+            spider = report.Spider is double sd ? (object)sd : "skipped: SPIDEr needs SPICE",
             clips_evaluated = report.Clips,
             clips_listed = report.Listed,
             clips_missing = report.Missing,
@@ -70,4 +95,6 @@ public static class CaptionEvaluation
         log.Finish();
         return report;
     }
+
+    static string Number(double value) => value.ToString("F6", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -127,6 +127,46 @@ public class EvaluationCommandTests : TinyModelCliFixture
         Assert.That(results.RootElement.GetProperty("meteor").GetString(), Does.StartWith("skipped"));
     }
 
+    [Test]
+    public void CaptionEvalRunsTheJavaMetricsOnTheTokenizedCaptionsWhenGivenTheirJars()
+    {
+        string root = MiniDatasets.Clotho(Temp.File("clotho-java"));
+        string output = Temp.File("caption-eval-java");
+        string meteorJar = StandInJar.CopyTo(Temp.File("meteor"), "meteor-1.5.jar"), spiceJar = StandInJar.CopyTo(Temp.File("spice"), "spice-1.0.jar");
+        var run = ToolRunner.Run("cacophony", "caption-eval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--out", output,
+            "--max-tokens", "12", "--meteor-jar", meteorJar, "--spice-jar", spiceJar);
+        Assert.That(run.ExitCode, Is.Zero, run.Stderr);
+        TestContext.Out.WriteLine(run.Stdout);
+
+        // Truth: the same jars called directly on the written predictions and references, PTB-tokenized.
+        var set = Clotho.Read(root);
+        var predicted = Csv.ReadFile(Path.Combine(output, "predictions.csv")).Skip(1).Select(r => r[1]).ToList();
+        var candidates = predicted.Select(Cacophony.Eval.CaptionMetrics.PtbTokenizer.Tokenize).ToList();
+        var references = set.Clips.Select(c => (IReadOnlyList<string[]>)c.Captions.Select(Cacophony.Eval.CaptionMetrics.PtbTokenizer.Tokenize).ToList()).ToList();
+        var java = Cacophony.Eval.CaptionMetrics.Java.JavaRuntime.Find();
+        var meteor = Cacophony.Eval.CaptionMetrics.Java.Meteor.Score(java, StandInJar.CopyTo(Temp.File("meteor-check"), "meteor-1.5.jar"), candidates, references);
+        var spice = Cacophony.Eval.CaptionMetrics.Java.Spice.Score(java, StandInJar.CopyTo(Temp.File("spice-check"), "spice-1.0.jar"), candidates, references, Temp.File("spice-work"));
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
+        Assert.That(results.RootElement.GetProperty("meteor").GetDouble(), Is.EqualTo(meteor.Corpus).Within(1e-12));
+        Assert.That(results.RootElement.GetProperty("spice").GetDouble(), Is.EqualTo(spice.Corpus).Within(1e-12));
+        double cider = results.RootElement.GetProperty("cider_d").GetDouble();
+        Assert.That(results.RootElement.GetProperty("spider").GetDouble(), Is.EqualTo((cider + spice.Corpus) / 2).Within(1e-12));
+        var perClip = Csv.ReadFile(Path.Combine(output, "per_clip.csv"));
+        Assert.That(perClip[0], Is.EqualTo(new[] { "file_name", "caption_predicted", "rouge_l", "cider_d", "meteor", "spice" }));
+        Assert.That(perClip.Skip(1).Select(r => double.Parse(r[4], System.Globalization.CultureInfo.InvariantCulture)), Is.EqualTo(meteor.Items).Within(1e-6));
+    }
+
+    [Test]
+    public void CaptionEvalNamesAMissingJarBeforeCaptioning()
+    {
+        string root = MiniDatasets.Clotho(Temp.File("clotho-nojar"));
+        string jar = Temp.File("nowhere/meteor-1.5.jar");
+        var run = ToolRunner.Run("cacophony", "caption-eval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--out", Temp.File("nojar"), "--meteor-jar", jar);
+        Assert.That(run.ExitCode, Is.EqualTo(2));
+        Assert.That(run.Stderr.Trim(), Is.EqualTo($"error: {jar}: no such jar file"));
+        Assert.That(File.Exists(Temp.File("nojar/captions.csv")), Is.False, "nothing was captioned");
+    }
+
     [TestCase("us8k", 2, 1)]
     [TestCase("tut2017", 2, 0)]
     [TestCase("vggsound", 1, 1)]
