@@ -8,8 +8,8 @@ namespace Cacophony.Kernels.Cpu;
 /// C = A B + bias, float32: A is M x K row-major (activations), B a <see cref="PackedMatrix"/> (weights),
 /// bias has N entries (or is empty), C is M x N row-major.
 ///
-/// Tiling: C is cut into MR x NR register tiles (MR = 8 rows, then 4, then 2 for the last rows; NR = 2
-/// vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
+/// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512, 6 with AVX2, then 4, then 2 for
+/// the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
 /// two vectors for row k, broadcasts A[r, k] for each row, and does 2 MR fused multiply-adds into
 /// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C) statically
 /// (<see cref="StaticParallel"/>).
@@ -19,6 +19,7 @@ public static class Gemm
 {
     const int RowsPerTile = 4;
     const int TallRows = 8;
+    const int SixRows = 6;
 
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
@@ -82,9 +83,14 @@ public static class Gemm
             bool full = width == nr;
             ref float biasRow = ref full ? ref (bias == 0 ? ref Unsafe.NullRef<float>() : ref Unsafe.Add(ref *(float*)bias, column)) : ref EdgeBias(edgeBias, bias, column, width);
             int row = 0;
-            if (full)
+            // 16 accumulators fit AVX-512's 32 vector registers; AVX2 has 16, so there the tall tile is 6 rows
+            // (12 accumulators + 2 panel vectors + 1 broadcast), as in the classic Haswell kernels.
+            if (full && TL.Count >= 16)
                 for (; row + TallRows <= m; row += TallRows)
                     TallTile<TL, T>(ref Unsafe.Add(ref *(float*)a, (nint)row * k), k, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n);
+            else if (full)
+                for (; row + SixRows <= m; row += SixRows)
+                    SixRowTile<TL, T>(ref Unsafe.Add(ref *(float*)a, (nint)row * k), k, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n);
             for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
@@ -226,6 +232,51 @@ public static class Gemm
         Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), w);
         Store<TL, T>(TL.Add(c60, bias0), TL.Add(c61, bias1), ref Unsafe.Add(ref c, 6 * ldc), w);
         Store<TL, T>(TL.Add(c70, bias0), TL.Add(c71, bias1), ref Unsafe.Add(ref c, 7 * ldc), w);
+    }
+
+    /// <summary>6 full rows of A times one panel: 12 accumulators, the tall tile for 16-register AVX2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void SixRowTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, int ldc)
+        where TL : IFloatLanes<T> where T : unmanaged
+    {
+        int w = TL.Count;
+        T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero;
+        T c30 = TL.Zero, c31 = TL.Zero, c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero;
+        nint k1 = k, k2 = 2 * k1, k3 = 3 * k1, k4 = 4 * k1, k5 = 5 * k1;
+        ref float bRow = ref panel;
+        ref float aColumn = ref a;
+        for (int i = 0; i < k; i++)
+        {
+            T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
+            T x = TL.Broadcast(aColumn);
+            c00 = TL.MultiplyAdd(x, b0, c00);
+            c01 = TL.MultiplyAdd(x, b1, c01);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1));
+            c10 = TL.MultiplyAdd(x, b0, c10);
+            c11 = TL.MultiplyAdd(x, b1, c11);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2));
+            c20 = TL.MultiplyAdd(x, b0, c20);
+            c21 = TL.MultiplyAdd(x, b1, c21);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3));
+            c30 = TL.MultiplyAdd(x, b0, c30);
+            c31 = TL.MultiplyAdd(x, b1, c31);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4));
+            c40 = TL.MultiplyAdd(x, b0, c40);
+            c41 = TL.MultiplyAdd(x, b1, c41);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5));
+            c50 = TL.MultiplyAdd(x, b0, c50);
+            c51 = TL.MultiplyAdd(x, b1, c51);
+            bRow = ref Unsafe.Add(ref bRow, 2 * w);
+            aColumn = ref Unsafe.Add(ref aColumn, 1);
+        }
+        T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
+        T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
+        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, w);
+        Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w);
+        Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), w);
+        Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), w);
+        Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), w);
+        Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
