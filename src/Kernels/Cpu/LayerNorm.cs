@@ -39,7 +39,10 @@ public static class LayerNorm
         }
     }
 
-    /// <summary>Sum of x (or x^2) accumulated in float64, eight lanes at a time where Vector512 is accelerated.</summary>
+    /// <summary>
+    /// Sum of x (or x^2) accumulated in float64, 8 or 4 double lanes at a time with two accumulators (a
+    /// scalar chain waits 4 cycles per add: it made LayerNorm 5% of an AVX2 layer).
+    /// </summary>
     static double SumInDouble(ReadOnlySpan<float> x, bool square)
     {
         int i = 0;
@@ -54,6 +57,26 @@ public static class LayerNorm
                 acc += square ? low * low + high * high : low + high;
             }
             sum = System.Runtime.Intrinsics.Vector512.Sum(acc);
+        }
+        else if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Isa.Active >= InstructionSet.Vector256)
+        {
+            System.Runtime.Intrinsics.Vector256<double> acc0 = default, acc1 = default;
+            for (; i + 8 <= x.Length; i += 8)
+            {
+                var v = System.Runtime.Intrinsics.Vector256.Create(x.Slice(i, 8));
+                var (low, high) = System.Runtime.Intrinsics.Vector256.Widen(v);
+                if (square)
+                {
+                    acc0 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(low, low, acc0);
+                    acc1 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(high, high, acc1);
+                }
+                else
+                {
+                    acc0 += low;
+                    acc1 += high;
+                }
+            }
+            sum = System.Runtime.Intrinsics.Vector256.Sum(acc0 + acc1);
         }
         for (; i < x.Length; i++) sum += square ? (double)x[i] * x[i] : x[i];
         return sum;
