@@ -75,8 +75,7 @@ public sealed class AudioEncoder
             Add(x, projected);
 
             block.Norm2.Apply(x, s, normed);
-            block.Fc1.Apply(normed, s, hidden);
-            Activations.SiLU(hidden);
+            block.Fc1.Apply(normed, s, hidden, Activation.SiLU);
             block.Fc2.Apply(hidden, s, projected);
             Add(x, projected);
         }

@@ -115,8 +115,7 @@ public sealed class RobertaLayer
         }
 
         var hidden = scratch.Get(3, l * IntermediateSize);
-        _fc1.Apply(x, l, hidden);
-        Activations.Gelu(hidden);
+        _fc1.Apply(x, l, hidden, Activation.Gelu);
         _fc2.Apply(hidden, l, projected);
         ParallelSpans.Add(projected, x, projected);
         _mlpNorm.Apply(projected, l, x);

@@ -68,6 +68,26 @@ public class KernelFixtureTests
         }
     }
 
+    [TestCase(1, 7, 33, Activation.SiLU)]
+    [TestCase(13, 40, 70, Activation.Gelu)]
+    [TestCase(67, 96, 130, Activation.SiLU)] // 8-, 6-, 4- and 2-row tiles and a narrow last panel
+    [TestCase(500, 768, 96, Activation.Gelu)]
+    public void GemmWithFusedActivation(int m, int k, int n, Activation activation)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        var bias = Random(n, 3);
+        Func<double, double> f = activation == Activation.SiLU ? NaiveReference.Silu : NaiveReference.Gelu;
+        var expected = NaiveReference.MatMul(a, m, k, b, n, bias).Select(f).ToArray();
+        foreach (var isa in Available())
+        {
+            var packed = new PackedMatrix(b, k, n, isa);
+            var c = Poisoned(m * n);
+            Gemm.Multiply(a, m, packed, bias, c, activation);
+            Assert.That(Check($"gemm + {activation} {m}x{k}x{n} {isa}", c, expected), Is.LessThan(2e-5 * Math.Sqrt(k)));
+        }
+    }
+
     [TestCase(1, 7, 1e-6)]
     [TestCase(33, 40, 1e-6)]
     [TestCase(97, 768, 1e-5)] // rows split across the workers

@@ -4,9 +4,40 @@ using System.Runtime.Intrinsics;
 
 namespace Cacophony.Kernels.Cpu;
 
+/// <summary>An activation applied to a GEMM's output tile as it is written (<see cref="Gemm"/>).</summary>
+public enum Activation
+{
+    None,
+    SiLU,
+    Gelu,
+}
+
 /// <summary>Element-wise activations, in place, vectorized with <see cref="VectorMath"/>'s exp.</summary>
 public static class Activations
 {
+    // One vector at a time, for a GEMM tile's registers: the same operations as the passes below, so the
+    // fused and the separate activation give the same bits.
+    internal static Vector512<float> Apply(Activation activation, Vector512<float> v) => activation switch
+    {
+        Activation.SiLU => v / (Vector512<float>.One + VectorMath.Exp(-v)),
+        Activation.Gelu => Vector512.Create(0.5f) * v * Erfc(-v * Vector512.Create(InverseSqrt2)),
+        _ => v,
+    };
+
+    internal static Vector256<float> Apply(Activation activation, Vector256<float> v) => activation switch
+    {
+        Activation.SiLU => v / (Vector256<float>.One + VectorMath.Exp(-v)),
+        Activation.Gelu => Vector256.Create(0.5f) * v * Erfc(-v * Vector256.Create(InverseSqrt2)),
+        _ => v,
+    };
+
+    internal static float Apply(Activation activation, float v) => activation switch
+    {
+        Activation.SiLU => v / (1 + VectorMath.Exp(-v)),
+        Activation.Gelu => 0.5f * v * Erfc(-v * InverseSqrt2),
+        _ => v,
+    };
+
     /// <summary>SiLU (swish): x * sigmoid(x) = x / (1 + exp(-x)), as the audio encoder's MLP; large spans on all workers.</summary>
     public static void SiLU(Span<float> x) => ParallelSpans.Run(x, SiLUPart);
 
@@ -70,7 +101,7 @@ public static class Activations
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Erfc(Vector512<float> z)
+    internal static Vector512<float> Erfc(Vector512<float> z)
     {
         var t = Vector512<float>.One / (Vector512<float>.One + Vector512.Create(0.5f) * Vector512.Abs(z));
         var poly = Vector512.FusedMultiplyAdd(Vector512.Create(C9), t, Vector512.Create(C8));
@@ -87,7 +118,7 @@ public static class Activations
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Erfc(Vector256<float> z)
+    internal static Vector256<float> Erfc(Vector256<float> z)
     {
         var t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(0.5f) * Vector256.Abs(z));
         var poly = Vector256.FusedMultiplyAdd(Vector256.Create(C9), t, Vector256.Create(C8));

@@ -17,6 +17,7 @@ interface IFloatLanes<T> where T : unmanaged
     /// <summary>a * b + c, fused where the hardware can.</summary>
     static abstract T MultiplyAdd(T a, T b, T c);
     static abstract T Add(T a, T b);
+    static abstract T Activate(Activation activation, T value);
 }
 
 readonly struct ScalarFloat : IFloatLanes<float>
@@ -28,6 +29,7 @@ readonly struct ScalarFloat : IFloatLanes<float>
     public static void Store(float value, ref float destination) => destination = value;
     public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
     public static float Add(float a, float b) => a + b;
+    public static float Activate(Activation activation, float value) => Activations.Apply(activation, value);
 }
 
 readonly struct Vector256Float : IFloatLanes<Vector256<float>>
@@ -42,6 +44,7 @@ readonly struct Vector256Float : IFloatLanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    public static Vector256<float> Activate(Activation activation, Vector256<float> value) => Activations.Apply(activation, value);
 }
 
 readonly struct Vector512Float : IFloatLanes<Vector512<float>>
@@ -56,4 +59,5 @@ readonly struct Vector512Float : IFloatLanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    public static Vector512<float> Activate(Activation activation, Vector512<float> value) => Activations.Apply(activation, value);
 }

@@ -10,6 +10,9 @@ public sealed class Linear(PackedMatrix weight, float[] bias)
 
     public void Apply(ReadOnlySpan<float> x, int rows, Span<float> y) => Gemm.Multiply(x, rows, weight, bias, y);
 
+    /// <summary>y = activation(x W + b), the activation fused into the product's tiles.</summary>
+    public void Apply(ReadOnlySpan<float> x, int rows, Span<float> y, Activation activation) => Gemm.Multiply(x, rows, weight, bias, y, activation);
+
     public float[] Apply(ReadOnlySpan<float> x, int rows)
     {
         var y = new float[rows * Outputs];
