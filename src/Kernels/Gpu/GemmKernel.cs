@@ -17,8 +17,11 @@ public enum Epilogue
 ///
 /// Tiling: a group of 16 x 16 threads owns a 64 x 64 block of C and walks K in steps of 16. Each step, the
 /// group stages a 64 x 16 slice of A and a 16 x 64 slice of B in shared memory (4 elements per thread each,
-/// coalesced), then every thread accumulates a 4 x 4 register block: rows 4 ty .. 4 ty + 3 and columns
-/// tx, tx + 16, tx + 32, tx + 48 (strided, so neighbouring threads read neighbouring shared words). Edges
+/// coalesced), double-buffered: the next slice's global loads are issued into registers before the current
+/// slice is multiplied, and land in the other shared buffer, so their latency hides behind the arithmetic
+/// and one barrier per slice suffices. Every thread accumulates a 4 x 4 register block: rows 4 ty .. 4 ty + 3
+/// and columns tx, tx + 16, tx + 32, tx + 48 (strided, so neighbouring threads read neighbouring shared
+/// words). Edges
 /// are zero-filled on loading and masked on storing. Accumulation is float32, one product per K, in K order.
 /// B may be stored as float16 bits (<see cref="RunHalfWeights"/>): widened to float32 as it is staged, by bit
 /// arithmetic (ILGPU's OpenCL backend cannot compile its Half type without cl_khr_fp16).
@@ -54,35 +57,60 @@ public static class GemmKernel
     static void Body<TWeights>(ArrayView<float> a, TWeights b, ArrayView<float> bias, ArrayView<float> residual,
         ArrayView<float> c, int m, int k, int n, int epilogue) where TWeights : struct, IWeights
     {
-        var aTile = SharedMemory.Allocate<float>(Tile * Depth);
-        var bTile = SharedMemory.Allocate<float>(Depth * Tile);
+        // Two slices of each operand: the group multiplies out of one while the next is written into the other.
+        var aTile = SharedMemory.Allocate<float>(2 * Tile * Depth);
+        var bTile = SharedMemory.Allocate<float>(2 * Depth * Tile);
         int tx = Group.IdxX, ty = Group.IdxY, thread = ty * Threads + tx;
         int rowBase = Grid.IdxY * Tile, columnBase = Grid.IdxX * Tile;
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+
+        // This thread's 4 + 4 staging positions are the same for every slice: only k0 moves.
+        int stride = Threads * Threads;
+        int aRow0 = thread / Depth, aK = thread % Depth, aRowStep = stride / Depth;
+        int bK0 = thread / Tile, bColumn = thread % Tile, bKStep = stride / Tile;
+        int aGlobalRow = rowBase + aRow0, bGlobalColumn = columnBase + bColumn;
+
+        float pa0 = LoadA(a, m, k, aGlobalRow, 0 + aK), pa1 = LoadA(a, m, k, aGlobalRow + aRowStep, aK);
+        float pa2 = LoadA(a, m, k, aGlobalRow + 2 * aRowStep, aK), pa3 = LoadA(a, m, k, aGlobalRow + 3 * aRowStep, aK);
+        float pb0 = LoadB(b, k, n, bK0, bGlobalColumn), pb1 = LoadB(b, k, n, bK0 + bKStep, bGlobalColumn);
+        float pb2 = LoadB(b, k, n, bK0 + 2 * bKStep, bGlobalColumn), pb3 = LoadB(b, k, n, bK0 + 3 * bKStep, bGlobalColumn);
+        int buffer = 0;
         for (int k0 = 0; k0 < k; k0 += Depth)
         {
-            for (int i = 0; i < 4; i++)
-            {
-                int index = thread + i * Threads * Threads;
-                int row = index / Depth, kk = index % Depth;
-                int globalRow = rowBase + row, globalK = k0 + kk;
-                aTile[kk * Tile + row] = globalRow < m && globalK < k ? a[(long)globalRow * k + globalK] : 0f;
-                int bk = index / Tile, column = index % Tile;
-                int globalBk = k0 + bk, globalColumn = columnBase + column;
-                bTile[bk * Tile + column] = globalBk < k && globalColumn < n ? b.Read((long)globalBk * n + globalColumn) : 0f;
-            }
+            // Stage the slice fetched last step, then fetch the next one: its global loads are in flight while
+            // this slice is multiplied (one barrier per slice: the other buffer was last read before the
+            // previous barrier).
+            int aBase = buffer * Tile * Depth, bBase = buffer * Depth * Tile;
+            aTile[aBase + aK * Tile + aRow0] = pa0;
+            aTile[aBase + aK * Tile + aRow0 + aRowStep] = pa1;
+            aTile[aBase + aK * Tile + aRow0 + 2 * aRowStep] = pa2;
+            aTile[aBase + aK * Tile + aRow0 + 3 * aRowStep] = pa3;
+            bTile[bBase + bK0 * Tile + bColumn] = pb0;
+            bTile[bBase + (bK0 + bKStep) * Tile + bColumn] = pb1;
+            bTile[bBase + (bK0 + 2 * bKStep) * Tile + bColumn] = pb2;
+            bTile[bBase + (bK0 + 3 * bKStep) * Tile + bColumn] = pb3;
             Group.Barrier();
+            int next = k0 + Depth;
+            pa0 = LoadA(a, m, k, aGlobalRow, next + aK);
+            pa1 = LoadA(a, m, k, aGlobalRow + aRowStep, next + aK);
+            pa2 = LoadA(a, m, k, aGlobalRow + 2 * aRowStep, next + aK);
+            pa3 = LoadA(a, m, k, aGlobalRow + 3 * aRowStep, next + aK);
+            pb0 = LoadB(b, k, n, next + bK0, bGlobalColumn);
+            pb1 = LoadB(b, k, n, next + bK0 + bKStep, bGlobalColumn);
+            pb2 = LoadB(b, k, n, next + bK0 + 2 * bKStep, bGlobalColumn);
+            pb3 = LoadB(b, k, n, next + bK0 + 3 * bKStep, bGlobalColumn);
             for (int kk = 0; kk < Depth; kk++)
             {
-                float a0 = aTile[kk * Tile + ty * 4], a1 = aTile[kk * Tile + ty * 4 + 1], a2 = aTile[kk * Tile + ty * 4 + 2], a3 = aTile[kk * Tile + ty * 4 + 3];
-                float b0 = bTile[kk * Tile + tx], b1 = bTile[kk * Tile + tx + 16], b2 = bTile[kk * Tile + tx + 32], b3 = bTile[kk * Tile + tx + 48];
+                int at = aBase + kk * Tile + ty * 4, bt = bBase + kk * Tile + tx;
+                float a0 = aTile[at], a1 = aTile[at + 1], a2 = aTile[at + 2], a3 = aTile[at + 3];
+                float b0 = bTile[bt], b1 = bTile[bt + 16], b2 = bTile[bt + 32], b3 = bTile[bt + 48];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
                 c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
             }
-            Group.Barrier();
+            buffer ^= 1;
         }
         int r0 = rowBase + ty * 4;
         Store(c, bias, residual, m, n, r0, columnBase + tx, c00, c01, c02, c03, epilogue);
@@ -90,6 +118,13 @@ public static class GemmKernel
         Store(c, bias, residual, m, n, r0 + 2, columnBase + tx, c20, c21, c22, c23, epilogue);
         Store(c, bias, residual, m, n, r0 + 3, columnBase + tx, c30, c31, c32, c33, epilogue);
     }
+
+    /// <summary>A[row, column], 0 outside the matrix (edges and the slice past the last).</summary>
+    static float LoadA(ArrayView<float> a, int m, int k, int row, int column) =>
+        row < m && column < k ? a[(long)row * k + column] : 0f;
+
+    static float LoadB<TWeights>(TWeights b, int k, int n, int row, int column) where TWeights : struct, IWeights =>
+        row < k && column < n ? b.Read((long)row * n + column) : 0f;
 
     static void Store(ArrayView<float> c, ArrayView<float> bias, ArrayView<float> residual, int m, int n, int row, int column,
         float v0, float v1, float v2, float v3, int epilogue)
