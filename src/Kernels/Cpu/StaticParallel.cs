@@ -61,10 +61,18 @@ public static class StaticParallel
         }
     }
 
+    /// <summary>
+    /// A worker thread that spins for a short while after each piece of work before it blocks: a forward pass
+    /// posts a loop every few hundred microseconds (48 small products for a 100-token caption), and waking a
+    /// blocked thread costs tens of microseconds on a VM. Spinning is bounded, so an idle model costs nothing.
+    /// </summary>
     sealed class Worker
     {
+        static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 us
+
         readonly SemaphoreSlim _ready = new(0);
         Action? _work;
+        int _sleeping;
 
         public Worker(int index)
         {
@@ -74,17 +82,31 @@ public static class StaticParallel
 
         public void Post(Action work)
         {
-            _work = work;
-            _ready.Release();
+            Volatile.Write(ref _work, work);
+            if (Interlocked.Exchange(ref _sleeping, 0) == 1) _ready.Release();
         }
 
         void Loop()
         {
             while (true)
             {
-                _ready.Wait();
-                var work = _work!;
-                _work = null;
+                var work = Volatile.Read(ref _work);
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (work is null && System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks)
+                {
+                    Thread.SpinWait(20);
+                    work = Volatile.Read(ref _work);
+                }
+                if (work is null)
+                {
+                    // Say we sleep, then look once more: a Post in between either sees the flag (and releases
+                    // the semaphore) or its work is seen here.
+                    Interlocked.Exchange(ref _sleeping, 1);
+                    work = Volatile.Read(ref _work);
+                    if (work is null || Interlocked.Exchange(ref _sleeping, 0) == 0) _ready.Wait();
+                    work = Volatile.Read(ref _work)!;
+                }
+                Volatile.Write(ref _work, null);
                 work();
             }
         }
