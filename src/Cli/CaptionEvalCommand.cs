@@ -29,10 +29,7 @@ static class CaptionEvalCommand
         command.SetAction(parse => Errors.Guard(() =>
         {
             var javaMetrics = new JavaMetricOptions(parse.GetValue(meteorJar), parse.GetValue(spiceJar), parse.GetValue(java));
-            // A wrong jar path is found before hours of captioning, not after.
-            foreach (var jar in new[] { javaMetrics.MeteorJar, javaMetrics.SpiceJar }.OfType<string>())
-                if (!File.Exists(jar)) throw new Eval.CaptionMetrics.Java.JarException(jar, "no such jar file");
-            if (javaMetrics.MeteorJar is not null || javaMetrics.SpiceJar is not null) Eval.CaptionMetrics.Java.JavaRuntime.Find(javaMetrics.Java);
+            javaMetrics.Check(); // a wrong jar is reported before the model loads (file checks only; Run checks again for library callers)
             var set = Clotho.Read(parse.GetValue(shared.Root)!, parse.GetValue(split)!);
             var options = shared.Read(parse, "caption-eval", parse.GetValue(dataset)!, SequencePolicy.RetrievalAndCaptioning);
             var decodingOptions = decoding.Read(parse, shared.Seed(parse));

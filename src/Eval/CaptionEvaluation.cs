@@ -15,7 +15,16 @@ public sealed record CaptionReport(double[] Bleu, double RougeL, double CiderD, 
 }
 
 /// <summary>Where the Java metrics' jars are; a null jar means that metric is skipped.</summary>
-public sealed record JavaMetricOptions(string? MeteorJar = null, string? SpiceJar = null, string? Java = null);
+public sealed record JavaMetricOptions(string? MeteorJar = null, string? SpiceJar = null, string? Java = null)
+{
+    /// <summary>The Java that runs the named jars (null when none is named); a missing jar or Java throws.</summary>
+    public JavaRuntime? Check()
+    {
+        if (MeteorJar is null && SpiceJar is null) return null;
+        foreach (var jar in new[] { MeteorJar, SpiceJar }.OfType<string>()) JavaRuntime.RequireJar(jar);
+        return JavaRuntime.Find(Java);
+    }
+}
 
 /// <summary>
 /// Captioning evaluation on Clotho as the original's eval_caco audio_captioning, fixed: every clip is written
@@ -33,6 +42,9 @@ public static class CaptionEvaluation
     public static CaptionReport Run(CacophonyModel model, CaptionSet set, DecodingOptions decoding, EvaluationOptions options, Action<int>? advanced = null,
         JavaMetricOptions? javaMetrics = null)
     {
+        javaMetrics ??= new JavaMetricOptions();
+        // A wrong jar path is found before hours of captioning, not after.
+        var java = javaMetrics.Check();
         var tokenizer = model.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         decoding.Validate();
         var files = new RunFiles(options.OutputDirectory, options.Resume);
@@ -58,8 +70,7 @@ public static class CaptionEvaluation
         double[] bleu = evaluated.Count == 0 ? [double.NaN, double.NaN, double.NaN, double.NaN] : Bleu.Corpus(candidates, references);
         var rouge = candidates.Select((c, i) => RougeL.Score(c, references[i])).ToArray();
         var cider = evaluated.Count == 0 ? [] : CiderD.Scores(candidates, references);
-        javaMetrics ??= new JavaMetricOptions();
-        var java = javaMetrics.MeteorJar is null && javaMetrics.SpiceJar is null || evaluated.Count == 0 ? null : JavaRuntime.Find(javaMetrics.Java);
+        if (evaluated.Count == 0) java = null;
         var meteor = java is null || javaMetrics.MeteorJar is null ? null : Meteor.Score(java, javaMetrics.MeteorJar, candidates, references);
         var spice = java is null || javaMetrics.SpiceJar is null ? null
             : Spice.Score(java, javaMetrics.SpiceJar, candidates, references, options.OutputDirectory, Path.Combine(options.OutputDirectory, "spice-cache"));

@@ -15,8 +15,8 @@ public enum Activation
 /// <summary>Element-wise activations, in place, vectorized with <see cref="VectorMath"/>'s exp.</summary>
 public static class Activations
 {
-    // One vector at a time, for a GEMM tile's registers: the same operations as the passes below, so the
-    // fused and the separate activation give the same bits.
+    // One vector at a time: the GEMM epilogue applies these to a tile's registers and the passes below to
+    // spans, so the fused and the separate activation give the same bits.
     internal static Vector512<float> Apply(Activation activation, Vector512<float> v) => activation switch
     {
         Activation.SiLU => v / (Vector512<float>.One + VectorMath.Exp(-v)),
@@ -39,51 +39,27 @@ public static class Activations
     };
 
     /// <summary>SiLU (swish): x * sigmoid(x) = x / (1 + exp(-x)), as the audio encoder's MLP; large spans on all workers.</summary>
-    public static void SiLU(Span<float> x) => ParallelSpans.Run(x, SiLUPart);
-
-    static void SiLUPart(Span<float> x)
-    {
-        ref float p = ref MemoryMarshal.GetReference(x);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && Isa.Active == InstructionSet.Vector512)
-            for (; i + 16 <= x.Length; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref p, (nuint)i);
-                (v / (Vector512<float>.One + VectorMath.Exp(-v))).StoreUnsafe(ref p, (nuint)i);
-            }
-        if (Vector256.IsHardwareAccelerated && Isa.Active >= InstructionSet.Vector256)
-            for (; i + 8 <= x.Length; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref p, (nuint)i);
-                (v / (Vector256<float>.One + VectorMath.Exp(-v))).StoreUnsafe(ref p, (nuint)i);
-            }
-        for (; i < x.Length; i++) x[i] /= 1 + VectorMath.Exp(-x[i]);
-    }
+    public static void SiLU(Span<float> x) => ParallelSpans.Run(x, part => Pass(part, Activation.SiLU));
 
     /// <summary>
     /// Exact GELU, 0.5 x (1 + erf(x / sqrt 2)) = 0.5 x erfc(-x / sqrt 2), as RoBERTa's "gelu" (not the tanh form).
     /// erfc by Numerical Recipes' Chebyshev fit (fractional error below 1.2e-7), evaluated in float32 with
     /// the vector exp: about 2e-7 relative in all, a couple of float32 ulps.
     /// </summary>
-    public static void Gelu(Span<float> x) => ParallelSpans.Run(x, GeluPart);
+    public static void Gelu(Span<float> x) => ParallelSpans.Run(x, part => Pass(part, Activation.Gelu));
 
-    static void GeluPart(Span<float> x)
+    /// <summary>The activation over a span, with the same per-vector code as the GEMM epilogue.</summary>
+    static void Pass(Span<float> x, Activation activation)
     {
         ref float p = ref MemoryMarshal.GetReference(x);
         int i = 0;
         if (Vector512.IsHardwareAccelerated && Isa.Active == InstructionSet.Vector512)
             for (; i + 16 <= x.Length; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref p, (nuint)i);
-                (Vector512.Create(0.5f) * v * Erfc(-v * Vector512.Create(InverseSqrt2))).StoreUnsafe(ref p, (nuint)i);
-            }
+                Apply(activation, Vector512.LoadUnsafe(ref p, (nuint)i)).StoreUnsafe(ref p, (nuint)i);
         if (Vector256.IsHardwareAccelerated && Isa.Active >= InstructionSet.Vector256)
             for (; i + 8 <= x.Length; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref p, (nuint)i);
-                (Vector256.Create(0.5f) * v * Erfc(-v * Vector256.Create(InverseSqrt2))).StoreUnsafe(ref p, (nuint)i);
-            }
-        for (; i < x.Length; i++) x[i] = 0.5f * x[i] * Erfc(-x[i] * InverseSqrt2);
+                Apply(activation, Vector256.LoadUnsafe(ref p, (nuint)i)).StoreUnsafe(ref p, (nuint)i);
+        for (; i < x.Length; i++) x[i] = Apply(activation, x[i]);
     }
 
     const float InverseSqrt2 = 0.70710678118654752440f;
@@ -101,7 +77,7 @@ public static class Activations
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Erfc(Vector512<float> z)
+    static Vector512<float> Erfc(Vector512<float> z)
     {
         var t = Vector512<float>.One / (Vector512<float>.One + Vector512.Create(0.5f) * Vector512.Abs(z));
         var poly = Vector512.FusedMultiplyAdd(Vector512.Create(C9), t, Vector512.Create(C8));
@@ -118,7 +94,7 @@ public static class Activations
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Erfc(Vector256<float> z)
+    static Vector256<float> Erfc(Vector256<float> z)
     {
         var t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(0.5f) * Vector256.Abs(z));
         var poly = Vector256.FusedMultiplyAdd(Vector256.Create(C9), t, Vector256.Create(C8));

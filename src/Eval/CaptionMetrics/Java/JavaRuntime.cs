@@ -24,11 +24,17 @@ public sealed class JavaRuntime
         throw new JarException("java", "Java is needed for METEOR / SPICE and was not found (give --java, set JAVA_HOME or put java on PATH)");
     }
 
+    /// <summary>The jar's full path, or a JarException when there is no such file.</summary>
+    public static string RequireJar(string jar)
+    {
+        var full = Path.GetFullPath(jar);
+        return File.Exists(full) ? full : throw new JarException(jar, "no such jar file");
+    }
+
     /// <summary>Starts `java [options] -jar JAR args` in the jar's folder, with UTF-8 pipes.</summary>
     public Process Start(string jar, IEnumerable<string> javaOptions, IEnumerable<string> args, bool redirectInput)
     {
-        var full = Path.GetFullPath(jar);
-        if (!File.Exists(full)) throw new JarException(jar, "no such jar file");
+        var full = RequireJar(jar);
         var info = new ProcessStartInfo(Executable)
         {
             WorkingDirectory = Path.GetDirectoryName(full)!,

@@ -11,9 +11,7 @@ namespace Cacophony.Eval.CaptionMetrics.Java;
 /// </summary>
 public static class Meteor
 {
-    public sealed record Result(double Corpus, double[] Items);
-
-    public static Result Score(JavaRuntime java, string jar, IReadOnlyList<string[]> candidates, IReadOnlyList<IReadOnlyList<string[]>> references)
+    public static JarScores Score(JavaRuntime java, string jar, IReadOnlyList<string[]> candidates, IReadOnlyList<IReadOnlyList<string[]>> references)
     {
         if (candidates.Count != references.Count) throw new ArgumentException($"{candidates.Count} candidates for {references.Count} reference sets");
         using var process = java.Start(jar, ["-Xmx2G"], ["-", "-", "-stdio", "-l", "en", "-norm"], redirectInput: true);
@@ -34,11 +32,11 @@ public static class Meteor
             var items = new double[candidates.Count];
             for (int i = 0; i < items.Length; i++) items[i] = ReadScore(process, jar, stderr, "the score of item " + i);
             double corpus = ReadScore(process, jar, stderr, "the corpus score");
-            return new Result(corpus, items);
+            return new JarScores(corpus, items);
         }
         catch (IOException e)
         {
-            throw new JarException(jar, $"the METEOR process stopped ({e.Message}){Said(stderr)}");
+            throw new JarException(jar, $"the METEOR process stopped ({e.Message}){stderr.Said()}");
         }
         finally
         {
@@ -62,7 +60,7 @@ public static class Meteor
         if (line is not null) return line.Trim();
         process.WaitForExit(5000);
         string code = process.HasExited ? $" with code {process.ExitCode}" : "";
-        throw new JarException(jar, $"METEOR exited{code} before sending {what}{Said(stderr)}");
+        throw new JarException(jar, $"METEOR exited{code} before sending {what}{stderr.Said()}");
     }
 
     static double ReadScore(System.Diagnostics.Process process, string jar, StderrTail stderr, string what)
@@ -70,10 +68,8 @@ public static class Meteor
         var line = ReadLine(process, jar, stderr, what);
         return double.TryParse(line, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new JarException(jar, $"METEOR sent '{Truncate(line)}' where {what} was expected{Said(stderr)}");
+            : throw new JarException(jar, $"METEOR sent '{Truncate(line)}' where {what} was expected{stderr.Said()}");
     }
-
-    static string Said(StderrTail stderr) => stderr.Last() is { Length: > 0 } last ? $"; it said: {Truncate(last)}" : "";
 
     static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
 }

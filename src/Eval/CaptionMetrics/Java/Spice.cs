@@ -12,9 +12,7 @@ namespace Cacophony.Eval.CaptionMetrics.Java;
 /// </summary>
 public static class Spice
 {
-    public sealed record Result(double Corpus, double[] Items);
-
-    public static Result Score(JavaRuntime java, string jar, IReadOnlyList<string[]> candidates, IReadOnlyList<IReadOnlyList<string[]>> references,
+    public static JarScores Score(JavaRuntime java, string jar, IReadOnlyList<string[]> candidates, IReadOnlyList<IReadOnlyList<string[]>> references,
         string workDirectory, string? cacheDirectory = null)
     {
         if (candidates.Count != references.Count) throw new ArgumentException($"{candidates.Count} candidates for {references.Count} reference sets");
@@ -45,12 +43,12 @@ public static class Spice
             process.StandardOutput.ReadToEnd();
             process.WaitForExit();
             if (process.ExitCode != 0 || !File.Exists(output))
-                throw new JarException(jar, $"SPICE exited with code {process.ExitCode} without writing its scores" + (stderr.Last() is { Length: > 0 } last ? $"; it said: {last}" : ""));
+                throw new JarException(jar, $"SPICE exited with code {process.ExitCode} without writing its scores{stderr.Said()}");
         }
         return Read(jar, output, candidates.Count);
     }
 
-    static Result Read(string jar, string output, int count)
+    static JarScores Read(string jar, string output, int count)
     {
         var scores = new double[count];
         var seen = new bool[count];
@@ -70,7 +68,7 @@ public static class Spice
         }
         int missing = Array.IndexOf(seen, false);
         if (missing >= 0) throw new JarException(jar, $"{output}: no score for item {missing}");
-        return new Result(scores.Average(), scores);
+        return new JarScores(scores.Average(), scores);
     }
 
     // pycocoevalcap's float_convert: a value that is not a number (SPICE writes "NaN" for empty tuples) is NaN.

@@ -24,8 +24,11 @@ sealed class StderrTail
         process.BeginErrorReadLine();
     }
 
+    /// <summary>"; it said: LINE" with the last line that names an error (else the last line), or "" when silent.</summary>
+    public string Said() => Last() is { Length: > 0 } last ? $"; it said: {(last.Length <= 200 ? last : last[..200] + "...")}" : "";
+
     /// <summary>The last line that names an error, else the last line, else "".</summary>
-    public string Last()
+    string Last()
     {
         lock (_lines)
         {
