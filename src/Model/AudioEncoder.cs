@@ -58,7 +58,6 @@ public sealed class AudioEncoder
         var normed = new float[s * h];
         var qkv = new float[s * 3 * h];
         var attended = new float[s * h];
-        var projected = new float[s * h];
         var hidden = new float[s * _config.IntermediateSize];
         float scale = 1 / MathF.Sqrt(h / _config.NumHeads);
         foreach (var block in _blocks)
@@ -71,13 +70,11 @@ public sealed class AudioEncoder
                 Attention.Run(qkv.AsSpan(from), 3 * h, rows, qkv.AsSpan(from + h), qkv.AsSpan(from + 2 * h), 3 * h, rows, h, _config.NumHeads,
                     causal: false, scale, attended.AsSpan(offsets[b] * h));
             }
-            block.Out.Apply(attended, s, projected);
-            Add(x, projected);
+            block.Out.ApplyAdd(attended, s, x, x);
 
             block.Norm2.Apply(x, s, normed);
             block.Fc1.Apply(normed, s, hidden, Activation.SiLU);
-            block.Fc2.Apply(hidden, s, projected);
-            Add(x, projected);
+            block.Fc2.ApplyAdd(hidden, s, x, x);
         }
         _norm.Apply(x, s, x);
         return x;
@@ -101,6 +98,4 @@ public sealed class AudioEncoder
             }
         }
     }
-
-    static void Add(Span<float> x, ReadOnlySpan<float> y) => ParallelSpans.Add(x, y, x);
 }

@@ -94,8 +94,7 @@ public sealed class RobertaLayer
                 Attention.Run(block, 3 * t, rows, cache.Keys, cache.Values, t, cache.Length, t, _heads, causal: true, _scale, attended.Slice(first * t));
             }
         }
-        _out.Apply(attended, l, projected);
-        ParallelSpans.Add(projected, x, projected);
+        _out.ApplyAdd(attended, l, x, projected);
         _attentionNorm.Apply(projected, l, x);
 
         if (_cross is { } cross)
@@ -109,15 +108,13 @@ public sealed class RobertaLayer
                 var memory = memories![b];
                 Attention.Run(query.Slice(first * t), t, rows, memory.Keys, memory.Values, t, memory.Length, t, _heads, causal: false, _scale, attended.Slice(first * t));
             }
-            cross.Out.Apply(attended, l, projected);
-            ParallelSpans.Add(projected, x, projected);
+            cross.Out.ApplyAdd(attended, l, x, projected);
             cross.Norm.Apply(projected, l, x);
         }
 
         var hidden = scratch.Get(3, l * IntermediateSize);
         _fc1.Apply(x, l, hidden, Activation.Gelu);
-        _fc2.Apply(hidden, l, projected);
-        ParallelSpans.Add(projected, x, projected);
+        _fc2.ApplyAdd(hidden, l, x, projected);
         _mlpNorm.Apply(projected, l, x);
     }
 }

@@ -88,6 +88,31 @@ public class KernelFixtureTests
         }
     }
 
+    [TestCase(1, 7, 33)]
+    [TestCase(67, 96, 130)] // 8-, 6-, 4- and 2-row tiles and a narrow last panel
+    [TestCase(500, 768, 96)]
+    public void GemmWithFusedResidual(int m, int k, int n)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        var bias = Random(n, 3);
+        var residual = Random(m * n, 4, scale: 10);
+        var expected = NaiveReference.MatMul(a, m, k, b, n, bias).Select((v, i) => v + residual[i]).ToArray();
+        foreach (var isa in Available())
+        {
+            var packed = new PackedMatrix(b, k, n, isa);
+            var c = Poisoned(m * n);
+            Gemm.MultiplyAdd(a, m, packed, bias, residual, c);
+            Assert.That(Check($"gemm + residual {m}x{k}x{n} {isa}", c, expected), Is.LessThan(2e-5 * Math.Sqrt(k)));
+            // In place (x += W h + b), as the encoders use it: the same values.
+            var inPlace = residual.Concat(Enumerable.Repeat(float.NaN, Sentinels)).ToArray();
+            Gemm.MultiplyAdd(a, m, packed, bias, inPlace.AsSpan(0, m * n), inPlace);
+            Assert.That(inPlace, Is.EqualTo(c));
+        }
+        var shifted = new float[m * n + 1]; // a residual one element off C: neither C itself nor apart from it
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyAdd(a, m, new PackedMatrix(b, k, n), bias, shifted.AsSpan(1), shifted.AsSpan(0, m * n)));
+    }
+
     [TestCase(1, 7, 1e-6)]
     [TestCase(33, 40, 1e-6)]
     [TestCase(97, 768, 1e-5)] // rows split across the workers
@@ -207,16 +232,5 @@ public class KernelFixtureTests
         Attention.Run(qkv, 3 * width, tokens, qkv.AsSpan(width), qkv.AsSpan(2 * width), 3 * width, tokens, width, heads, causal, (float)scale, output);
         var expected = NaiveReference.Attention(q, tokens, k, v, tokens, width, heads, causal, scale);
         Assert.That(Check($"attention fused qkv {tokens} {heads}x{width / heads} causal={causal}", output, expected), Is.LessThan(2e-6));
-    }
-
-    [TestCase(7)]
-    [TestCase(70_001)]
-    public void ParallelAddMatches(int count)
-    {
-        var a = Random(count, 21);
-        var b = Random(count, 22);
-        var sum = Poisoned(count);
-        ParallelSpans.Add(a, b, sum.AsSpan(0, count));
-        Assert.That(Check($"parallel add {count}", sum, a.Select((v, i) => (double)(v + b[i])).ToArray()), Is.EqualTo(0));
     }
 }

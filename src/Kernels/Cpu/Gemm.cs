@@ -36,9 +36,25 @@ public static class Gemm
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Activation activation) =>
         Multiply(a, m, b, bias, c, StaticParallel.Width, activation);
 
+    /// <summary>
+    /// C = A B + bias + R: a residual connection added to each tile's registers before the store, instead
+    /// of a pass over the output. R may be C itself (x += W h + b, in place); otherwise it must not overlap C.
+    /// The same bits as adding R to the product afterwards.
+    /// </summary>
+    public static void MultiplyAdd(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, Span<float> c)
+    {
+        if (residual.Length < (long)m * b.N) throw new ArgumentException($"the residual holds {residual.Length} values, {m} x {b.N} needed");
+        if (residual.Overlaps(c, out int offset) && offset != 0) throw new ArgumentException("the residual must be C itself or not overlap it");
+        Multiply(a, m, b, bias, c, StaticParallel.Width, Activation.None, residual);
+    }
+
     /// <param name="maxThreads">1 for products issued from inside an already parallel loop.</param>
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads,
-        Activation activation = Activation.None)
+        Activation activation = Activation.None) =>
+        Multiply(a, m, b, bias, c, maxThreads, activation, []);
+
+    static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads,
+        Activation activation, ReadOnlySpan<float> residual)
     {
         if (a.Length < (long)m * b.K) throw new ArgumentException($"A holds {a.Length} values, {m} x {b.K} needed");
         if (c.Length < (long)m * b.N) throw new ArgumentException($"C holds {c.Length} values, {m} x {b.N} needed");
@@ -46,24 +62,26 @@ public static class Gemm
         if (m == 0) return;
         switch (b.Isa)
         {
-            case InstructionSet.Vector512: Run<Vector512Float, Vector512<float>>(a, m, b, bias, c, maxThreads, activation); break;
-            case InstructionSet.Vector256: Run<Vector256Float, Vector256<float>>(a, m, b, bias, c, maxThreads, activation); break;
-            default: Run<ScalarFloat, float>(a, m, b, bias, c, maxThreads, activation); break;
+            case InstructionSet.Vector512: Run<Vector512Float, Vector512<float>>(a, m, b, bias, c, maxThreads, activation, residual); break;
+            case InstructionSet.Vector256: Run<Vector256Float, Vector256<float>>(a, m, b, bias, c, maxThreads, activation, residual); break;
+            default: Run<ScalarFloat, float>(a, m, b, bias, c, maxThreads, activation, residual); break;
         }
     }
 
-    static unsafe void Run<TL, T>(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads, Activation activation)
+    static unsafe void Run<TL, T>(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads,
+        Activation activation, ReadOnlySpan<float> residual)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int panels = b.PanelCount;
         long work = (long)m * b.K * b.N;
         int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(Math.Min(maxThreads, StaticParallel.Width), panels));
-        fixed (float* pa = a, pc = c, pbias = bias)
+        fixed (float* pa = a, pc = c, pbias = bias, pr = residual)
         {
-            var (aPtr, cPtr, biasPtr) = ((nint)pa, (nint)pc, bias.IsEmpty ? 0 : (nint)pbias);
+            var epilogue = new Epilogue(bias.IsEmpty ? 0 : (nint)pbias, activation, residual.IsEmpty ? 0 : (nint)pr);
+            var (aPtr, cPtr) = ((nint)pa, (nint)pc);
             if (threads == 1)
             {
-                Panels<TL, T>(aPtr, m, b, biasPtr, cPtr, 0, panels, activation);
+                Panels<TL, T>(aPtr, m, b, cPtr, 0, panels, epilogue);
                 return;
             }
             // Threads split the panels (columns of C). Splitting rows instead, so that each thread's share of A
@@ -71,16 +89,20 @@ public static class Gemm
             StaticParallel.For(threads, t =>
             {
                 int first = (int)((long)panels * t / threads), last = (int)((long)panels * (t + 1) / threads);
-                Panels<TL, T>(aPtr, m, b, biasPtr, cPtr, first, last, activation);
+                Panels<TL, T>(aPtr, m, b, cPtr, first, last, epilogue);
             });
         }
     }
 
+    /// <summary>What happens to a tile on its way out: + bias, activation, + residual (pointers; 0 = none).</summary>
+    readonly record struct Epilogue(nint Bias, Activation Activation, nint Residual);
+
     /// <summary>All m rows of C for the panels [firstPanel, lastPanel).</summary>
-    static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint bias, nint c, int firstPanel, int lastPanel, Activation activation)
+    static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int k = b.K, n = b.N, nr = b.PanelWidth;
+        var (bias, activation, residual) = epilogue;
         Span<float> edge = stackalloc float[RowsPerTile * nr];
         Span<float> edgeBias = stackalloc float[nr];
         ref float panels = ref MemoryMarshal.GetArrayDataReference(b.Data);
@@ -90,34 +112,44 @@ public static class Gemm
             ref float panel = ref Unsafe.Add(ref panels, (nint)p * k * nr);
             // The last panel may be narrower than NR: compute a full tile into `edge`, copy the valid columns.
             bool full = width == nr;
-            ref float biasRow = ref full ? ref (bias == 0 ? ref Unsafe.NullRef<float>() : ref Unsafe.Add(ref *(float*)bias, column)) : ref EdgeBias(edgeBias, bias, column, width);
+            ref float biasRow = ref full ? ref At(bias, column) : ref EdgeBias(edgeBias, bias, column, width);
             int row = 0;
             // 16 accumulators fit AVX-512's 32 vector registers; AVX2 has 16, so there the tall tile is 6 rows
             // (12 accumulators + 2 panel vectors + 1 broadcast), as in the classic Haswell kernels.
             if (full && TL.Count >= 16)
                 for (; row + TallRows <= m; row += TallRows)
-                    TallTile<TL, T>(ref Unsafe.Add(ref *(float*)a, (nint)row * k), k, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n, activation);
+                    TallTile<TL, T>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);
             else if (full)
                 for (; row + SixRows <= m; row += SixRows)
-                    SixRowTile<TL, T>(ref Unsafe.Add(ref *(float*)a, (nint)row * k), k, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n, activation);
+                    SixRowTile<TL, T>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);
             for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
-                ref float aRow = ref Unsafe.Add(ref *(float*)a, (nint)row * k);
+                ref float aRow = ref At(a, (nint)row * k);
                 if (full && rows <= 2)
                     // One or two rows left (e.g. M = 50): a 4-row tile would waste half its multiply-adds.
-                    PairTile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n, activation);
+                    PairTile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);
                 else if (full)
-                    Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref Unsafe.Add(ref *(float*)c, (nint)row * n + column), n, activation);
+                    Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);
                 else
                 {
-                    Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref MemoryMarshal.GetReference(edge), nr, activation);
+                    Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref MemoryMarshal.GetReference(edge), ref Unsafe.NullRef<float>(), nr, activation);
                     for (int r = 0; r < rows; r++)
-                        edge.Slice(r * nr, width).CopyTo(new Span<float>((float*)c + (long)(row + r) * n + column, width));
+                    {
+                        var target = new Span<float>((float*)c + (long)(row + r) * n + column, width);
+                        if (residual == 0) edge.Slice(r * nr, width).CopyTo(target);
+                        else
+                            for (int j = 0; j < width; j++)
+                                target[j] = edge[r * nr + j] + ((float*)residual)[(long)(row + r) * n + column + j];
+                    }
                 }
             }
         }
     }
+
+    /// <summary>The float at base + offset, or a null reference when base is 0 (no bias / residual).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe ref float At(nint address, nint offset) => ref address == 0 ? ref Unsafe.NullRef<float>() : ref Unsafe.Add(ref *(float*)address, offset);
 
     static unsafe ref float EdgeBias(Span<float> edgeBias, nint bias, int column, int width)
     {
@@ -128,7 +160,7 @@ public static class Gemm
 
     /// <summary>Up to 4 rows of A times one panel: 2 vectors x 4 rows of accumulators in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    static void Tile<TL, T>(ref float a, int k, int rows, ref float panel, ref float bias, ref float c, int ldc, Activation activation)
+    static void Tile<TL, T>(ref float a, int k, int rows, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int w = TL.Count;
@@ -156,15 +188,15 @@ public static class Gemm
         }
         T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
         T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
-        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, w, activation);
-        if (rows > 1) Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w, activation);
-        if (rows > 2) Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), w, activation);
-        if (rows > 3) Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, ref r, w, activation);
+        if (rows > 1) Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), ref Row(ref r, ldc), w, activation);
+        if (rows > 2) Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), ref Row(ref r, 2 * ldc), w, activation);
+        if (rows > 3) Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), ref Row(ref r, 3 * ldc), w, activation);
     }
 
     /// <summary>One or two rows of A times one panel: 4 accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void PairTile<TL, T>(ref float a, int k, int rows, ref float panel, ref float bias, ref float c, int ldc, Activation activation)
+    static void PairTile<TL, T>(ref float a, int k, int rows, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int w = TL.Count;
@@ -183,8 +215,8 @@ public static class Gemm
         }
         T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
         T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
-        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, w, activation);
-        if (rows > 1) Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w, activation);
+        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, ref r, w, activation);
+        if (rows > 1) Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), ref Row(ref r, ldc), w, activation);
     }
 
     /// <summary>
@@ -192,7 +224,7 @@ public static class Gemm
     /// multiply-adds instead of 4 (half the panel traffic of <see cref="Tile{TL,T}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void TallTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, int ldc, Activation activation)
+    static void TallTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int w = TL.Count;
@@ -233,19 +265,19 @@ public static class Gemm
         }
         T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
         T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
-        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, w, activation);
-        Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w, activation);
-        Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), w, activation);
-        Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), w, activation);
-        Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), w, activation);
-        Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), w, activation);
-        Store<TL, T>(TL.Add(c60, bias0), TL.Add(c61, bias1), ref Unsafe.Add(ref c, 6 * ldc), w, activation);
-        Store<TL, T>(TL.Add(c70, bias0), TL.Add(c71, bias1), ref Unsafe.Add(ref c, 7 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, ref r, w, activation);
+        Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), ref Row(ref r, ldc), w, activation);
+        Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), ref Row(ref r, 2 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), ref Row(ref r, 3 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), ref Row(ref r, 4 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), ref Row(ref r, 5 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c60, bias0), TL.Add(c61, bias1), ref Unsafe.Add(ref c, 6 * ldc), ref Row(ref r, 6 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c70, bias0), TL.Add(c71, bias1), ref Unsafe.Add(ref c, 7 * ldc), ref Row(ref r, 7 * ldc), w, activation);
     }
 
     /// <summary>6 full rows of A times one panel: 12 accumulators, the tall tile for 16-register AVX2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void SixRowTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, int ldc, Activation activation)
+    static void SixRowTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int w = TL.Count;
@@ -280,21 +312,30 @@ public static class Gemm
         }
         T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
         T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
-        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, w, activation);
-        Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), w, activation);
-        Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), w, activation);
-        Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), w, activation);
-        Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), w, activation);
-        Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, ref r, w, activation);
+        Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), ref Row(ref r, ldc), w, activation);
+        Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), ref Row(ref r, 2 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), ref Row(ref r, 3 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), ref Row(ref r, 4 * ldc), w, activation);
+        Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), ref Row(ref r, 5 * ldc), w, activation);
     }
 
+    /// <summary>Row i of the residual tile, or the null reference when there is none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store<TL, T>(T first, T second, ref float c, int w, Activation activation) where TL : IFloatLanes<T> where T : unmanaged
+    static ref float Row(ref float r, int offset) => ref Unsafe.IsNullRef(ref r) ? ref r : ref Unsafe.Add(ref r, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store<TL, T>(T first, T second, ref float c, ref float r, int w, Activation activation) where TL : IFloatLanes<T> where T : unmanaged
     {
         if (activation != Activation.None)
         {
             first = TL.Activate(activation, first);
             second = TL.Activate(activation, second);
+        }
+        if (!Unsafe.IsNullRef(ref r))
+        {
+            first = TL.Add(first, TL.Load(ref r));
+            second = TL.Add(second, TL.Load(ref Unsafe.Add(ref r, w)));
         }
         TL.Store(first, ref c);
         TL.Store(second, ref Unsafe.Add(ref c, w));

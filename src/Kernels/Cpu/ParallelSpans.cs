@@ -1,7 +1,7 @@
 namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
-/// Element-wise passes (activations, residual adds, LayerNorm rows) split across the <see cref="StaticParallel"/>
+/// Element-wise passes (activations, LayerNorm rows) split across the <see cref="StaticParallel"/>
 /// workers when large: at 2 threads these single-threaded passes were what kept a 100-token text pass from
 /// scaling (GEMMs already run on both cores).
 /// </summary>
@@ -49,28 +49,5 @@ public static class ParallelSpans
             int first = (int)((long)rows * part / parts), last = (int)((long)rows * (part + 1) / parts);
             body(first, last - first);
         });
-    }
-
-    /// <summary>destination = a + b, element-wise (the residual adds).</summary>
-    public static unsafe void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination)
-    {
-        if (a.Length != b.Length || destination.Length < a.Length) throw new ArgumentException("spans of different lengths");
-        fixed (float* pa = a, pb = b)
-        {
-            var (addressA, addressB) = ((nint)pa, (nint)pb);
-            var start = destination[..a.Length];
-            fixed (float* pd = start)
-            {
-                nint addressD = (nint)pd;
-                Run(start, part =>
-                {
-                    fixed (float* partPointer = part)
-                    {
-                        long offset = (partPointer - (float*)addressD);
-                        System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>((float*)addressA + offset, part.Length), new ReadOnlySpan<float>((float*)addressB + offset, part.Length), part);
-                    }
-                });
-            }
-        }
     }
 }
