@@ -21,6 +21,7 @@ static class EmbedTextCommand
             using var cacophony = model.Load(parse);
             int width = cacophony.Config.ProjectionSize;
             var embeddings = new float[inputs.Count * width];
+            cacophony.PrepareText();
             var tokenizer = cacophony.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
             var results = new List<Model.TextEmbedding>(inputs.Count);
             // Texts run in batches: their tokens share every GEMM.

@@ -141,6 +141,12 @@ public sealed class CacophonyModel : IDisposable
         if (decoder && Config.Decoder is not null) _ = _decoder.Value;
     }
 
+    /// <summary>
+    /// Starts packing the text tower on a pool thread, so that it overlaps the tokenizer's construction (both
+    /// are needed before the first text embedding); the next text call waits for whichever is not done.
+    /// </summary>
+    public Task PrepareText() => _text.IsValueCreated ? Task.CompletedTask : Task.Run(() => _text.Value);
+
     /// <summary>The caption decoder, loaded and packed on first use.</summary>
     public ICaptionDecoder Decoder => _decoder.Value;
 
@@ -238,6 +244,7 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>Several texts in one batched pass.</summary>
     public float[][] EmbedText(IEnumerable<string> texts, int maxLength = 100)
     {
+        PrepareText();
         var tokenizer = Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         return EncodeTokens(texts.Select(t => tokenizer.Encode(t, maxLength).Unpadded).ToList()).Select(e => e.Normalized).ToArray();
     }
@@ -264,6 +271,7 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>Tokenizes and encodes a text, keeping every intermediate.</summary>
     public TextEmbedding EncodeText(string text, int maxLength = 100)
     {
+        PrepareText();
         var tokenizer = Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         return EncodeTokens(tokenizer.Encode(text, maxLength).Unpadded);
     }

@@ -55,6 +55,14 @@ public sealed class ModelDirectory : Layers.IWeightSource, IDisposable
         tensor.ReadInto(destination);
     }
 
+    public bool ReadsRangesInPlace => true;
+
+    public void ReadRange(string name, long start, Span<float> destination)
+    {
+        if (!Tensors.TryGetValue(name, out var tensor)) throw new CheckpointException(Weights.Path, name, "missing");
+        tensor.ReadRange(start, destination);
+    }
+
     /// <summary>A canonical tensor as float32 (converted when stored as f16/bf16).</summary>
     public float[] Read(string name) =>
         Tensors.TryGetValue(name, out var tensor) ? tensor.Read() : throw new CheckpointException(Weights.Path, name, "missing");

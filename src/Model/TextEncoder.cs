@@ -14,7 +14,8 @@ namespace Cacophony.Model;
 public sealed class TextEncoder
 {
     readonly RobertaConfig _config;
-    readonly float[] _word, _position, _tokenType;
+    readonly EmbeddingTable _word;
+    readonly float[] _position, _tokenType;
     readonly Norm _embeddingNorm;
     readonly RobertaLayer[] _layers;
 
@@ -24,7 +25,7 @@ public sealed class TextEncoder
     public TextEncoder(WeightLoader weights, RobertaConfig config)
     {
         _config = config;
-        _word = weights.Tensor("text.embed.word");
+        _word = weights.Table("text.embed.word");
         _position = weights.Tensor("text.embed.position");
         _tokenType = weights.Tensor("text.embed.token_type");
         _embeddingNorm = weights.Norm("text.embed.norm", config.LayerNormEps);
@@ -75,7 +76,8 @@ public sealed class TextEncoder
         {
             if ((uint)ids[i] >= (uint)_config.VocabSize) throw new ArgumentException($"token id {ids[i]} outside the vocabulary of {_config.VocabSize}");
             var row = rows.Slice(i * t, t);
-            TensorPrimitives.Add(_word.AsSpan(ids[i] * t, t), _position.AsSpan((start + i) * t, t), row);
+            _word.CopyRow(ids[i], row);
+            TensorPrimitives.Add(row, _position.AsSpan((start + i) * t, t), row);
             TensorPrimitives.Add(row, _tokenType.AsSpan(0, t), row);
         }
     }

@@ -47,6 +47,17 @@ public sealed class PackedMatrix
     }
 
     PackedMatrix(ReadOnlySpan<float> source, int k, int n, int rowStride, int columnStride, InstructionSet? isa, bool pooled)
+        : this(k, n, isa, pooled)
+    {
+        Pack(source, 0, n, rowStride, columnStride);
+    }
+
+    /// <summary>An empty K x N matrix, to be filled block by block with <see cref="PackColumns"/>.</summary>
+    public PackedMatrix(int k, int n, InstructionSet? isa = null) : this(k, n, isa, pooled: false)
+    {
+    }
+
+    PackedMatrix(int k, int n, InstructionSet? isa, bool pooled)
     {
         K = k;
         N = n;
@@ -55,8 +66,29 @@ public sealed class PackedMatrix
         long size = (long)PanelCount * k * PanelWidth;
         _pooled = pooled;
         Data = pooled ? ArrayPool<float>.Shared.Rent((int)size) : new float[size];
+    }
+
+    /// <summary>
+    /// Packs a row-major K x width block into columns [firstColumn, firstColumn + width): several weight
+    /// matrices side by side (q | k | v) are packed straight from their own copies, with no concatenated one.
+    /// The block must start on a panel boundary and end on one or at N.
+    /// </summary>
+    public void PackColumns(ReadOnlySpan<float> block, int firstColumn, int width)
+    {
+        int end = firstColumn + width;
+        if (firstColumn < 0 || width <= 0 || end > N) throw new ArgumentException($"columns [{firstColumn}, {end}) outside 0..{N}");
+        if (firstColumn % PanelWidth != 0 || (end % PanelWidth != 0 && end != N))
+            throw new ArgumentException($"columns [{firstColumn}, {end}) do not start and end on {PanelWidth}-column panels");
+        if (block.Length != (long)K * width) throw new ArgumentException($"{block.Length} weights for a {K} x {width} block");
+        Pack(block, firstColumn, end, width, 1);
+    }
+
+    /// <summary>Packs the panels of columns [first, end), whose column first is the source's column 0.</summary>
+    void Pack(ReadOnlySpan<float> source, int first, int end, int rowStride, int columnStride)
+    {
+        int firstPanel = first / PanelWidth, panels = (end - first + PanelWidth - 1) / PanelWidth;
         // Big matrices are packed on all cores (model load packs ~0.9 GB of weights).
-        int parts = (long)k * n >= 1 << 20 ? Math.Min(StaticParallel.Width, PanelCount) : 1;
+        int parts = (long)K * (end - first) >= 1 << 20 ? Math.Min(StaticParallel.Width, panels) : 1;
         unsafe
         {
             fixed (float* pointer = source)
@@ -66,17 +98,19 @@ public sealed class PackedMatrix
                 StaticParallel.For(parts, part =>
                 {
                     var from = new ReadOnlySpan<float>((float*)address, length);
-                    for (int p = PanelCount * part / parts; p < PanelCount * (part + 1) / parts; p++) PackPanel(from, p, rowStride, columnStride);
+                    for (int p = panels * part / parts; p < panels * (part + 1) / parts; p++)
+                        PackPanel(from, firstPanel + p, first, end, rowStride, columnStride);
                 });
             }
         }
     }
 
-    unsafe void PackPanel(ReadOnlySpan<float> source, int p, int rowStride, int columnStride)
+    unsafe void PackPanel(ReadOnlySpan<float> source, int p, int sourceColumn0, int end, int rowStride, int columnStride)
     {
-        int first = p * PanelWidth, width = Math.Min(PanelWidth, N - first);
+        int first = p * PanelWidth, width = Math.Min(PanelWidth, end - first);
         var panel = Data.AsSpan(p * K * PanelWidth, K * PanelWidth);
         if (width < PanelWidth) panel.Clear(); // zero padding past N (pooled buffers are not zeroed)
+        first -= sourceColumn0;
         long last = (long)(K - 1) * rowStride + (long)(first + width - 1) * columnStride;
         if (last >= source.Length) throw new ArgumentException("source is shorter than its shape");
         if (columnStride == 1)

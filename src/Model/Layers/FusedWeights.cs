@@ -6,11 +6,18 @@ namespace Cacophony.Model.Layers;
 /// </summary>
 public static class FusedWeights
 {
-    public static (float[] Weight, float[] Bias, int Inputs, int Outputs) Concatenate(IWeightSource source, IReadOnlyList<string> names)
+    /// <summary>The parts' (in, out) shapes, their shared input width and their summed output width.</summary>
+    public static (int[][] Shapes, int Inputs, int Outputs) Shapes(IWeightSource source, IReadOnlyList<string> names)
     {
         var shapes = names.Select(n => source.Shape(n + ".weight")).ToArray();
         int input = shapes[0][0], output = shapes.Sum(s => s[1]);
         if (shapes.Any(s => s[0] != input)) throw new ArgumentException($"{string.Join(", ", names)} do not share an input width");
+        return (shapes, input, output);
+    }
+
+    public static (float[] Weight, float[] Bias, int Inputs, int Outputs) Concatenate(IWeightSource source, IReadOnlyList<string> names)
+    {
+        var (shapes, input, output) = Shapes(source, names);
         var weight = new float[input * output];
         var bias = new float[output];
         int column = 0;

@@ -26,6 +26,14 @@ public sealed class BoundTensor(WeightMapping mapping, SourceTensor source)
                 destination[c * cols + r] = block[r * rows + c];
     }
 
+    /// <summary>Elements [start, start + destination.Length) in the canonical (flattened) order.</summary>
+    public void ReadRange(long start, Span<float> destination)
+    {
+        if (start < 0 || start + destination.Length > ElementCount) throw new ArgumentException($"{Name}: elements [{start}, {start + destination.Length}) outside its {ElementCount}");
+        if (Ref.Transpose) throw new NotSupportedException($"{Name}: a range of a transposed tensor");
+        source.ReadFloat32(Ref.Start + start, destination);
+    }
+
     public float[] Read()
     {
         var result = new float[checked((int)ElementCount)];

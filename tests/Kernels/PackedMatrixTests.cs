@@ -1,0 +1,48 @@
+using Cacophony.Kernels.Cpu;
+
+namespace Cacophony.Tests.Kernels;
+
+/// <summary>Matrices packed block by block (q | k | v straight from their own copies) against the float64 product.</summary>
+public class PackedMatrixTests
+{
+    static float[] Random(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    [TestCase(96, new[] { 32, 64, 19 })] // the last block ends inside a panel (at N)
+    [TestCase(40, new[] { 64, 64, 64 })]
+    public void BlocksSideBySideGiveTheConcatenatedProduct(int k, int[] widths)
+    {
+        int m = 13, n = widths.Sum();
+        var blocks = widths.Select((w, i) => Random(k * w, 10 + i)).ToArray();
+        var whole = new float[k * n];
+        for (int r = 0, column = 0; r < k; r++, column = 0)
+            for (int b = 0; b < blocks.Length; column += widths[b], b++)
+                blocks[b].AsSpan(r * widths[b], widths[b]).CopyTo(whole.AsSpan(r * n + column));
+        var a = Random(m * k, 1);
+        var expected = NaiveReference.MatMul(a, m, k, whole, n, []);
+        foreach (var isa in Enum.GetValues<InstructionSet>().Where(isa => isa <= Isa.Detected))
+        {
+            var packed = new PackedMatrix(k, n, isa);
+            if (widths.SkipLast(1).Any(w => w % packed.PanelWidth != 0)) continue; // not on panel boundaries for this width
+            for (int b = 0, column = 0; b < blocks.Length; column += widths[b], b++) packed.PackColumns(blocks[b], column, widths[b]);
+            var c = new float[m * n];
+            Gemm.Multiply(a, m, packed, [], c);
+            double worst = c.Select((v, i) => Math.Abs(v - expected[i])).Max();
+            TestContext.Out.WriteLine($"{isa}: {widths.Length} blocks {string.Join('+', widths)}, max-abs error {worst:E2}");
+            Assert.That(worst, Is.LessThan(2e-5 * Math.Sqrt(k)));
+        }
+    }
+
+    [Test]
+    public void BlocksOffPanelBoundariesAreRefused()
+    {
+        var packed = new PackedMatrix(4, 64, InstructionSet.Vector256); // 16-column panels
+        Assert.Throws<ArgumentException>(() => packed.PackColumns(new float[4 * 8], 8, 8));
+        Assert.Throws<ArgumentException>(() => packed.PackColumns(new float[4 * 24], 0, 24));
+        Assert.Throws<ArgumentException>(() => packed.PackColumns(new float[4 * 16], 56, 16));
+        Assert.Throws<ArgumentException>(() => packed.PackColumns(new float[3 * 16], 0, 16));
+    }
+}
