@@ -173,12 +173,17 @@ public class KernelFixtureTests
     {
         var x = Random(count, 12, scale: 90);
         x[0] = -100; // below the range: exactly 0
+        // NaN in, NaN out: on the vector path (element 1) and on the scalar tail (the last).
+        var nans = count > 1 ? new[] { 1, count - 1 } : [];
+        foreach (int i in nans) x[i] = float.NaN;
         var y = Poisoned(count);
         VectorMath.Exp(x, y);
         Assert.That(y[0], Is.Zero);
+        foreach (int i in nans) Assert.That(y[i], Is.NaN, $"exp(NaN) at {i}");
         double worst = 0;
         for (int i = 1; i < count; i++)
         {
+            if (float.IsNaN(x[i])) continue;
             double truth = Math.Exp(x[i]);
             if (x[i] > 88.37f)
             {
@@ -191,6 +196,31 @@ public class KernelFixtureTests
         for (int i = count; i < y.Length; i++) Assert.That(float.IsNaN(y[i]), "wrote past the end");
         TestContext.Out.WriteLine($"exp {count}: max relative error {worst:E2} (float32 ulp 1.2e-7)");
         Assert.That(worst, Is.LessThan(2.4e-7));
+    }
+
+    [TestCase(1)]
+    [TestCase(7)]
+    [TestCase(40)]
+    [TestCase(1500)]
+    public void SoftmaxNumeratorsMatch(int count)
+    {
+        var s = Random(count, 13, scale: 30);
+        const float scale = 0.125f;
+        double max = s.Max(v => (double)v);
+        var expected = s.Select(v => Math.Exp(scale * (v - max))).ToArray();
+        var row = s.Concat(Enumerable.Repeat(float.NaN, Sentinels)).ToArray();
+        float sum = VectorMath.SoftmaxNumerators(row.AsSpan(0, count), scale);
+        Assert.That(Check($"softmax numerators {count}", row, expected), Is.LessThan(5e-7));
+        double relative = Math.Abs(sum - expected.Sum()) / expected.Sum();
+        TestContext.Out.WriteLine($"softmax sum {count}: relative error {relative:E2}");
+        Assert.That(relative, Is.LessThan(1e-6));
+        // A NaN score anywhere (vector body or tail) makes the sum NaN, so the caller's row becomes NaN.
+        foreach (int at in new[] { 0, count / 2, count - 1 })
+        {
+            var withNan = (float[])s.Clone();
+            withNan[at] = float.NaN;
+            Assert.That(VectorMath.SoftmaxNumerators(withNan, scale), Is.NaN, $"NaN at {at} of {count}");
+        }
     }
 
     [TestCase(1, 1, 40, 8, false)]

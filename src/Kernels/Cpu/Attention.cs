@@ -19,7 +19,9 @@ namespace Cacophony.Kernels.Cpu;
 /// </summary>
 public static class Attention
 {
-    const int QueryBlock = 64;
+    // A multiple of both tall register tiles (6 rows on AVX2, 8 on AVX-512), so no block ends in a
+    // short tile: 64 left a 4-row tile per block (48 x 96 x 1500 ran 6% faster than 64 x 96 x 1500).
+    const int QueryBlock = 48;
 
     public static void Run(ReadOnlySpan<float> q, int queries, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int keys,
         int width, int heads, bool causal, float scale, Span<float> output) =>
