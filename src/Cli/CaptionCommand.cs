@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cacophony.Eval;
 using Cacophony.Model.Audio;
 using Cacophony.Model.Captioning;
 
@@ -39,26 +40,16 @@ static class CaptionCommand
             int failures = 0;
             for (int start = 0; start < paths.Length; start += batchSize)
             {
-                var chunk = Enumerable.Range(start, Math.Min(batchSize, paths.Length - start)).ToArray();
-                var readable = new List<(int Index, AudioPatches Patches)>();
-                foreach (int i in chunk)
-                {
-                    try
-                    {
-                        readable.Add((i, cacophony.FrontEnd.Process(AudioDecoder.Read(paths[i]), policy).Patches));
-                    }
-                    catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
-                    {
-                        // One unreadable clip is reported and skipped; the others still get their captions.
-                        Console.Error.WriteLine($"error: {e.Message}");
-                        failures++;
-                        progress.Advance();
-                    }
-                }
+                var chunk = Enumerable.Range(start, Math.Min(batchSize, paths.Length - start));
+                var (readable, unreadable) = ClipReader.Prepare(cacophony, paths, chunk, policy);
+                // One unreadable clip is reported and skipped; the others still get their captions.
+                foreach (var (_, error) in unreadable) Console.Error.WriteLine($"error: {error}");
+                failures += unreadable.Count;
+                progress.Advance(unreadable.Count);
                 // File i samples from stream i whatever batch it lands in.
-                var captions = cacophony.Caption(readable.Select(r => r.Patches).ToList(), options, readable.Select(r => (ulong)r.Index).ToList());
-                for (int r = 0; r < readable.Count; r++) WriteRow(paths[readable[r].Index], captions[r], asJson);
-                progress.Advance(readable.Count);
+                var captions = cacophony.Caption(readable.Encode(cacophony), options, readable.Indices.Select(i => (ulong)i).ToList());
+                for (int r = 0; r < captions.Count; r++) WriteRow(paths[readable.Indices[r]], captions[r], asJson);
+                progress.Advance(captions.Count);
             }
             return failures == 0 ? 0 : Errors.BadInput;
         }));

@@ -45,17 +45,15 @@ public static class CaptionEvaluation
         javaMetrics ??= new JavaMetricOptions();
         // A wrong jar path is found before hours of captioning, not after.
         var java = javaMetrics.Check();
-        var tokenizer = model.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
+        _ = model.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         decoding.Validate();
         var files = new RunFiles(options.OutputDirectory, options.Resume);
         var clips = options.Limit is int limit ? set.Clips.Take(limit).ToList() : set.Clips.ToList();
         var log = new ClipLog(files, "captions", CaptionHeader);
         log.Process(model, clips.Select(c => (c.Path, c.Id)).ToList(), options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize, batch =>
         {
-            var memories = batch.Select(b => model.Decoder.Remember(b.Audio.Hidden, b.Audio.Patches)).ToList();
-            var captions = CaptionSearch.Run(model.Decoder, memories, decoding, batch.Select(b => (ulong)b.Index).ToList());
-            foreach (var memory in memories) memory.Dispose();
-            return batch.Select((b, k) => new[] { clips[b.Index].Id, tokenizer.Decode(captions[k].Tokens).Trim(), string.Join(' ', captions[k].Tokens) });
+            var captions = model.Caption(batch.Select(b => b.Audio).ToList(), decoding, batch.Select(b => (ulong)b.Index).ToList());
+            return batch.Select((b, k) => new[] { clips[b.Index].Id, captions[k].Text, string.Join(' ', captions[k].Tokens.Tokens) });
         }, advanced);
 
         var evaluated = clips.Where(c => log.Done.ContainsKey(c.Id)).ToList();

@@ -38,8 +38,8 @@ public sealed class ClipLog
         foreach (var chunk in todo.Chunk(Math.Max(1, batchSize)))
         {
             var (ready, errors) = ClipReader.Prepare(model, paths, chunk, policy);
-            var encoded = model.EncodeAudio(ready.Select(r => r.Patches).ToList());
-            var batchRows = rows(ready.Select((r, k) => (r.Index, encoded[k])).ToList()).ToList();
+            var encoded = ready.Encode(model);
+            var batchRows = rows(ready.Indices.Select((index, k) => (index, encoded[k])).ToList()).ToList();
             _files.AppendLog(_name + ".partial.csv", _header, batchRows);
             foreach (var row in batchRows) Done[row[0]] = row;
             var errorRows = errors.Select(e => new[] { clips[e.Index].Id, e.Error }).ToList();

@@ -6,16 +6,16 @@ namespace Cacophony.Eval;
 /// <summary>Decodes and prepares clips for a batch; an unreadable one becomes an error row instead of ending the run.</summary>
 public static class ClipReader
 {
-    public static (List<(int Index, AudioPatches Patches)> Ready, List<(int Index, string Error)> Failed) Prepare(
+    public static (ClipBatch Ready, List<(int Index, string Error)> Failed) Prepare(
         CacophonyModel model, IReadOnlyList<string> paths, IEnumerable<int> indices, SequencePolicy policy)
     {
-        var ready = new List<(int, AudioPatches)>();
+        var ready = new ClipBatch(policy);
         var failed = new List<(int, string)>();
         foreach (int i in indices)
         {
             try
             {
-                ready.Add((i, model.FrontEnd.Process(AudioDecoder.Read(paths[i]), policy).Patches));
+                ready.Add(i, model, AudioDecoder.Read(paths[i]));
             }
             catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
             {

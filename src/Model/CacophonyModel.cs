@@ -152,11 +152,15 @@ public sealed class CacophonyModel : IDisposable
 
     /// <summary>Captions of prepared clips (30 s setting: <see cref="SequencePolicy.RetrievalAndCaptioning"/>), decoded together.</summary>
     /// <param name="streams">Sampling stream of each clip (default: its index), so a clip's sample does not depend on its batch.</param>
-    public IReadOnlyList<Caption> Caption(IReadOnlyList<AudioPatches> clips, DecodingOptions? options = null, IReadOnlyList<ulong>? streams = null)
+    public IReadOnlyList<Caption> Caption(IReadOnlyList<AudioPatches> clips, DecodingOptions? options = null, IReadOnlyList<ulong>? streams = null) =>
+        Caption(EncodeAudio(clips), options, streams);
+
+    /// <summary>Captions of encoded clips (their hidden states are what the decoder attends to), decoded together.</summary>
+    public IReadOnlyList<Caption> Caption(IReadOnlyList<AudioEmbedding> encoded, DecodingOptions? options = null, IReadOnlyList<ulong>? streams = null)
     {
         var tokenizer = Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         var decoder = Decoder;
-        var memories = EncodeAudio(clips).Select(e => decoder.Remember(e.Hidden, e.Patches)).ToList();
+        var memories = encoded.Select(e => decoder.Remember(e.Hidden, e.Patches)).ToList();
         try
         {
             return CaptionSearch.Run(decoder, memories, options ?? new DecodingOptions(), streams)
@@ -168,9 +172,9 @@ public sealed class CacophonyModel : IDisposable
         }
     }
 
-    /// <summary>The caption of an audio file, greedy by default.</summary>
+    /// <summary>The caption of an audio file, greedy by default (its log-mel on the device when the model runs on one).</summary>
     public Caption Caption(string path, DecodingOptions? options = null) =>
-        Caption([FrontEnd.Process(AudioDecoder.Read(path), SequencePolicy.RetrievalAndCaptioning).Patches], options)[0];
+        Caption(EncodeAudio([AudioDecoder.Read(path)], SequencePolicy.RetrievalAndCaptioning), options)[0];
 
     /// <summary>
     /// Loads a model directory written by convert_checkpoint. `device`: the CPU engine (default), CUDA, OpenCL,
@@ -218,17 +222,20 @@ public sealed class CacophonyModel : IDisposable
 
     /// <summary>The normalized embedding of mono samples in [-1, 1) at any rate.</summary>
     public float[] EmbedAudio(ReadOnlySpan<float> samples, int sampleRate, SequencePolicy? policy = null) =>
-        EncodeSamples([new DecodedAudio(samples.ToArray(), sampleRate, 1, "samples")], policy ?? SequencePolicy.ZeroShot)[0].Normalized;
+        EncodeAudio([new DecodedAudio(samples.ToArray(), sampleRate, 1, "samples")], policy ?? SequencePolicy.ZeroShot)[0].Normalized;
 
     /// <summary>Several files in one batched pass (see <see cref="EncodeAudio(IReadOnlyList{AudioPatches})"/>).</summary>
     public float[][] EmbedAudio(IEnumerable<string> paths, SequencePolicy? policy = null) =>
-        EncodeSamples(paths.Select(AudioDecoder.Read).ToList(), policy ?? SequencePolicy.ZeroShot).Select(e => e.Normalized).ToArray();
+        EncodeAudio(paths.Select(AudioDecoder.Read).ToList(), policy ?? SequencePolicy.ZeroShot).Select(e => e.Normalized).ToArray();
+
+    /// <summary>True when the log-mel front end runs on the model's GPU device (<see cref="EncodeAudio(IReadOnlyList{DecodedAudio}, SequencePolicy)"/>).</summary>
+    public bool FrontEndOnDevice => _gpu is not null;
 
     /// <summary>
-    /// Decoded clips to embeddings. On a GPU the log-mel and patches are computed on the device (only the
-    /// resampling to 16 kHz runs on the CPU); on the CPU engine, by <see cref="FrontEnd"/>.
+    /// Decoded clips to embeddings, in one batched pass. On a GPU the log-mel and patches are computed on the
+    /// device (only the resampling to 16 kHz runs on the CPU); on the CPU engine, by <see cref="FrontEnd"/>.
     /// </summary>
-    IReadOnlyList<AudioEmbedding> EncodeSamples(IReadOnlyList<DecodedAudio> clips, SequencePolicy policy)
+    public IReadOnlyList<AudioEmbedding> EncodeAudio(IReadOnlyList<DecodedAudio> clips, SequencePolicy policy)
     {
         var tower = _audio.Value;
         if (tower.EncodeWaveforms is not { } onDevice)

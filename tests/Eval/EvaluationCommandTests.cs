@@ -51,6 +51,41 @@ public class EvaluationCommandTests : TinyModelCliFixture
         Assert.That(resumedRows.ToDictionary(r => r[0], r => r[2]), Is.EqualTo(expected));
     }
 
+    /// <summary>
+    /// On a GPU device (OpenCL: PoCL in CI) an evaluation batch keeps the decoded audio, so the log-mel runs on
+    /// the device with the rest of the pass; its embeddings equal the CPU engine's and `zeroshot --device
+    /// opencl` predicts exactly what the CPU run predicts.
+    /// </summary>
+    [Test]
+    public void ZeroShotOnTheOpenClDeviceRunsTheFrontEndThereAndAgreesWithTheCpu()
+    {
+        using (var probe = Cacophony.Kernels.Gpu.GpuDevice.TryOpen(Cacophony.Kernels.Gpu.DeviceKind.OpenCL, out var reason))
+            if (probe is null) Assert.Ignore($"no OpenCL device here ({reason})");
+        string root = MiniDatasets.Esc50(Temp.File("esc50-device"));
+        var paths = Esc50.Read(root).Clips.Select(c => c.Path).ToList();
+        using (var device = CacophonyModel.Load(ModelDirectory, Cacophony.Kernels.Gpu.DeviceKind.OpenCL))
+        using (var cpu = CacophonyModel.Load(ModelDirectory))
+        {
+            var (ready, failed) = Cacophony.Eval.ClipReader.Prepare(device, paths, Enumerable.Range(0, paths.Count), SequencePolicy.ZeroShot);
+            Assert.That(failed, Is.Empty);
+            Assert.That(ready.OnDevice, Is.EqualTo(paths.Count), "decoded audio kept for the device's front end");
+            var encoded = ready.Encode(device);
+            for (int i = 0; i < paths.Count; i++)
+            {
+                var (error, _) = Golden.Report($"device front end + encoder, {Path.GetFileName(paths[i])}", encoded[i].Normalized, cpu.EmbedAudio(paths[i]));
+                Assert.That(error, Is.LessThan(1e-5));
+            }
+        }
+        string onCpu = Temp.File("zs-cpu"), onDevice = Temp.File("zs-opencl");
+        var cpuRun = ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", root, "--out", onCpu, "--batch", "4");
+        var deviceRun = ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", root, "--out", onDevice, "--batch", "4", "--device", "opencl");
+        Assert.That(cpuRun.ExitCode, Is.Zero, cpuRun.Stderr);
+        Assert.That(deviceRun.ExitCode, Is.Zero, deviceRun.Stderr);
+        Assert.That(deviceRun.Stderr, Does.Contain("device: OpenCL"));
+        static Dictionary<string, string> Predicted(string directory) => Csv.ReadFile(Path.Combine(directory, "predictions.csv")).Skip(1).ToDictionary(r => r[0], r => r[2]);
+        Assert.That(Predicted(onDevice), Is.EqualTo(Predicted(onCpu)));
+    }
+
     [Test]
     public void ZeroShotReportsAMissingMetadataFileInOneLine()
     {
