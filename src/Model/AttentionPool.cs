@@ -36,25 +36,16 @@ public sealed class AttentionPool
     public float[] Forward(ReadOnlySpan<float> hidden, int rows)
     {
         int width = _query.Length;
-        float[] keys, values;
+        var pooled = new float[width];
+        float scale = 1 / MathF.Sqrt(width / _heads);
         if (_keyValue is not null)
         {
+            // k | v side by side in each row of one product, read in place with a row stride of 2 x width.
             var kv = _keyValue.Apply(hidden, rows);
-            keys = new float[rows * width];
-            values = new float[rows * width];
-            for (int i = 0; i < rows; i++)
-            {
-                kv.AsSpan(i * 2 * width, width).CopyTo(keys.AsSpan(i * width));
-                kv.AsSpan(i * 2 * width + width, width).CopyTo(values.AsSpan(i * width));
-            }
+            Attention.Run(_query, width, 1, kv, kv.AsSpan(width), 2 * width, rows, width, _heads, causal: false, scale, pooled);
         }
         else
-        {
-            keys = _key!.Apply(hidden, rows);
-            values = _value!.Apply(hidden, rows);
-        }
-        var pooled = new float[width];
-        Attention.Run(_query, 1, keys, values, rows, width, _heads, causal: false, 1 / MathF.Sqrt(width / _heads), pooled);
+            Attention.Run(_query, 1, _key!.Apply(hidden, rows), _value!.Apply(hidden, rows), rows, width, _heads, causal: false, scale, pooled);
         return _out is null ? pooled : _out.Apply(pooled, 1);
     }
 }
