@@ -12,7 +12,9 @@ namespace Cacophony.Cli;
 /// <summary>
 /// <c>cacophony bench</c>: the full-size network (12 + 12 layers, 768 wide) on random weights made in
 /// memory, on a built-in clip and texts: per-stage milliseconds (median of the runs, after two warm-ups),
-/// GFLOP/s, threads and the instruction set. Nothing is read from disk or downloaded.
+/// GFLOP/s, threads and the instruction set. Nothing is read from disk or downloaded. On a GPU it first
+/// checks the device against the CPU engine on the same weights (embeddings within 1e-4, or exit 1), so
+/// that a machine without the .NET SDK (only this published command) can run the full-size parity check.
 /// </summary>
 static class BenchCommand
 {
@@ -22,12 +24,20 @@ static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "timed runs per stage (after two warm-ups)", DefaultValueFactory = _ => 3 };
         var device = new Option<string>("--device") { Description = "cpu (default), auto, cuda or opencl: where the network runs", DefaultValueFactory = _ => "cpu" };
         device.AcceptOnlyFromAmong("auto", "cpu", "cuda", "opencl");
-        var command = new Command("bench", "Time the full-size network on synthetic weights: per stage, with GFLOP/s.") { seconds, runs, device };
-        command.SetAction(parse => Errors.Guard(() => Run(Math.Max(1, parse.GetValue(seconds)), Math.Max(1, parse.GetValue(runs)), parse.GetValue(device)!)));
+        var gpuWeights = new Option<string>("--gpu-weights") { Description = "fp32 or fp16: how weight matrices are stored on a GPU", DefaultValueFactory = _ => "fp32" };
+        gpuWeights.AcceptOnlyFromAmong("fp32", "fp16");
+        var audioBatch = new Option<int>("--audio-batch") { Description = "also time this many clips encoded together (e.g. 32)", DefaultValueFactory = _ => 1 };
+        var textBatch = new Option<int>("--text-batch") { Description = "prompts in the batched text stage", DefaultValueFactory = _ => 50 };
+        var command = new Command("bench", "Time the full-size network on synthetic weights: per stage, with GFLOP/s.") { seconds, runs, device, gpuWeights, audioBatch, textBatch };
+        command.SetAction(parse => Errors.Guard(() => Run(Math.Max(1, parse.GetValue(seconds)), Math.Max(1, parse.GetValue(runs)), parse.GetValue(device)!,
+            parse.GetValue(gpuWeights) == "fp16", Math.Max(1, parse.GetValue(audioBatch)), Math.Max(1, parse.GetValue(textBatch)))));
         return command;
     }
 
-    static int Run(int seconds, int runs, string deviceName)
+    /// <summary>Largest difference allowed between a device's normalized embeddings and the CPU engine's (issue 8: 1e-4; fp16 weights are looser).</summary>
+    const double ParityTolerance = 1e-4, HalfWeightsTolerance = 1e-3;
+
+    static int Run(int seconds, int runs, string deviceName, bool halfWeights, int audioBatch, int textBatch)
     {
         var kind = deviceName switch { "auto" => Kernels.Gpu.DeviceKind.Auto, "cuda" => Kernels.Gpu.DeviceKind.Cuda, "opencl" => Kernels.Gpu.DeviceKind.OpenCL, _ => Kernels.Gpu.DeviceKind.Cpu };
         Kernels.Gpu.GpuDevice? gpu = null;
@@ -41,7 +51,7 @@ static class BenchCommand
         Console.WriteLine($"instruction set: {Isa.Describe(Isa.Active)}; threads: {Environment.ProcessorCount}; {Environment.OSVersion}; .NET {Environment.Version}");
 
         var clock = Stopwatch.StartNew();
-        using var model = new CacophonyModel(config, new SyntheticWeights(config), gpu: gpu);
+        using var model = new CacophonyModel(config, new SyntheticWeights(config), gpu: gpu, gpuHalfWeights: halfWeights);
         model.WarmUp();
         Console.WriteLine($"device: {model.Device}; weights made and {(gpu is null ? "packed" : "uploaded")} in {clock.ElapsedMilliseconds} ms");
 
@@ -56,6 +66,9 @@ static class BenchCommand
         int[] prompt = [0, 713, 16, 10, 2369, 9, 2335, 2];                        // "This is a sound of dog"
         int[] caption = [0, .. Enumerable.Range(0, 98).Select(i => 1000 + 37 * i), 2]; // a 100-token caption
 
+        var prompts = Enumerable.Range(0, textBatch).Select(i => prompt.Take(6).Concat([2335 + i % 1000, 2]).ToArray()).ToList();
+        bool parity = gpu is null || ParityHolds(config, model, features.Patches, [prompt, caption], halfWeights ? HalfWeightsTolerance : ParityTolerance);
+
         Console.WriteLine();
         Console.WriteLine($"{"stage",-44} {"ms",10} {"GFLOP",8} {"GFLOP/s",9}");
         Report($"front end: {seconds} s at 44.1 kHz -> {s} patches", runs, 0, () => model.FrontEnd.Process(samples, rate, policy));
@@ -63,9 +76,40 @@ static class BenchCommand
         Report($"samples -> embedding (front end included)", runs, AudioFlops(config, s), () => model.EmbedAudio(samples, rate, policy));
         Report($"text encoder + pool, prompt ({prompt.Length} tokens)", runs, TextFlops(config, prompt.Length), () => model.EncodeTokens(prompt));
         Report($"text encoder + pool, caption ({caption.Length} tokens)", runs, TextFlops(config, caption.Length), () => model.EncodeTokens(caption));
-        var prompts = Enumerable.Range(0, 50).Select(i => prompt.Take(6).Concat([2335 + i, 2]).ToArray()).ToList();
-        Report($"text encoder + pool, 50 prompts batched", runs, 50 * TextFlops(config, prompts[0].Length), () => model.EncodeTokens(prompts));
-        return 0;
+        Report($"text encoder + pool, {textBatch} prompts batched", runs, textBatch * TextFlops(config, prompts[0].Length), () => model.EncodeTokens(prompts));
+        if (audioBatch > 1)
+        {
+            var clips = Enumerable.Repeat(features.Patches, audioBatch).ToList();
+            Report($"audio encoder + pool, {audioBatch} clips batched", runs, audioBatch * AudioFlops(config, s), () => model.EncodeAudio(clips));
+        }
+        return parity ? 0 : 1;
+    }
+
+    /// <summary>The device's embeddings against the CPU engine's on the same synthetic weights (seed 0).</summary>
+    static bool ParityHolds(ModelConfig config, CacophonyModel device, AudioPatches patches, IReadOnlyList<int[]> texts, double tolerance)
+    {
+        using var cpu = new CacophonyModel(config, new SyntheticWeights(config));
+        var (deviceAudio, cpuAudio) = (device.EncodeAudio(patches), cpu.EncodeAudio(patches));
+        // The embeddings are held to the tolerance; the hidden states (values of order 1-10) are reported.
+        var comparisons = new List<(string What, float[] Device, float[] Cpu, bool Held)>
+        {
+            ($"audio embedding ({patches.RealCount} patches)", deviceAudio.Normalized, cpuAudio.Normalized, true),
+            ("audio hidden states", deviceAudio.Hidden, cpuAudio.Hidden, false),
+        };
+        foreach (var ids in texts)
+            comparisons.Add(($"text embedding ({ids.Length} tokens)", device.EncodeTokens(ids).Normalized, cpu.EncodeTokens(ids).Normalized, true));
+        bool holds = true;
+        foreach (var (what, onDevice, onCpu, held) in comparisons)
+        {
+            // A NaN counts as an infinite difference.
+            double worst = onDevice.Select((v, i) => Math.Abs((double)v - onCpu[i]) is var d && double.IsNaN(d) ? double.PositiveInfinity : d).Max();
+            double scale = onCpu.Max(v => Math.Abs((double)v));
+            bool ok = !held || worst <= tolerance;
+            holds &= ok;
+            string verdict = !held ? "" : ok ? "ok" : $"FAILS (> {tolerance:E0})";
+            Console.WriteLine($"parity with the CPU engine, {what,-32} max-abs {worst:E2} (largest value {scale:G3}) {verdict}");
+        }
+        return holds;
     }
 
     static void Report(string stage, int runs, double flops, Action action)
