@@ -230,6 +230,9 @@ public class KernelFixtureTests
     [TestCase(257, 257, 96, 1, false)]
     [TestCase(100, 100, 768, 12, true)]
     [TestCase(1, 500, 768, 8, false)]
+    [TestCase(300, 300, 96, 1, true)]   // causal over several query blocks
+    [TestCase(5, 600, 64, 2, true)]     // 5 new rows after 595 cached keys
+    [TestCase(97, 1500, 192, 2, false)] // a 30 s clip's key count
     public void AttentionMatches(int queries, int keys, int width, int heads, bool causal)
     {
         var q = Random(queries * width, 8, scale: 2);
@@ -244,6 +247,7 @@ public class KernelFixtureTests
 
     [TestCase(33, 40, 8, false)]
     [TestCase(70, 96, 4, true)]
+    [TestCase(530, 32, 2, false)] // many query blocks read from the fused rows
     public void AttentionReadsFusedQkvRows(int tokens, int width, int heads, bool causal)
     {
         // q, k and v side by side in rows of 3 x width, as the fused projection writes them.
