@@ -60,8 +60,8 @@ public static class HearExport
         var options = new JsonSerializerOptions { WriteIndented = task.IsEvent };
         if (!task.IsEvent)
         {
-            var patches = model.FrontEnd.Process(decoded, new SequencePolicy { Padding = SequencePadding.Exact, Length = 496, Seed = seed }).Patches;
-            var encoded = model.EncodeAudio(patches);
+            // On a GPU the log-mel runs on the device too; timestamp embeddings below cut windows on the CPU.
+            var encoded = model.EncodeAudio([decoded], new SequencePolicy { Padding = SequencePadding.Exact, Length = 496, Seed = seed })[0];
             File.WriteAllText(outputStem + ".target-labels.json", fileLabels?.ToJsonString() ?? "[]");
             WriteNpyAtomically(outputStem + ".embedding.npy", model.IsAudioMae ? encoded.Unnormalized : encoded.Normalized, encoded.Unnormalized.Length);
             return;
