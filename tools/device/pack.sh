@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Packs what a GPU machine without the .NET SDK needs for issue 8's checks into publish/device/ (ignored by
+# git; carry it to the device): the `cacophony` command as one self-contained file (41 MB) and the whole
+# test suite as a self-contained NUnit runner, compressed (~43 MB). Each fits the 64 MiB a device call
+# carries, so carry them in two calls (run.sh says how).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=publish/device
+rm -rf "$out" publish/device-tests
+mkdir -p "$out"
+dotnet publish src/Cli -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
+    -p:EnableCompressionInSingleFile=true -p:DebugType=none -o "$out/cli"
+dotnet publish tests/DeviceRunner -c Release -r linux-x64 --self-contained -p:DebugType=none -o publish/device-tests
+tar -cJf "$out/tests.tar.xz" -C publish device-tests
+rm -rf publish/device-tests
+du -sh "$out/cli" "$out/tests.tar.xz"
