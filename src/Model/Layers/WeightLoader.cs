@@ -30,9 +30,10 @@ public sealed class WeightLoader(IWeightSource source)
         var packed = new PackedMatrix(input, output);
         if (shapes[..^1].Any(s => s[1] % packed.PanelWidth != 0))
         {
-            // A part that ends inside a panel: concatenate first (no real model has one).
+            // A part that ends inside a panel: concatenate first (no real model has one), then pack the whole.
             var (weight, bias, _, _) = FusedWeights.Concatenate(source, names);
-            return new Linear(new PackedMatrix(weight, input, output), bias);
+            packed.PackColumns(weight, 0, output);
+            return new Linear(packed, bias);
         }
         var biases = new float[output];
         int column = 0;
