@@ -82,8 +82,13 @@ sealed class OrtEncoders : IDisposable
         return results.First().AsTensor<float>().ToArray();
     }
 
+    bool _disposed;
+
+    /// <summary>Closes the sessions (and their thread pools); a second call does nothing.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _audio?.Dispose();
         _text?.Dispose();
     }

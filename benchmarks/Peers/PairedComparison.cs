@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+using Microsoft.ML.OnnxRuntime;
+using Cpu = Cacophony.Kernels.Cpu;
+
+namespace Cacophony.Benchmarks.Peers;
+
+/// <summary>
+/// `--paired audio SECONDS THREADS` or `--paired caption THREADS`: ours and ONNX Runtime alternated run by
+/// run on the same weights and input (21 pairs after 3 warm-ups each, a 300 ms pause after every run so
+/// that ORT's spinning threads are idle before ours starts), medians and the ratio of medians. On a shared
+/// VM whose speed drifts by 10-20% within minutes, BenchmarkDotNet's back-to-back blocks (all of ours, then
+/// all of ORT's) can put the drift into the ratio; alternation spreads it evenly. A cross-check of the
+/// BenchmarkDotNet tables, not a replacement: docs/PERFORMANCE.md reports both.
+/// </summary>
+static class PairedComparison
+{
+    const int Pairs = 21, WarmUps = 3, PauseMs = 300;
+
+    public static bool TryRun(string[] args)
+    {
+        if (args.Length < 2 || args[0] != "--paired") return false;
+        switch (args[1])
+        {
+            case "audio" when args.Length == 4: Audio(int.Parse(args[2]), int.Parse(args[3])); break;
+            case "caption" when args.Length == 3: Caption(int.Parse(args[2])); break;
+            case "gemm" when args.Length == 4: Gemm(args[2], int.Parse(args[3])); break;
+            default: throw new ArgumentException("usage: --paired audio SECONDS THREADS | --paired caption THREADS | --paired gemm MxKxN THREADS");
+        }
+        return true;
+    }
+
+    static void Audio(int seconds, int threads)
+    {
+        var (ours, graph) = PeerSetup.Load(threads, "audio_encoder.onnx", "audio");
+        using var ort = new OrtEncoders(graph, null, threads);
+        var random = new Random(1);
+        var samples = Enumerable.Range(0, 16000 * seconds).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 440 * i / 16000.0) + 0.05 * (random.NextDouble() - 0.5))).ToArray();
+        var exact = new SequencePolicy { Padding = SequencePadding.Exact, Length = seconds <= 10 ? 500 : 1500 };
+        var patches = ours.FrontEnd.Process(samples, 16000, exact).Patches;
+        PeerSetup.CheckAgreement($"{seconds} s ({patches.RealCount} patches)", ours.EncodeAudio(patches).Normalized, ort.EmbedAudio([patches]));
+        Compare($"audio {seconds} s ({patches.RealCount} patches, unpadded), {threads} thread(s)", () => ours.EncodeAudio(patches), () => ort.EmbedAudio([patches]));
+        PeerSetup.Release(ours, ort);
+    }
+
+    static void Caption(int threads)
+    {
+        var (ours, graph) = PeerSetup.Load(threads, "text_encoder.onnx", "text");
+        using var ort = new OrtEncoders(null, graph, threads);
+        int[] caption = [0, .. Enumerable.Range(0, 98).Select(i => 1000 + 37 * i), 2];
+        PeerSetup.CheckAgreement("caption", ours.EncodeTokens(caption).Normalized, ort.EmbedText([caption]));
+        Compare($"text: 1 caption of 100 tokens, {threads} thread(s)", () => ours.EncodeTokens(caption), () => ort.EmbedText([caption]));
+        PeerSetup.Release(ours, ort);
+    }
+
+    /// <summary>
+    /// One GEMM shape, ours against ONNX Runtime's MatMul (B pre-packed), cycling through 12 different B
+    /// matrices as a forward pass does (a layer's weights are not in cache when its products start).
+    /// </summary>
+    static void Gemm(string shape, int threads)
+    {
+        var dims = shape.Split('x').Select(int.Parse).ToArray();
+        int m = dims[0], k = dims[1], n = dims[2];
+        const int Matrices = 12;
+        Cpu.StaticParallel.MaxThreads = threads;
+        var random = new Random(0);
+        var a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var weights = Enumerable.Range(0, Matrices).Select(_ => Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()).ToArray();
+        var ours = weights.Select(b => new Cpu.PackedMatrix(b, k, n)).ToArray();
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        var sessions = weights.Select(b => new InferenceSession(OnnxMatMulGraph.Create(m, k, n, b), options)).ToArray();
+        var c = new float[m * n];
+        var peerC = new float[m * n];
+        using var input = OrtValue.CreateTensorValueFromMemory(a, [m, k]);
+        using var output = OrtValue.CreateTensorValueFromMemory(peerC, [m, n]);
+        using var runOptions = new RunOptions();
+        Cpu.Gemm.Multiply(a, m, ours[0], [], c);
+        sessions[0].Run(runOptions, ["A"], [input], ["Y"], [output]);
+        double worst = c.Select((v, i) => Math.Abs(v - peerC[i]) / Math.Max(1, Math.Abs(peerC[i]))).Max();
+        if (worst > 1e-4) throw new InvalidOperationException($"ours and ONNX Runtime differ by {worst:E2} (relative)");
+        double flop = 2.0 * m * k * n * Matrices;
+        Compare($"GEMM {shape} x {Matrices} weight matrices, {threads} thread(s)", () =>
+        {
+            foreach (var b in ours) Cpu.Gemm.Multiply(a, m, b, [], c);
+        }, () =>
+        {
+            foreach (var session in sessions) session.Run(runOptions, ["A"], [input], ["Y"], [output]);
+        }, flop);
+        foreach (var session in sessions) session.Dispose();
+        Cpu.StaticParallel.MaxThreads = Environment.ProcessorCount;
+    }
+
+    static void Compare(string what, Action ours, Action peer, double flop = 0)
+    {
+        for (int i = 0; i < WarmUps; i++)
+        {
+            ours();
+            peer();
+        }
+        var (oursMs, peerMs) = (new List<double>(), new List<double>());
+        for (int i = 0; i < Pairs; i++)
+        {
+            oursMs.Add(Time(ours));
+            peerMs.Add(Time(peer));
+        }
+        double oursMedian = Median(oursMs), peerMedian = Median(peerMs);
+        string rate(double ms) => flop > 0 ? $" = {flop / ms / 1e6:F1} GFLOP/s" : "";
+        Console.WriteLine($"{what}: ours median {oursMedian:F1} ms{rate(oursMedian)} (min {oursMs.Min():F1}), ONNX Runtime median {peerMedian:F1} ms{rate(peerMedian)} (min {peerMs.Min():F1}); ORT / ours = {peerMedian / oursMedian:F2}x ({Pairs} alternated pairs)");
+    }
+
+    static double Time(Action run)
+    {
+        var clock = Stopwatch.StartNew();
+        run();
+        double ms = clock.Elapsed.TotalMilliseconds;
+        Thread.Sleep(PauseMs);
+        return ms;
+    }
+
+    static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+}
