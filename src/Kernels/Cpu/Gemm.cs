@@ -275,7 +275,11 @@ public static class Gemm
         Store<TL, T>(TL.Add(c70, bias0), TL.Add(c71, bias1), ref Unsafe.Add(ref c, 7 * ldc), ref Row(ref r, 7 * ldc), w, activation);
     }
 
-    /// <summary>6 full rows of A times one panel: 12 accumulators, the tall tile for 16-register AVX2.</summary>
+    /// <summary>
+    /// 6 full rows of A times one panel: 12 accumulators, the tall tile for 16-register AVX2. The K loop is
+    /// unrolled by 4 (as MLAS's FMA3 kernel is): alternated run by run against ONNX Runtime's MatMul on the
+    /// model's shapes, that moved ours from 0.89-0.98x to 0.93-1.03x of its speed (docs/PERFORMANCE.md).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void SixRowTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged
@@ -286,7 +290,96 @@ public static class Gemm
         nint k1 = k, k2 = 2 * k1, k3 = 3 * k1, k4 = 4 * k1, k5 = 5 * k1;
         ref float bRow = ref panel;
         ref float aColumn = ref a;
-        for (int i = 0; i < k; i++)
+        int i = 0;
+        for (; i + 4 <= k; i += 4)
+        {
+            // k = i
+            T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
+            T x = TL.Broadcast(aColumn);
+            c00 = TL.MultiplyAdd(x, b0, c00);
+            c01 = TL.MultiplyAdd(x, b1, c01);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1));
+            c10 = TL.MultiplyAdd(x, b0, c10);
+            c11 = TL.MultiplyAdd(x, b1, c11);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2));
+            c20 = TL.MultiplyAdd(x, b0, c20);
+            c21 = TL.MultiplyAdd(x, b1, c21);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3));
+            c30 = TL.MultiplyAdd(x, b0, c30);
+            c31 = TL.MultiplyAdd(x, b1, c31);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4));
+            c40 = TL.MultiplyAdd(x, b0, c40);
+            c41 = TL.MultiplyAdd(x, b1, c41);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5));
+            c50 = TL.MultiplyAdd(x, b0, c50);
+            c51 = TL.MultiplyAdd(x, b1, c51);
+
+            // k = i + 1
+            b0 = TL.Load(ref Unsafe.Add(ref bRow, 2 * w)); b1 = TL.Load(ref Unsafe.Add(ref bRow, 3 * w));
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, 1));
+            c00 = TL.MultiplyAdd(x, b0, c00);
+            c01 = TL.MultiplyAdd(x, b1, c01);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1 + 1));
+            c10 = TL.MultiplyAdd(x, b0, c10);
+            c11 = TL.MultiplyAdd(x, b1, c11);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2 + 1));
+            c20 = TL.MultiplyAdd(x, b0, c20);
+            c21 = TL.MultiplyAdd(x, b1, c21);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3 + 1));
+            c30 = TL.MultiplyAdd(x, b0, c30);
+            c31 = TL.MultiplyAdd(x, b1, c31);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4 + 1));
+            c40 = TL.MultiplyAdd(x, b0, c40);
+            c41 = TL.MultiplyAdd(x, b1, c41);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5 + 1));
+            c50 = TL.MultiplyAdd(x, b0, c50);
+            c51 = TL.MultiplyAdd(x, b1, c51);
+
+            // k = i + 2
+            b0 = TL.Load(ref Unsafe.Add(ref bRow, 4 * w)); b1 = TL.Load(ref Unsafe.Add(ref bRow, 5 * w));
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, 2));
+            c00 = TL.MultiplyAdd(x, b0, c00);
+            c01 = TL.MultiplyAdd(x, b1, c01);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1 + 2));
+            c10 = TL.MultiplyAdd(x, b0, c10);
+            c11 = TL.MultiplyAdd(x, b1, c11);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2 + 2));
+            c20 = TL.MultiplyAdd(x, b0, c20);
+            c21 = TL.MultiplyAdd(x, b1, c21);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3 + 2));
+            c30 = TL.MultiplyAdd(x, b0, c30);
+            c31 = TL.MultiplyAdd(x, b1, c31);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4 + 2));
+            c40 = TL.MultiplyAdd(x, b0, c40);
+            c41 = TL.MultiplyAdd(x, b1, c41);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5 + 2));
+            c50 = TL.MultiplyAdd(x, b0, c50);
+            c51 = TL.MultiplyAdd(x, b1, c51);
+
+            // k = i + 3
+            b0 = TL.Load(ref Unsafe.Add(ref bRow, 6 * w)); b1 = TL.Load(ref Unsafe.Add(ref bRow, 7 * w));
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, 3));
+            c00 = TL.MultiplyAdd(x, b0, c00);
+            c01 = TL.MultiplyAdd(x, b1, c01);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1 + 3));
+            c10 = TL.MultiplyAdd(x, b0, c10);
+            c11 = TL.MultiplyAdd(x, b1, c11);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2 + 3));
+            c20 = TL.MultiplyAdd(x, b0, c20);
+            c21 = TL.MultiplyAdd(x, b1, c21);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3 + 3));
+            c30 = TL.MultiplyAdd(x, b0, c30);
+            c31 = TL.MultiplyAdd(x, b1, c31);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4 + 3));
+            c40 = TL.MultiplyAdd(x, b0, c40);
+            c41 = TL.MultiplyAdd(x, b1, c41);
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5 + 3));
+            c50 = TL.MultiplyAdd(x, b0, c50);
+            c51 = TL.MultiplyAdd(x, b1, c51);
+            bRow = ref Unsafe.Add(ref bRow, 8 * w);
+            aColumn = ref Unsafe.Add(ref aColumn, 4);
+        }
+        for (; i < k; i++)
         {
             T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
             T x = TL.Broadcast(aColumn);
