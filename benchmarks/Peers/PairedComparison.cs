@@ -7,8 +7,8 @@ using Cpu = Cacophony.Kernels.Cpu;
 namespace Cacophony.Benchmarks.Peers;
 
 /// <summary>
-/// `--paired audio SECONDS THREADS` or `--paired caption THREADS`: ours and ONNX Runtime alternated run by
-/// run on the same weights and input (21 pairs after 3 warm-ups each, a 300 ms pause after every run so
+/// `--paired audio SECONDS THREADS`, `--paired caption THREADS` or `--paired gemm MxKxN THREADS`: ours and
+/// ONNX Runtime alternated run by run on the same weights and input (21 pairs after 3 warm-ups each, a 300 ms pause after every run so
 /// that ORT's spinning threads are idle before ours starts), medians and the ratio of medians. On a shared
 /// VM whose speed drifts by 10-20% within minutes, BenchmarkDotNet's back-to-back blocks (all of ours, then
 /// all of ORT's) can put the drift into the ratio; alternation spreads it evenly. A cross-check of the
