@@ -36,8 +36,7 @@ public class CaptionDecodingBenchmarks
         StaticParallel.MaxThreads = Threads;
         var config = StandardConfigs.Full;
         _model = new CacophonyModel(config, new SyntheticWeights(config, std: 0.02, seed: 3));
-        var random = new Random(4);
-        var samples = Enumerable.Range(0, 16000 * Seconds).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 440 * i / 16000.0) + 0.05 * (random.NextDouble() - 0.5))).ToArray();
+        var samples = BenchmarkInputs.Clip(Seconds, seed: 4);
         var patches = _model.FrontEnd.Process(samples, 16000, SequencePolicy.RetrievalAndCaptioning with { Padding = SequencePadding.Exact }).Patches;
         var audio = _model.EncodeAudio(patches);
         var memory = _model.Decoder.Remember(audio.Hidden, audio.Patches);

@@ -41,8 +41,7 @@ public class GpuEncoderBenchmarks
         var config = StandardConfigs.Full;
         _model = new CacophonyModel(config, new SyntheticWeights(config, std: 0.02, seed: 3), gpu: OpenDevice());
         _model.WarmUp(decoder: false);
-        var random = new Random(1);
-        var samples = Enumerable.Range(0, 16000 * Seconds).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 440 * i / 16000.0) + 0.05 * (random.NextDouble() - 0.5))).ToArray();
+        var samples = BenchmarkInputs.Clip(Seconds);
         var policy = (Seconds <= 10 ? SequencePolicy.ZeroShot : SequencePolicy.RetrievalAndCaptioning) with { Padding = SequencePadding.Exact };
         var clip = _model.FrontEnd.Process(samples, 16000, policy).Patches;
         _clips = Enumerable.Repeat(clip, Batch).ToArray();

@@ -55,13 +55,7 @@ public class GemmBenchmarks
         _ortC = new float[M * N];
         StaticParallel.MaxThreads = Threads;
 
-        _ort = new InferenceSession(OnnxMatMulGraph.Create(M, K, N, b), new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = Threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        });
+        _ort = new InferenceSession(OnnxMatMulGraph.Create(M, K, N, b), OrtEncoders.Options(Threads));
         _ortInput = OrtValue.CreateTensorValueFromMemory(_a, [M, K]);
         _ortOutput = OrtValue.CreateTensorValueFromMemory(_ortC, [M, N]);
         _runOptions = new RunOptions();

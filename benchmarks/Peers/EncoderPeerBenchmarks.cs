@@ -51,8 +51,7 @@ public class AudioEncoderPeerBenchmarks
         (_ours, var audioGraph) = PeerSetup.Load(Threads, "audio_encoder.onnx", "audio");
         _ort = new OrtEncoders(audioGraph, null, Threads);
 
-        var random = new Random(1);
-        _samples = Enumerable.Range(0, 16000 * Seconds).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 440 * i / 16000.0) + 0.05 * (random.NextDouble() - 0.5))).ToArray();
+        _samples = BenchmarkInputs.Clip(Seconds);
         _exact = _ours.FrontEnd.Process(_samples, 16000, Exact).Patches;
         _padded = _ours.FrontEnd.Process(_samples, 16000, Exact with { Padding = SequencePadding.Pad }).Patches;
         PeerSetup.CheckAgreement($"{Seconds} s ({_exact.RealCount} patches)", _ours.EncodeAudio(_exact).Normalized, _ort.EmbedAudio([_padded]));
@@ -106,7 +105,7 @@ public class TextEncoderPeerBenchmarks
         (_ours, var textGraph) = PeerSetup.Load(Threads, "text_encoder.onnx", "text");
         _ort = new OrtEncoders(null, textGraph, Threads);
         _prompts = GoldenPrompts().Take(50).ToList();
-        _caption = [0, .. Enumerable.Range(0, 98).Select(i => 1000 + 37 * i), 2];
+        _caption = BenchmarkInputs.Caption();
 
         PeerSetup.CheckAgreement("50 prompts", _ours.EncodeTokens(_prompts).SelectMany(e => e.Normalized).ToArray(), _ort.EmbedText(_prompts));
     }

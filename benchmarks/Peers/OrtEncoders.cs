@@ -15,16 +15,19 @@ sealed class OrtEncoders : IDisposable
 
     public OrtEncoders(byte[]? audioModel, byte[]? textModel, int threads)
     {
-        var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
+        var options = Options(threads);
         if (audioModel is not null) _audio = new InferenceSession(audioModel, options);
         if (textModel is not null) _text = new InferenceSession(textModel, options);
     }
+
+    /// <summary>The peer's configuration everywhere: optimization level ALL, `threads` intra-op threads, sequential.</summary>
+    public static SessionOptions Options(int threads) => new()
+    {
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        IntraOpNumThreads = threads,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+    };
 
     /// <summary>The graphs, found beside the repository (../shared/onnx/full) or in $CACOPHONY_ONNX_DIR.</summary>
     public static string GraphDirectory()

@@ -35,8 +35,7 @@ static class PairedComparison
     {
         var (ours, graph) = PeerSetup.Load(threads, "audio_encoder.onnx", "audio");
         using var ort = new OrtEncoders(graph, null, threads);
-        var random = new Random(1);
-        var samples = Enumerable.Range(0, 16000 * seconds).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 440 * i / 16000.0) + 0.05 * (random.NextDouble() - 0.5))).ToArray();
+        var samples = BenchmarkInputs.Clip(seconds);
         var exact = new SequencePolicy { Padding = SequencePadding.Exact, Length = seconds <= 10 ? 500 : 1500 };
         var patches = ours.FrontEnd.Process(samples, 16000, exact).Patches;
         PeerSetup.CheckAgreement($"{seconds} s ({patches.RealCount} patches)", ours.EncodeAudio(patches).Normalized, ort.EmbedAudio([patches]));
@@ -48,7 +47,7 @@ static class PairedComparison
     {
         var (ours, graph) = PeerSetup.Load(threads, "text_encoder.onnx", "text");
         using var ort = new OrtEncoders(null, graph, threads);
-        int[] caption = [0, .. Enumerable.Range(0, 98).Select(i => 1000 + 37 * i), 2];
+        int[] caption = BenchmarkInputs.Caption();
         PeerSetup.CheckAgreement("caption", ours.EncodeTokens(caption).Normalized, ort.EmbedText([caption]));
         Compare($"text: 1 caption of 100 tokens, {threads} thread(s)", () => ours.EncodeTokens(caption), () => ort.EmbedText([caption]));
         PeerSetup.Release(ours, ort);
@@ -68,13 +67,7 @@ static class PairedComparison
         var a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         var weights = Enumerable.Range(0, Matrices).Select(_ => Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()).ToArray();
         var ours = weights.Select(b => new Cpu.PackedMatrix(b, k, n)).ToArray();
-        var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
+        var options = OrtEncoders.Options(threads);
         var sessions = weights.Select(b => new InferenceSession(OnnxMatMulGraph.Create(m, k, n, b), options)).ToArray();
         var c = new float[m * n];
         var peerC = new float[m * n];
