@@ -287,119 +287,22 @@ public static class Gemm
         int w = TL.Count;
         T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero;
         T c30 = TL.Zero, c31 = TL.Zero, c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero;
-        nint k1 = k, k2 = 2 * k1, k3 = 3 * k1, k4 = 4 * k1, k5 = 5 * k1;
+        var rows = new SixRowOffsets(k);
         ref float bRow = ref panel;
         ref float aColumn = ref a;
         int i = 0;
         for (; i + 4 <= k; i += 4)
         {
-            // k = i
-            T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
-            T x = TL.Broadcast(aColumn);
-            c00 = TL.MultiplyAdd(x, b0, c00);
-            c01 = TL.MultiplyAdd(x, b1, c01);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1));
-            c10 = TL.MultiplyAdd(x, b0, c10);
-            c11 = TL.MultiplyAdd(x, b1, c11);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2));
-            c20 = TL.MultiplyAdd(x, b0, c20);
-            c21 = TL.MultiplyAdd(x, b1, c21);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3));
-            c30 = TL.MultiplyAdd(x, b0, c30);
-            c31 = TL.MultiplyAdd(x, b1, c31);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4));
-            c40 = TL.MultiplyAdd(x, b0, c40);
-            c41 = TL.MultiplyAdd(x, b1, c41);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5));
-            c50 = TL.MultiplyAdd(x, b0, c50);
-            c51 = TL.MultiplyAdd(x, b1, c51);
-
-            // k = i + 1
-            b0 = TL.Load(ref Unsafe.Add(ref bRow, 2 * w)); b1 = TL.Load(ref Unsafe.Add(ref bRow, 3 * w));
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, 1));
-            c00 = TL.MultiplyAdd(x, b0, c00);
-            c01 = TL.MultiplyAdd(x, b1, c01);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1 + 1));
-            c10 = TL.MultiplyAdd(x, b0, c10);
-            c11 = TL.MultiplyAdd(x, b1, c11);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2 + 1));
-            c20 = TL.MultiplyAdd(x, b0, c20);
-            c21 = TL.MultiplyAdd(x, b1, c21);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3 + 1));
-            c30 = TL.MultiplyAdd(x, b0, c30);
-            c31 = TL.MultiplyAdd(x, b1, c31);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4 + 1));
-            c40 = TL.MultiplyAdd(x, b0, c40);
-            c41 = TL.MultiplyAdd(x, b1, c41);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5 + 1));
-            c50 = TL.MultiplyAdd(x, b0, c50);
-            c51 = TL.MultiplyAdd(x, b1, c51);
-
-            // k = i + 2
-            b0 = TL.Load(ref Unsafe.Add(ref bRow, 4 * w)); b1 = TL.Load(ref Unsafe.Add(ref bRow, 5 * w));
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, 2));
-            c00 = TL.MultiplyAdd(x, b0, c00);
-            c01 = TL.MultiplyAdd(x, b1, c01);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1 + 2));
-            c10 = TL.MultiplyAdd(x, b0, c10);
-            c11 = TL.MultiplyAdd(x, b1, c11);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2 + 2));
-            c20 = TL.MultiplyAdd(x, b0, c20);
-            c21 = TL.MultiplyAdd(x, b1, c21);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3 + 2));
-            c30 = TL.MultiplyAdd(x, b0, c30);
-            c31 = TL.MultiplyAdd(x, b1, c31);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4 + 2));
-            c40 = TL.MultiplyAdd(x, b0, c40);
-            c41 = TL.MultiplyAdd(x, b1, c41);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5 + 2));
-            c50 = TL.MultiplyAdd(x, b0, c50);
-            c51 = TL.MultiplyAdd(x, b1, c51);
-
-            // k = i + 3
-            b0 = TL.Load(ref Unsafe.Add(ref bRow, 6 * w)); b1 = TL.Load(ref Unsafe.Add(ref bRow, 7 * w));
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, 3));
-            c00 = TL.MultiplyAdd(x, b0, c00);
-            c01 = TL.MultiplyAdd(x, b1, c01);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1 + 3));
-            c10 = TL.MultiplyAdd(x, b0, c10);
-            c11 = TL.MultiplyAdd(x, b1, c11);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2 + 3));
-            c20 = TL.MultiplyAdd(x, b0, c20);
-            c21 = TL.MultiplyAdd(x, b1, c21);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3 + 3));
-            c30 = TL.MultiplyAdd(x, b0, c30);
-            c31 = TL.MultiplyAdd(x, b1, c31);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4 + 3));
-            c40 = TL.MultiplyAdd(x, b0, c40);
-            c41 = TL.MultiplyAdd(x, b1, c41);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5 + 3));
-            c50 = TL.MultiplyAdd(x, b0, c50);
-            c51 = TL.MultiplyAdd(x, b1, c51);
+            SixRowStep<TL, T>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            SixRowStep<TL, T>(ref Unsafe.Add(ref bRow, 2 * w), ref Unsafe.Add(ref aColumn, 1), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            SixRowStep<TL, T>(ref Unsafe.Add(ref bRow, 4 * w), ref Unsafe.Add(ref aColumn, 2), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            SixRowStep<TL, T>(ref Unsafe.Add(ref bRow, 6 * w), ref Unsafe.Add(ref aColumn, 3), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             bRow = ref Unsafe.Add(ref bRow, 8 * w);
             aColumn = ref Unsafe.Add(ref aColumn, 4);
         }
         for (; i < k; i++)
         {
-            T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
-            T x = TL.Broadcast(aColumn);
-            c00 = TL.MultiplyAdd(x, b0, c00);
-            c01 = TL.MultiplyAdd(x, b1, c01);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1));
-            c10 = TL.MultiplyAdd(x, b0, c10);
-            c11 = TL.MultiplyAdd(x, b1, c11);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2));
-            c20 = TL.MultiplyAdd(x, b0, c20);
-            c21 = TL.MultiplyAdd(x, b1, c21);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3));
-            c30 = TL.MultiplyAdd(x, b0, c30);
-            c31 = TL.MultiplyAdd(x, b1, c31);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4));
-            c40 = TL.MultiplyAdd(x, b0, c40);
-            c41 = TL.MultiplyAdd(x, b1, c41);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5));
-            c50 = TL.MultiplyAdd(x, b0, c50);
-            c51 = TL.MultiplyAdd(x, b1, c51);
+            SixRowStep<TL, T>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             bRow = ref Unsafe.Add(ref bRow, 2 * w);
             aColumn = ref Unsafe.Add(ref aColumn, 1);
         }
@@ -411,6 +314,39 @@ public static class Gemm
         Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), ref Row(ref r, 3 * ldc), w, activation);
         Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), ref Row(ref r, 4 * ldc), w, activation);
         Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), ref Row(ref r, 5 * ldc), w, activation);
+    }
+
+    /// <summary>Where rows 1-5 of a 6-row tile of A start, relative to row 0 (computed once per tile).</summary>
+    readonly record struct SixRowOffsets(nint R1, nint R2, nint R3, nint R4, nint R5)
+    {
+        public SixRowOffsets(int lda) : this(lda, 2 * (nint)lda, 3 * (nint)lda, 4 * (nint)lda, 5 * (nint)lda) { }
+    }
+
+    /// <summary>One k of the 6-row tile: the panel's two vectors at bRow times A[r, k] for the 6 rows into the accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void SixRowStep<TL, T>(ref float bRow, ref float aColumn, SixRowOffsets rows, int w,
+        ref T c00, ref T c01, ref T c10, ref T c11, ref T c20, ref T c21, ref T c30, ref T c31, ref T c40, ref T c41, ref T c50, ref T c51)
+        where TL : IFloatLanes<T> where T : unmanaged
+    {
+        T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
+        T x = TL.Broadcast(aColumn);
+        c00 = TL.MultiplyAdd(x, b0, c00);
+        c01 = TL.MultiplyAdd(x, b1, c01);
+        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R1));
+        c10 = TL.MultiplyAdd(x, b0, c10);
+        c11 = TL.MultiplyAdd(x, b1, c11);
+        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R2));
+        c20 = TL.MultiplyAdd(x, b0, c20);
+        c21 = TL.MultiplyAdd(x, b1, c21);
+        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R3));
+        c30 = TL.MultiplyAdd(x, b0, c30);
+        c31 = TL.MultiplyAdd(x, b1, c31);
+        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R4));
+        c40 = TL.MultiplyAdd(x, b0, c40);
+        c41 = TL.MultiplyAdd(x, b1, c41);
+        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R5));
+        c50 = TL.MultiplyAdd(x, b0, c50);
+        c51 = TL.MultiplyAdd(x, b1, c51);
     }
 
     /// <summary>Row i of the residual tile, or the null reference when there is none.</summary>
