@@ -33,7 +33,7 @@ public class CaptionDecodingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        StaticParallel.MaxThreads = Threads;
+        WorkerPool.MaxThreads = Threads;
         var config = StandardConfigs.Full;
         _model = new CacophonyModel(config, new SyntheticWeights(config, std: 0.02, seed: 3));
         var samples = BenchmarkInputs.Clip(Seconds, seed: 4);
@@ -74,6 +74,6 @@ public class CaptionDecodingBenchmarks
     public void Cleanup()
     {
         _model.Dispose();
-        StaticParallel.MaxThreads = Environment.ProcessorCount;
+        WorkerPool.MaxThreads = Environment.ProcessorCount;
     }
 }

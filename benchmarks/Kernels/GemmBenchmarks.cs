@@ -53,7 +53,7 @@ public class GemmBenchmarks
         _bias = new float[N];
         _c = new float[M * N];
         _ortC = new float[M * N];
-        StaticParallel.MaxThreads = Threads;
+        WorkerPool.MaxThreads = Threads;
 
         _ort = new InferenceSession(OnnxMatMulGraph.Create(M, K, N, b), OrtEncoders.Options(Threads));
         _ortInput = OrtValue.CreateTensorValueFromMemory(_a, [M, K]);
@@ -70,7 +70,7 @@ public class GemmBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        StaticParallel.MaxThreads = Environment.ProcessorCount;
+        WorkerPool.MaxThreads = Environment.ProcessorCount;
         CloseOrt();
     }
 

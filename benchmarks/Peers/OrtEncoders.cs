@@ -13,9 +13,15 @@ sealed class OrtEncoders : IDisposable
     readonly InferenceSession? _audio;
     readonly InferenceSession? _text;
 
-    public OrtEncoders(byte[]? audioModel, byte[]? textModel, int threads)
+    /// <param name="profilePrefix">Turns on ONNX Runtime's profiler, writing to this path prefix (see <see cref="EndProfiling"/>).</param>
+    public OrtEncoders(byte[]? audioModel, byte[]? textModel, int threads, string? profilePrefix = null)
     {
         var options = Options(threads);
+        if (profilePrefix is not null)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = profilePrefix;
+        }
         if (audioModel is not null) _audio = new InferenceSession(audioModel, options);
         if (textModel is not null) _text = new InferenceSession(textModel, options);
     }
@@ -84,6 +90,9 @@ sealed class OrtEncoders : IDisposable
         using var results = _text!.Run([NamedOnnxValue.CreateFromTensor("text_input_ids", ids), NamedOnnxValue.CreateFromTensor("text_mask", mask)], ["text_embedding"]);
         return results.First().AsTensor<float>().ToArray();
     }
+
+    /// <summary>Stops the profiler of the (one) open session and returns its JSON file.</summary>
+    public string EndProfiling() => (_audio ?? _text)!.EndProfiling();
 
     bool _disposed;
 

@@ -62,7 +62,7 @@ static class PairedComparison
         var dims = shape.Split('x').Select(int.Parse).ToArray();
         int m = dims[0], k = dims[1], n = dims[2];
         const int Matrices = 12;
-        Cpu.StaticParallel.MaxThreads = threads;
+        Cpu.WorkerPool.MaxThreads = threads;
         var random = new Random(0);
         var a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         var weights = Enumerable.Range(0, Matrices).Select(_ => Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()).ToArray();
@@ -87,7 +87,7 @@ static class PairedComparison
             foreach (var session in sessions) session.Run(runOptions, ["A"], [input], ["Y"], [output]);
         }, flop);
         foreach (var session in sessions) session.Dispose();
-        Cpu.StaticParallel.MaxThreads = Environment.ProcessorCount;
+        Cpu.WorkerPool.MaxThreads = Environment.ProcessorCount;
     }
 
     static void Compare(string what, Action ours, Action peer, double flop = 0)

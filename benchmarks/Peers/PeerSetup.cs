@@ -11,7 +11,7 @@ static class PeerSetup
     /// <summary>Our model and the ONNX graph with the same weights (std 0.02, seed 0) as initializers, both at `threads`.</summary>
     public static (CacophonyModel Ours, byte[] Graph) Load(int threads, string graphFile, string torchPrefix)
     {
-        StaticParallel.MaxThreads = threads;
+        WorkerPool.MaxThreads = threads;
         var config = StandardConfigs.Full with { Decoder = null };
         var weights = new SyntheticWeights(config, std: 0.02, seed: 0);
         var graph = OnnxInitializers.Embed(File.ReadAllBytes(Path.Combine(OrtEncoders.GraphDirectory(), graphFile)), TorchNamedWeights.From(config, weights, torchPrefix));
@@ -28,7 +28,7 @@ static class PeerSetup
 
     public static void Release(CacophonyModel ours, OrtEncoders ort)
     {
-        StaticParallel.MaxThreads = Environment.ProcessorCount;
+        WorkerPool.MaxThreads = Environment.ProcessorCount;
         ort.Dispose();
         ours.Dispose();
     }

@@ -51,7 +51,7 @@ public sealed class CacophonyModel : IDisposable
     public float LogitScale { get; }
 
     /// <summary>Where the encoders run: "CPU engine (...)" or the ILGPU accelerator.</summary>
-    public string Device => _gpu is { } gpu ? $"{gpu.Description}{(_gpuHalfWeights ? ", float16 weights" : "")}" : $"CPU engine ({Kernels.Cpu.Isa.Describe(Kernels.Cpu.Isa.Active)}, {Kernels.Cpu.StaticParallel.Width} threads)";
+    public string Device => _gpu is { } gpu ? $"{gpu.Description}{(_gpuHalfWeights ? ", float16 weights" : "")}" : $"CPU engine ({Kernels.Cpu.Isa.Describe(Kernels.Cpu.Isa.Active)}, {Kernels.Cpu.WorkerPool.Width} threads)";
 
     /// <param name="owner">Disposed with the model (the memory-mapped weights of a directory).</param>
     /// <param name="gpu">Runs the network on this accelerator (owned by the model from then on); null for the CPU engine.</param>

@@ -90,16 +90,16 @@ public class CaptionGoldenTests : TinyModelFixture
         var memories = Golden.AudioCases.Select(Memory).ToList();
         var options = new DecodingOptions { Strategy = DecodingStrategy.Sample, Temperature = 1.5f, Seed = 7, MaxTokens = 15 };
         var first = CaptionSearch.Run(Model.Decoder, memories, options);
-        int saved = StaticParallel.MaxThreads;
+        int saved = WorkerPool.MaxThreads;
         try
         {
-            StaticParallel.MaxThreads = 1;
+            WorkerPool.MaxThreads = 1;
             var oneThread = CaptionSearch.Run(Model.Decoder, memories, options);
             Assert.That(oneThread.Select(c => c.Tokens), Is.EqualTo(first.Select(c => c.Tokens)));
         }
         finally
         {
-            StaticParallel.MaxThreads = saved;
+            WorkerPool.MaxThreads = saved;
         }
         // Clip 3 alone, as stream 3, samples what it sampled inside the batch.
         var alone = CaptionSearch.Run(Model.Decoder, [memories[3]], options, streams: [3UL])[0];

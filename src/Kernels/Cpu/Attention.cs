@@ -44,7 +44,7 @@ public static class Attention
         int d = width / heads, blocks = (queries + QueryBlock - 1) / QueryBlock;
         var keysT = new PackedMatrix[heads];
         var values = new PackedMatrix[heads];
-        bool parallel = (long)queries * keys * width >= 1 << 18 && StaticParallel.Width > 1;
+        bool parallel = (long)queries * keys * width >= 1 << 18 && WorkerPool.Width > 1;
 
         fixed (float* pq = q, pk = k, pv = v, po = output)
         {
@@ -90,8 +90,8 @@ public static class Attention
 
             if (parallel)
             {
-                StaticParallel.For(heads, Pack);
-                StaticParallel.For(heads * blocks, Block);
+                WorkerPool.For(heads, Pack);
+                WorkerPool.For(heads * blocks, Block);
             }
             else
             {

@@ -11,8 +11,8 @@ namespace Cacophony.Kernels.Cpu;
 /// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512, 6 with AVX2, then 4, then 2 for
 /// the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
 /// two vectors for row k, broadcasts A[r, k] for each row, and does 2 MR fused multiply-adds into
-/// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C) statically
-/// (<see cref="StaticParallel"/>).
+/// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C): chunks of
+/// panels handed out by <see cref="WorkerPool"/>.
 /// The micro-kernel is written once over <see cref="IFloatLanes{T}"/> for Vector512, Vector256 and scalar.
 /// </summary>
 public static class Gemm
@@ -24,9 +24,12 @@ public static class Gemm
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
 
+    // Chunks of panels per thread: enough that a thread slowed by the VM hands most of its share to the other.
+    const int ChunksPerThread = 8;
+
 
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c) =>
-        Multiply(a, m, b, bias, c, StaticParallel.Width);
+        Multiply(a, m, b, bias, c, WorkerPool.Width);
 
     /// <summary>
     /// C = activation(A B + bias): the activation runs on each tile's registers before they are stored,
@@ -34,7 +37,7 @@ public static class Gemm
     /// <see cref="Activations"/>' separate pass, bit for bit.
     /// </summary>
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Activation activation) =>
-        Multiply(a, m, b, bias, c, StaticParallel.Width, activation);
+        Multiply(a, m, b, bias, c, WorkerPool.Width, activation);
 
     /// <summary>
     /// C = A B + bias + R: a residual connection added to each tile's registers before the store, instead
@@ -45,7 +48,7 @@ public static class Gemm
     {
         if (residual.Length < (long)m * b.N) throw new ArgumentException($"the residual holds {residual.Length} values, {m} x {b.N} needed");
         if (residual.Overlaps(c, out int offset) && offset != 0) throw new ArgumentException("the residual must be C itself or not overlap it");
-        Multiply(a, m, b, bias, c, StaticParallel.Width, Activation.None, residual);
+        Multiply(a, m, b, bias, c, WorkerPool.Width, Activation.None, residual);
     }
 
     /// <param name="maxThreads">1 for products issued from inside an already parallel loop.</param>
@@ -74,7 +77,7 @@ public static class Gemm
     {
         int panels = b.PanelCount;
         long work = (long)m * b.K * b.N;
-        int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(Math.Min(maxThreads, StaticParallel.Width), panels));
+        int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(Math.Min(maxThreads, WorkerPool.Width), panels));
         fixed (float* pa = a, pc = c, pbias = bias, pr = residual)
         {
             var epilogue = new Epilogue(bias.IsEmpty ? 0 : (nint)pbias, activation, residual.IsEmpty ? 0 : (nint)pr);
@@ -84,13 +87,11 @@ public static class Gemm
                 Panels<TL, T>(aPtr, m, b, cPtr, 0, panels, epilogue);
                 return;
             }
-            // Threads split the panels (columns of C). Splitting rows instead, so that each thread's share of A
-            // stays in its L2, measured no better on the 2-core VM (docs/PERFORMANCE.md).
-            StaticParallel.For(threads, t =>
-            {
-                int first = (int)((long)panels * t / threads), last = (int)((long)panels * (t + 1) / threads);
-                Panels<TL, T>(aPtr, m, b, cPtr, first, last, epilogue);
-            });
+            // Threads split the panels (columns of C), in chunks that each thread claims in turn (WorkerPool).
+            // Splitting rows instead, so that each thread's share of A stays in its L2, measured no better on
+            // the 2-core VM (docs/PERFORMANCE.md).
+            int chunk = Math.Max(1, panels / (ChunksPerThread * threads)), chunks = (panels + chunk - 1) / chunk;
+            WorkerPool.For(chunks, i => Panels<TL, T>(aPtr, m, b, cPtr, i * chunk, Math.Min(panels, (i + 1) * chunk), epilogue), threads);
         }
     }
 
@@ -98,6 +99,7 @@ public static class Gemm
     readonly record struct Epilogue(nint Bias, Activation Activation, nint Residual);
 
     /// <summary>All m rows of C for the panels [firstPanel, lastPanel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue)
         where TL : IFloatLanes<T> where T : unmanaged
     {
@@ -105,7 +107,7 @@ public static class Gemm
         var (bias, activation, residual) = epilogue;
         Span<float> edge = stackalloc float[RowsPerTile * nr];
         Span<float> edgeBias = stackalloc float[nr];
-        ref float panels = ref MemoryMarshal.GetArrayDataReference(b.Data);
+        ref float panels = ref b.Panels;
         for (int p = firstPanel; p < lastPanel; p++)
         {
             int column = p * nr, width = Math.Min(nr, n - column);

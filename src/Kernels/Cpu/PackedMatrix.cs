@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Cacophony.Kernels.Cpu;
 
@@ -6,6 +8,8 @@ namespace Cacophony.Kernels.Cpu;
 /// A weight matrix W (K x N, row-major, the canonical (in, out) layout) repacked once, at model load,
 /// into column panels of NR = 2 vectors: panel p holds columns [p*NR, p*NR + NR) as K rows of NR
 /// contiguous floats (zero-padded past N), so the GEMM micro-kernel streams it with unit stride.
+/// The panels start on a 64-byte boundary, so no vector load of a panel row straddles two cache lines
+/// (a managed array's data is only 8- or 16-byte aligned).
 /// </summary>
 public sealed class PackedMatrix
 {
@@ -14,8 +18,14 @@ public sealed class PackedMatrix
     public InstructionSet Isa { get; }
     public int PanelWidth { get; }
     public int PanelCount => (N + PanelWidth - 1) / PanelWidth;
+    /// <summary>The buffer; the panels start at <see cref="Offset"/>.</summary>
     internal float[] Data { get; }
+    internal int Offset { get; }
     readonly bool _pooled;
+    const int Alignment = 64;
+
+    /// <summary>Panel p's first float.</summary>
+    internal ref float Panels => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Data), Offset);
 
     public PackedMatrix(ReadOnlySpan<float> weights, int k, int n, InstructionSet? isa = null)
         : this(weights, k, n, n, 1, isa)
@@ -63,9 +73,19 @@ public sealed class PackedMatrix
         N = n;
         Isa = isa ?? Cpu.Isa.Active;
         PanelWidth = 2 * Isa switch { InstructionSet.Vector512 => 16, InstructionSet.Vector256 => 8, _ => 1 };
-        long size = (long)PanelCount * k * PanelWidth;
+        long size = (long)PanelCount * k * PanelWidth + Alignment / sizeof(float);
         _pooled = pooled;
-        Data = pooled ? ArrayPool<float>.Shared.Rent((int)size) : new float[size];
+        // Weights live on the pinned heap, so their alignment holds for the model's life. A pooled buffer
+        // may be moved by a compacting GC between packing and use: that costs alignment, never correctness,
+        // because the offset is fixed here.
+        Data = pooled ? ArrayPool<float>.Shared.Rent((int)size) : GC.AllocateArray<float>((int)size, pinned: true);
+        Offset = OffsetToAlignment(Data);
+    }
+
+    static unsafe int OffsetToAlignment(float[] data)
+    {
+        fixed (float* first = data)
+            return (int)((Alignment - (nint)first % Alignment) % Alignment) / sizeof(float);
     }
 
     /// <summary>
@@ -88,14 +108,14 @@ public sealed class PackedMatrix
     {
         int firstPanel = first / PanelWidth, panels = (end - first + PanelWidth - 1) / PanelWidth;
         // Big matrices are packed on all cores (model load packs ~0.9 GB of weights).
-        int parts = (long)K * (end - first) >= 1 << 20 ? Math.Min(StaticParallel.Width, panels) : 1;
+        int parts = (long)K * (end - first) >= 1 << 20 ? Math.Min(WorkerPool.Width, panels) : 1;
         unsafe
         {
             fixed (float* pointer = source)
             {
                 nint address = (nint)pointer;
                 int length = source.Length;
-                StaticParallel.For(parts, part =>
+                WorkerPool.For(parts, part =>
                 {
                     var from = new ReadOnlySpan<float>((float*)address, length);
                     for (int p = panels * part / parts; p < panels * (part + 1) / parts; p++)
@@ -108,7 +128,7 @@ public sealed class PackedMatrix
     unsafe void PackPanel(ReadOnlySpan<float> source, int p, int sourceColumn0, int end, int rowStride, int columnStride)
     {
         int first = p * PanelWidth, width = Math.Min(PanelWidth, end - first);
-        var panel = Data.AsSpan(p * K * PanelWidth, K * PanelWidth);
+        var panel = Data.AsSpan(Offset + p * K * PanelWidth, K * PanelWidth);
         if (width < PanelWidth) panel.Clear(); // zero padding past N (pooled buffers are not zeroed)
         first -= sourceColumn0;
         long last = (long)(K - 1) * rowStride + (long)(first + width - 1) * columnStride;

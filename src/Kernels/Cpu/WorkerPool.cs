@@ -1,12 +1,15 @@
 namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
-/// A parallel loop with static partitioning on long-lived worker threads: part p runs on thread
-/// p % Width (the caller is thread 0), with no work stealing and no per-call task allocation. It measured
-/// 3-7% faster end to end than Parallel.For on the 2-core VM (docs/PERFORMANCE.md). If another caller
-/// holds the workers (concurrent model users), the loop simply runs inline on the calling thread.
+/// A parallel loop on long-lived worker threads (the caller is one of them), with no per-call task
+/// allocation. The parts are handed out from a shared counter: each thread takes the next part when it is
+/// done with its last. Parts of equal size each on their own thread (static partitioning) assumes cores of
+/// equal speed, and on a shared VM they are not: one vCPU slowed by its neighbours held up every loop
+/// (a 100-token caption at 2 threads: 0.81x ONNX Runtime with static halves, 0.91-0.97x with claimed
+/// chunks; docs/PERFORMANCE.md). If another caller holds the workers (concurrent model users), the loop
+/// simply runs inline on the calling thread.
 /// </summary>
-public static class StaticParallel
+public static class WorkerPool
 {
     static readonly Worker[] Workers = Enumerable.Range(1, Math.Max(0, Environment.ProcessorCount - 1)).Select(i => new Worker(i)).ToArray();
     static readonly Lock Gate = new();
@@ -17,42 +20,52 @@ public static class StaticParallel
     /// <summary>Threads available to a loop, the caller included.</summary>
     public static int Width => Math.Max(1, Math.Min(Workers.Length + 1, MaxThreads));
 
-    /// <summary>Runs body(0) .. body(parts - 1); part p runs on thread p % Width.</summary>
-    public static void For(int parts, Action<int> body)
+    /// <summary>Runs body(0) .. body(parts - 1), each part once, on up to <see cref="Width"/> (and <paramref name="maxThreads"/>) threads.</summary>
+    public static void For(int parts, Action<int> body, int maxThreads = int.MaxValue)
     {
+        int threads = Math.Min(Math.Min(parts, Width), maxThreads);
         // Inline when there is nothing to split, when nested (the lock is reentrant, the workers are busy),
         // or when another caller holds the workers.
-        if (parts <= 1 || Width == 1 || Gate.IsHeldByCurrentThread || !Gate.TryEnter())
+        if (threads <= 1 || Gate.IsHeldByCurrentThread || !Gate.TryEnter())
         {
             for (int p = 0; p < parts; p++) body(p);
             return;
         }
         try
         {
-            int helpers = Math.Min(parts, Width) - 1;
+            int helpers = threads - 1, next = 0;
             using var done = new CountdownEvent(helpers);
             Exception? failure = null;
-            for (int w = 0; w < helpers; w++)
+            void Claim()
             {
-                int first = w + 1;
+                for (int p; (p = Interlocked.Increment(ref next) - 1) < parts;) body(p);
+            }
+            for (int w = 0; w < helpers; w++)
                 Workers[w].Post(() =>
                 {
                     try
                     {
-                        for (int p = first; p < parts; p += Width) body(p);
+                        Claim();
                     }
                     catch (Exception e)
                     {
                         failure = e;
+                        Volatile.Write(ref next, parts); // the others stop at their next claim
                     }
                     finally
                     {
                         done.Signal();
                     }
                 });
+            try
+            {
+                Claim();
             }
-            for (int p = 0; p < parts; p += Width) body(p);
-            done.Wait();
+            finally
+            {
+                Volatile.Write(ref next, parts);
+                done.Wait();
+            }
             if (failure is not null) throw new AggregateException(failure);
         }
         finally
