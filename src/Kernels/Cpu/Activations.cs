@@ -49,6 +49,7 @@ public static class Activations
     public static void Gelu(Span<float> x) => ParallelSpans.Run(x, part => Pass(part, Activation.Gelu));
 
     /// <summary>The activation over a span, with the same per-vector code as the GEMM epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Pass(Span<float> x, Activation activation)
     {
         ref float p = ref MemoryMarshal.GetReference(x);

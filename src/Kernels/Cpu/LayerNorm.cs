@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Cacophony.Kernels.Cpu;
 
@@ -24,6 +25,7 @@ public static class LayerNorm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Rows(ReadOnlySpan<float> x, int rows, int width, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, float eps, Span<float> y)
     {
         Span<float> centered = width <= 4096 ? stackalloc float[width] : new float[width];
@@ -43,6 +45,7 @@ public static class LayerNorm
     /// Sum of x (or x^2) accumulated in float64, 8 or 4 double lanes at a time with two accumulators (a
     /// scalar chain waits 4 cycles per add: it made LayerNorm 5% of an AVX2 layer).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static double SumInDouble(ReadOnlySpan<float> x, bool square)
     {
         int i = 0;

@@ -125,6 +125,7 @@ public sealed class PackedMatrix
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     unsafe void PackPanel(ReadOnlySpan<float> source, int p, int sourceColumn0, int end, int rowStride, int columnStride)
     {
         int first = p * PanelWidth, width = Math.Min(PanelWidth, end - first);

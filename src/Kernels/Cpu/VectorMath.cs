@@ -24,6 +24,7 @@ public static class VectorMath
     const float MaxInput = 88.37626f;
     const float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Exp(ReadOnlySpan<float> x, Span<float> y)
     {
         if (y.Length < x.Length) throw new ArgumentException("destination too short");
@@ -44,6 +45,7 @@ public static class VectorMath
     /// the maximum; returns their sum (at least 1, from the maximum itself), by which the caller divides.
     /// A NaN score makes the sum NaN (exp propagates it), so the whole row comes out NaN, as in the original.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float SoftmaxNumerators(Span<float> s, float scale)
     {
         float max = Max(s), shift = -scale * max, sum = 0;
@@ -95,6 +97,7 @@ public static class VectorMath
     /// which cost 3x the time of the exp pass after it). A NaN may be skipped here; the exp pass turns it
     /// into a NaN sum all the same.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Max(ReadOnlySpan<float> s)
     {
         float max = float.NegativeInfinity;
