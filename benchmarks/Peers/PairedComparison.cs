@@ -67,7 +67,15 @@ static class PairedComparison
         var a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         var weights = Enumerable.Range(0, Matrices).Select(_ => Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()).ToArray();
         var ours = weights.Select(b => new Cpu.PackedMatrix(b, k, n)).ToArray();
+        if (threads > 1)
+        {
+            // Twelve sessions with their own intra-op pools put twelve spinning threads on two cores (ORT measured
+            // 25 GFLOP/s that way): one global pool instead, as an application holding several models would use.
+            var environment = new EnvironmentCreationOptions { threadOptions = new OrtThreadingOptions { GlobalIntraOpNumThreads = threads, GlobalInterOpNumThreads = 1 } };
+            OrtEnv.CreateInstanceWithOptions(ref environment); // before any other ORT object, or it is refused
+        }
         var options = OrtEncoders.Options(threads);
+        if (threads > 1) options.DisablePerSessionThreads();
         var sessions = weights.Select(b => new InferenceSession(OnnxMatMulGraph.Create(m, k, n, b), options)).ToArray();
         var c = new float[m * n];
         var peerC = new float[m * n];
