@@ -21,18 +21,16 @@ static class OrtProfile
             case "audio" when args.Length == 4:
             {
                 int seconds = int.Parse(args[2]), threads = int.Parse(args[3]);
-                var (ours, graph) = PeerSetup.Load(threads, "audio_encoder.onnx", "audio");
+                var graph = PeerSetup.Graph("audio_encoder.onnx", "audio");
                 var exact = new SequencePolicy { Padding = SequencePadding.Exact, Length = seconds <= 10 ? 500 : 1500 };
-                var patches = ours.FrontEnd.Process(BenchmarkInputs.Clip(seconds), 16000, exact).Patches;
-                ours.Dispose();
+                var patches = new AudioFrontEnd(PeerSetup.Config.Preprocessing).Process(BenchmarkInputs.Clip(seconds), 16000, exact).Patches;
                 Profile($"audio {seconds} s ({patches.RealCount} patches), {threads} thread(s)", graph, null, threads, ort => ort.EmbedAudio([patches]));
                 break;
             }
             case "caption" when args.Length == 3:
             {
                 int threads = int.Parse(args[2]);
-                var (ours, graph) = PeerSetup.Load(threads, "text_encoder.onnx", "text");
-                ours.Dispose();
+                var graph = PeerSetup.Graph("text_encoder.onnx", "text");
                 int[] caption = BenchmarkInputs.Caption();
                 Profile($"1 caption of 100 tokens, {threads} thread(s)", null, graph, threads, ort => ort.EmbedText([caption]));
                 break;

@@ -1,6 +1,7 @@
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
 using Cacophony.Model.Layers;
+using Cacophony.Weights;
 using Cacophony.Weights.Synthetic;
 
 namespace Cacophony.Benchmarks.Peers;
@@ -12,11 +13,18 @@ static class PeerSetup
     public static (CacophonyModel Ours, byte[] Graph) Load(int threads, string graphFile, string torchPrefix)
     {
         WorkerPool.MaxThreads = threads;
-        var config = StandardConfigs.Full with { Decoder = null };
-        var weights = new SyntheticWeights(config, std: 0.02, seed: 0);
-        var graph = OnnxInitializers.Embed(File.ReadAllBytes(Path.Combine(OrtEncoders.GraphDirectory(), graphFile)), TorchNamedWeights.From(config, weights, torchPrefix));
-        return (new CacophonyModel(config, weights), graph);
+        var weights = new SyntheticWeights(Config, std: 0.02, seed: 0);
+        return (new CacophonyModel(Config, weights), Graph(weights, graphFile, torchPrefix));
     }
+
+    /// <summary>Only the ONNX graph with those weights, for runs of the peer alone.</summary>
+    public static byte[] Graph(string graphFile, string torchPrefix) => Graph(new SyntheticWeights(Config, std: 0.02, seed: 0), graphFile, torchPrefix);
+
+    /// <summary>The full-size configuration without the caption decoder: embeddings only.</summary>
+    public static ModelConfig Config => StandardConfigs.Full with { Decoder = null };
+
+    static byte[] Graph(SyntheticWeights weights, string graphFile, string torchPrefix) =>
+        OnnxInitializers.Embed(File.ReadAllBytes(Path.Combine(OrtEncoders.GraphDirectory(), graphFile)), TorchNamedWeights.From(Config, weights, torchPrefix));
 
     /// <summary>Refuses to time two engines that do not compute the same embeddings.</summary>
     public static void CheckAgreement(string what, float[] ours, float[] peer)

@@ -51,14 +51,14 @@ public static class Attention
         {
             var (qp, kp, vp, op) = ((nint)pq, (nint)pk, (nint)pv, (nint)po);
             int kLength = k.Length, vLength = v.Length;
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             void Pack(int h)
             {
                 keysT[h] = PackedMatrix.Pooled(new ReadOnlySpan<float>((float*)kp + h * d, kLength - h * d), d, keys, rowStride: 1, columnStride: keyValueStride);
                 values[h] = PackedMatrix.Pooled(new ReadOnlySpan<float>((float*)vp + h * d, vLength - h * d), keys, d, rowStride: keyValueStride, columnStride: 1);
             }
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             void Block(int item)
             {
                 int h = item / blocks, first = item % blocks * QueryBlock, rows = Math.Min(QueryBlock, queries - first);

@@ -27,7 +27,6 @@ public static class Gemm
     // Chunks of panels per thread: enough that a thread slowed by the VM hands most of its share to the other.
     const int ChunksPerThread = 8;
 
-
     public static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c) =>
         Multiply(a, m, b, bias, c, WorkerPool.Width);
 
