@@ -42,6 +42,9 @@ public sealed class GpuDevice : IDisposable
     {
         reason = "";
         if (kind == DeviceKind.Cpu) { reason = "the CPU engine was asked for"; return null; }
+        const string noAutoDevice = "no CUDA device and no OpenCL GPU";
+        // Without a CUDA driver or an OpenCL GPU, `auto` skips ILGPU's ~175 ms start-up (DriverProbe).
+        if (kind == DeviceKind.Auto && !DriverProbe.MayHaveAutoDevice()) { reason = noAutoDevice; return null; }
         Context? context = null;
         Accelerator accelerator;
         try
@@ -62,7 +65,7 @@ public sealed class GpuDevice : IDisposable
             };
             if (device is null)
             {
-                reason = kind switch { DeviceKind.Cuda => "no CUDA device", DeviceKind.OpenCL => "no OpenCL device ILGPU can use", _ => "no CUDA device and no OpenCL GPU" };
+                reason = kind switch { DeviceKind.Cuda => "no CUDA device", DeviceKind.OpenCL => "no OpenCL device ILGPU can use", _ => noAutoDevice };
                 context.Dispose();
                 return null;
             }
