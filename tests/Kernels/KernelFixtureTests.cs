@@ -48,6 +48,8 @@ public class KernelFixtureTests
     [TestCase(500, 768, 96)]
     [TestCase(50, 96, 64)]
     [TestCase(3, 1500, 768)]
+    [TestCase(4, 96, 64)] // a lone 4-row tile
+    [TestCase(100, 96, 48)] // AVX2: 15 6-row tiles, then 2 5-row ones (a caption's 100 tokens)
     public void GemmWithBias(int m, int k, int n)
     {
         var a = Random(m * k, 1);
@@ -70,7 +72,8 @@ public class KernelFixtureTests
 
     [TestCase(1, 7, 33, Activation.SiLU)]
     [TestCase(13, 40, 70, Activation.Gelu)]
-    [TestCase(67, 96, 130, Activation.SiLU)] // 8-, 6-, 4- and 2-row tiles and a narrow last panel
+    [TestCase(8, 40, 70, Activation.Gelu)] // AVX2: a 6-row tile, then a 2-row one
+    [TestCase(67, 96, 130, Activation.SiLU)] // AVX-512: 8-row tiles, a 3-row rest; AVX2: 6- and 5-row tiles; a narrow last panel
     [TestCase(500, 768, 96, Activation.Gelu)]
     public void GemmWithFusedActivation(int m, int k, int n, Activation activation)
     {
@@ -89,7 +92,8 @@ public class KernelFixtureTests
     }
 
     [TestCase(1, 7, 33)]
-    [TestCase(67, 96, 130)] // 8-, 6-, 4- and 2-row tiles and a narrow last panel
+    [TestCase(67, 96, 130)] // AVX-512: 8-row tiles, a 3-row rest; AVX2: 6- and 5-row tiles; a narrow last panel
+    [TestCase(8, 96, 130)] // AVX2: a 6-row tile, then a 2-row one
     [TestCase(500, 768, 96)]
     public void GemmWithFusedResidual(int m, int k, int n)
     {

@@ -9,8 +9,8 @@ namespace Cacophony.Kernels.Cpu;
 /// C = A B + bias, float32: A is M x K row-major (activations), B a <see cref="PackedMatrix"/> (weights),
 /// bias has N entries (or is empty), C is M x N row-major.
 ///
-/// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512, 6 with AVX2, then 4, then 2 for
-/// the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
+/// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512; 6, with 5 where M needs them, with
+/// AVX2; then 4, then 2 for the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
 /// two vectors for row k, broadcasts A[r, k] for each row, and does 2 MR fused multiply-adds into
 /// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C): chunks of
 /// panels handed out by <see cref="WorkerPool"/>. While a thread works on a panel, its first row tiles prefetch the
@@ -22,6 +22,7 @@ public static class Gemm
     const int RowsPerTile = 4;
     const int TallRows = 8;
     const int SixRows = 6;
+    const int FiveRows = 5;
 
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
@@ -128,17 +129,19 @@ public static class Gemm
                 for (; row + TallRows <= m; row += TallRows)
                     TallTile<TL, T>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);
             else if (full)
-                for (int tile = 0; row + SixRows <= m; row += SixRows, tile++)
-                {
-                    // A panel's weights come from DRAM once and from L2 for every later row tile. Without help the first
-                    // tile waits on them: at M = 100 (17 tiles a panel) that cost 5-12% of the product. So the first
-                    // tiles fetch the next panel ahead, a quarter each, one 64-byte panel row per 4 k steps; the other
-                    // tiles aim at their own panel, already cached, which keeps the micro-kernel free of branches.
-                    ref float ahead = ref tile < PrefetchingTiles && p + 1 < lastPanel
-                        ? ref Unsafe.Add(ref panel, (nint)k * nr + (nint)tile * (k / 4) * nr)
-                        : ref panel;
-                    SixRowTile<TL, T>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation, ref ahead);
-                }
+            {
+                // Every row through a 6- or 5-row tile when M allows (6x + 5y = M, fewest 5s: y = -M mod 6), as a
+                // 4- or 2-row remainder tile keeps too few multiply-adds in flight (M = 100 = 15 x 6 + 2 x 5).
+                int fives = (SixRows - m % SixRows) % SixRows;
+                if (FiveRows * fives > m) fives = 0;
+                int sixesEnd = m - FiveRows * fives, tile = 0;
+                for (; row + SixRows <= sixesEnd; row += SixRows, tile++)
+                    RowTile<TL, T, Six>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
+                        ref Ahead(ref panel, k, nr, tile, p + 1 < lastPanel));
+                for (; fives > 0 && row + FiveRows <= m; row += FiveRows, tile++)
+                    RowTile<TL, T, Five>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
+                        ref Ahead(ref panel, k, nr, tile, p + 1 < lastPanel));
+            }
             for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
@@ -163,6 +166,16 @@ public static class Gemm
             }
         }
     }
+
+    /// <summary>
+    /// Where row tile `tile` of a panel prefetches. A panel's weights come from DRAM once and from L2 for every
+    /// later row tile; without help the first tile waits on them (at M = 100, 17 tiles a panel, that cost 5-12%
+    /// of the product). So the first tiles fetch the next panel ahead, a quarter each, one 64-byte panel row per
+    /// 4 k steps; the other tiles aim at their own panel, already cached, which keeps the micro-kernel free of branches.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ref float Ahead(ref float panel, int k, int nr, int tile, bool hasNext) =>
+        ref tile < PrefetchingTiles && hasNext ? ref Unsafe.Add(ref panel, (nint)k * nr + (nint)tile * (k / 4) * nr) : ref panel;
 
     /// <summary>The float at base + offset, or a null reference when base is 0 (no bias / residual).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -296,19 +309,20 @@ public static class Gemm
     }
 
     /// <summary>
-    /// 6 full rows of A times one panel: 12 accumulators, the tall tile for 16-register AVX2. The K loop is
-    /// unrolled by 4 (as MLAS's FMA3 kernel is): alternated run by run against ONNX Runtime's MatMul on the
-    /// model's shapes, that moved ours from 0.89-0.98x to 0.93-1.03x of its speed (docs/PERFORMANCE.md).
-    /// Each unrolled step also prefetches one panel row (2 vectors) at `ahead`.
+    /// 6 (or 5) full rows of A times one panel: 12 (10) accumulators, the tall tile for 16-register AVX2. The K
+    /// loop is unrolled by 4 (as MLAS's FMA3 kernel is): alternated run by run against ONNX Runtime's MatMul on
+    /// the model's shapes, that moved ours from 0.89-0.98x to 0.93-1.03x of its speed (docs/PERFORMANCE.md).
+    /// Each unrolled step also prefetches one panel row (2 vectors) at `ahead`. TRows is a type so that the JIT
+    /// compiles the two row counts separately, with no test of it in the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void SixRowTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation, ref float ahead)
-        where TL : IFloatLanes<T> where T : unmanaged
+    static void RowTile<TL, T, TRows>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation, ref float ahead)
+        where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount
     {
         int w = TL.Count;
         T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero;
         T c30 = TL.Zero, c31 = TL.Zero, c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero;
-        var rows = new SixRowOffsets(k);
+        var rows = new RowOffsets(k);
         ref float bRow = ref panel;
         ref float aColumn = ref a;
         int i = 0;
@@ -316,16 +330,16 @@ public static class Gemm
         {
             Prefetch(ref ahead);
             ahead = ref Unsafe.Add(ref ahead, 2 * w);
-            SixRowStep<TL, T>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            SixRowStep<TL, T>(ref Unsafe.Add(ref bRow, 2 * w), ref Unsafe.Add(ref aColumn, 1), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            SixRowStep<TL, T>(ref Unsafe.Add(ref bRow, 4 * w), ref Unsafe.Add(ref aColumn, 2), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            SixRowStep<TL, T>(ref Unsafe.Add(ref bRow, 6 * w), ref Unsafe.Add(ref aColumn, 3), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            RowStep<TL, T, TRows>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 2 * w), ref Unsafe.Add(ref aColumn, 1), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 4 * w), ref Unsafe.Add(ref aColumn, 2), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 6 * w), ref Unsafe.Add(ref aColumn, 3), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             bRow = ref Unsafe.Add(ref bRow, 8 * w);
             aColumn = ref Unsafe.Add(ref aColumn, 4);
         }
         for (; i < k; i++)
         {
-            SixRowStep<TL, T>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            RowStep<TL, T, TRows>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             bRow = ref Unsafe.Add(ref bRow, 2 * w);
             aColumn = ref Unsafe.Add(ref aColumn, 1);
         }
@@ -336,21 +350,37 @@ public static class Gemm
         Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), ref Row(ref r, 2 * ldc), w);
         Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), ref Row(ref r, 3 * ldc), w);
         Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), ref Row(ref r, 4 * ldc), w);
-        Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), ref Row(ref r, 5 * ldc), w);
-        if (activation != Activation.None) Activate<TL, T>(ref c, SixRows, ldc, activation);
+        if (TRows.Count == SixRows) Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), ref Row(ref r, 5 * ldc), w);
+        if (activation != Activation.None) Activate<TL, T>(ref c, TRows.Count, ldc, activation);
     }
 
-    /// <summary>Where rows 1-5 of a 6-row tile of A start, relative to row 0 (computed once per tile).</summary>
-    readonly record struct SixRowOffsets(nint R1, nint R2, nint R3, nint R4, nint R5)
+    /// <summary>The rows of a <see cref="RowTile{TL, T, TRows}"/>, as a type the JIT specializes on.</summary>
+    interface IRowCount
     {
-        public SixRowOffsets(int lda) : this(lda, 2 * (nint)lda, 3 * (nint)lda, 4 * (nint)lda, 5 * (nint)lda) { }
+        static abstract int Count { get; }
     }
 
-    /// <summary>One k of the 6-row tile: the panel's two vectors at bRow times A[r, k] for the 6 rows into the accumulators.</summary>
+    readonly struct Six : IRowCount
+    {
+        public static int Count => SixRows;
+    }
+
+    readonly struct Five : IRowCount
+    {
+        public static int Count => FiveRows;
+    }
+
+    /// <summary>Where rows 1-5 of a row tile of A start, relative to row 0 (computed once per tile).</summary>
+    readonly record struct RowOffsets(nint R1, nint R2, nint R3, nint R4, nint R5)
+    {
+        public RowOffsets(int lda) : this(lda, 2 * (nint)lda, 3 * (nint)lda, 4 * (nint)lda, 5 * (nint)lda) { }
+    }
+
+    /// <summary>One k of a row tile: the panel's two vectors at bRow times A[r, k] for its 5 or 6 rows into the accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void SixRowStep<TL, T>(ref float bRow, ref float aColumn, SixRowOffsets rows, int w,
+    static void RowStep<TL, T, TRows>(ref float bRow, ref float aColumn, RowOffsets rows, int w,
         ref T c00, ref T c01, ref T c10, ref T c11, ref T c20, ref T c21, ref T c30, ref T c31, ref T c40, ref T c41, ref T c50, ref T c51)
-        where TL : IFloatLanes<T> where T : unmanaged
+        where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount
     {
         T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
         T x = TL.Broadcast(aColumn);
@@ -368,9 +398,12 @@ public static class Gemm
         x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R4));
         c40 = TL.MultiplyAdd(x, b0, c40);
         c41 = TL.MultiplyAdd(x, b1, c41);
-        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R5));
-        c50 = TL.MultiplyAdd(x, b0, c50);
-        c51 = TL.MultiplyAdd(x, b1, c51);
+        if (TRows.Count == SixRows)
+        {
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R5));
+            c50 = TL.MultiplyAdd(x, b0, c50);
+            c51 = TL.MultiplyAdd(x, b1, c51);
+        }
     }
 
     /// <summary>Asks for the cache line holding `line`. A hint that never faults: should the GC move a pooled panel, it only misses.</summary>
