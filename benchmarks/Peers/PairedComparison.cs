@@ -12,7 +12,8 @@ namespace Cacophony.Benchmarks.Peers;
 /// that ORT's spinning threads are idle before ours starts), medians and the ratio of medians. On a shared
 /// VM whose speed drifts by 10-20% within minutes, BenchmarkDotNet's back-to-back blocks (all of ours, then
 /// all of ORT's) can put the drift into the ratio; alternation spreads it evenly. A cross-check of the
-/// BenchmarkDotNet tables, not a replacement: docs/PERFORMANCE.md reports both.
+/// BenchmarkDotNet tables, not a replacement: docs/PERFORMANCE.md reports both. PAIRED_RAW=1 prints every
+/// time, to tell a steady gap from a few slow runs.
 /// </summary>
 static class PairedComparison
 {
@@ -112,6 +113,11 @@ static class PairedComparison
             peerMs.Add(Time(peer));
         }
         double oursMedian = Median(oursMs), peerMedian = Median(peerMs);
+        if (Environment.GetEnvironmentVariable("PAIRED_RAW") == "1")
+        {
+            Console.WriteLine("ours: " + string.Join(" ", oursMs.Select(x => x.ToString("F0"))));
+            Console.WriteLine("ort:  " + string.Join(" ", peerMs.Select(x => x.ToString("F0"))));
+        }
         string rate(double ms) => flop > 0 ? $" = {flop / ms / 1e6:F1} GFLOP/s" : "";
         Console.WriteLine($"{what}: ours median {oursMedian:F1} ms{rate(oursMedian)} (min {oursMs.Min():F1}), ONNX Runtime median {peerMedian:F1} ms{rate(peerMedian)} (min {peerMs.Min():F1}); ORT / ours = {peerMedian / oursMedian:F2}x ({Pairs} alternated pairs)");
     }
