@@ -36,6 +36,32 @@ public class PackedMatrixTests
         }
     }
 
+    /// <summary>
+    /// Attention packs K^T straight from the keys (row stride 1, column stride = the keys' row stride): the
+    /// panels must hold exactly what packing an explicit transpose gives, 8 x 8 blocks and ragged edges alike.
+    /// </summary>
+    [TestCase(96, 248, 2304)] // a 5 s clip's keys for one head, q | k | v side by side
+    [TestCase(64, 100, 768)]
+    [TestCase(13, 21, 40)] // neither K nor N a multiple of 8, a narrow last panel
+    [TestCase(8, 8, 8)]
+    public void TransposedSourcePacksLikeItsTranspose(int k, int n, int columnStride)
+    {
+        var source = Random(n * columnStride, 7); // n keys, each k values at the start of its row
+        var transposed = new float[k * n];
+        for (int row = 0; row < k; row++)
+            for (int column = 0; column < n; column++)
+                transposed[row * n + column] = source[column * columnStride + row];
+        foreach (var isa in Enum.GetValues<InstructionSet>().Where(isa => isa <= Isa.Detected))
+        {
+            var direct = new PackedMatrix(source, k, n, rowStride: 1, columnStride: columnStride, isa);
+            var reference = new PackedMatrix(transposed, k, n, isa);
+            int length = direct.PanelCount * k * direct.PanelWidth;
+            var got = direct.Data.AsSpan(direct.Offset, length);
+            var expected = reference.Data.AsSpan(reference.Offset, length);
+            Assert.That(got.SequenceEqual(expected), $"{isa}: {k} x {n} from a transposed source (column stride {columnStride})");
+        }
+    }
+
     [Test]
     public void BlocksOffPanelBoundariesAreRefused()
     {
