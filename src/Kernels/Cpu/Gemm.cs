@@ -12,9 +12,9 @@ namespace Cacophony.Kernels.Cpu;
 /// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512; 6, with 5 where M needs them, with
 /// AVX2; then 4, then 2 for the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
 /// two vectors for row k, broadcasts A[r, k] for each row, and does 2 MR fused multiply-adds into
-/// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C): chunks of
-/// panels handed out by <see cref="WorkerPool"/>. While a thread works on a panel, its first row tiles prefetch the
-/// next panel, so that the weights stream in from memory before they are needed rather than as they are.
+/// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C), pairs
+/// of threads walking a <see cref="PanelRange"/> from both ends. While a thread works on a panel, its first row tiles
+/// prefetch the next one it will take, so that the weights stream in from memory before they are needed.
 /// The micro-kernel is written once over <see cref="IFloatLanes{T}"/> for Vector512, Vector256 and scalar.
 /// </summary>
 public static class Gemm
@@ -26,9 +26,6 @@ public static class Gemm
 
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
-
-    // Chunks of panels per thread: enough that a thread slowed by the VM hands most of its share to the other.
-    const int ChunksPerThread = 8;
 
     // Row tiles of a panel that prefetch the next one, a share each (see Panels).
     const int PrefetchingTiles = 4;
@@ -91,23 +88,36 @@ public static class Gemm
             var (aPtr, cPtr) = ((nint)pa, (nint)pc);
             if (threads == 1)
             {
-                Panels<TL, T>(aPtr, m, b, cPtr, 0, panels, epilogue);
+                Panels<TL, T>(aPtr, m, b, cPtr, 0, panels, epilogue, -1);
                 return;
             }
-            // Threads split the panels (columns of C), in chunks that each thread claims in turn (WorkerPool).
-            // Splitting rows instead, so that each thread's share of A stays in its L2, measured no better on
-            // the 2-core VM (docs/PERFORMANCE.md).
-            int chunk = Math.Max(1, panels / (ChunksPerThread * threads)), chunks = (panels + chunk - 1) / chunk;
-            WorkerPool.For(chunks, i => Panels<TL, T>(aPtr, m, b, cPtr, i * chunk, Math.Min(panels, (i + 1) * chunk), epilogue), threads);
+            // Threads split the panels (columns of C; splitting rows instead, so that each thread's share of A stays
+            // in its L2, measured no better on the 2-core VM). Each pair of threads shares a range of panels and
+            // walks it from both ends, a panel at a time, until they meet: a thread slowed by the VM leaves more to
+            // its partner, and the panel a thread takes next is the one it has prefetched. (Chunks claimed from a
+            // shared counter left the first panel of each chunk unprefetched: at N = 768, a third of them.)
+            int regions = (threads + 1) / 2;
+            var ranges = new PanelRange[regions];
+            for (int r = 0; r < regions; r++) ranges[r] = new PanelRange(r * panels / regions, (r + 1) * panels / regions);
+            WorkerPool.For(threads, walker =>
+            {
+                var range = ranges[walker / 2];
+                if (walker % 2 == 0)
+                    for (int p; (p = range.TakeFirst()) >= 0;)
+                        Panels<TL, T>(aPtr, m, b, cPtr, p, p + 1, epilogue, p + 1 < range.End ? p + 1 : -1);
+                else
+                    for (int p; (p = range.TakeLast()) >= 0;)
+                        Panels<TL, T>(aPtr, m, b, cPtr, p, p + 1, epilogue, p - 1 >= range.Start ? p - 1 : -1);
+            }, threads);
         }
     }
 
     /// <summary>What happens to a tile on its way out: + bias, then + residual or the activation (pointers; 0 = none).</summary>
     readonly record struct Epilogue(nint Bias, Activation Activation, nint Residual);
 
-    /// <summary>All m rows of C for the panels [firstPanel, lastPanel).</summary>
+    /// <summary>All m rows of C for the panels [firstPanel, lastPanel); the last one prefetches panel `afterLast` (-1: none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue)
+    static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue, int afterLast)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int k = b.K, n = b.N, nr = b.PanelWidth;
@@ -121,6 +131,8 @@ public static class Gemm
             ref float panel = ref Unsafe.Add(ref panels, (nint)p * k * nr);
             // The last panel may be narrower than NR: compute a full tile into `edge`, copy the valid columns.
             bool full = width == nr;
+            int next = p + 1 < lastPanel ? p + 1 : afterLast;
+            ref float nextPanel = ref Unsafe.Add(ref panels, (nint)Math.Max(next, 0) * k * nr);
             ref float biasRow = ref full ? ref At(bias, column) : ref EdgeBias(edgeBias, bias, column, width);
             int row = 0;
             // 16 accumulators fit AVX-512's 32 vector registers; AVX2 has 16, so there the tall tile is 6 rows
@@ -137,10 +149,10 @@ public static class Gemm
                 int sixesEnd = m - FiveRows * fives, tile = 0;
                 for (; row + SixRows <= sixesEnd; row += SixRows, tile++)
                     RowTile<TL, T, Six>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
-                        ref Ahead(ref panel, k, nr, tile, p + 1 < lastPanel));
+                        ref Ahead(ref panel, ref nextPanel, k, nr, tile, next >= 0));
                 for (; fives > 0 && row + FiveRows <= m; row += FiveRows, tile++)
                     RowTile<TL, T, Five>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
-                        ref Ahead(ref panel, k, nr, tile, p + 1 < lastPanel));
+                        ref Ahead(ref panel, ref nextPanel, k, nr, tile, next >= 0));
             }
             for (; row < m; row += RowsPerTile)
             {
@@ -174,8 +186,8 @@ public static class Gemm
     /// 4 k steps; the other tiles aim at their own panel, already cached, which keeps the micro-kernel free of branches.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static ref float Ahead(ref float panel, int k, int nr, int tile, bool hasNext) =>
-        ref tile < PrefetchingTiles && hasNext ? ref Unsafe.Add(ref panel, (nint)k * nr + (nint)tile * (k / 4) * nr) : ref panel;
+    static ref float Ahead(ref float panel, ref float next, int k, int nr, int tile, bool hasNext) =>
+        ref tile < PrefetchingTiles && hasNext ? ref Unsafe.Add(ref next, (nint)tile * (k / 4) * nr) : ref panel;
 
     /// <summary>The float at base + offset, or a null reference when base is 0 (no bias / residual).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
