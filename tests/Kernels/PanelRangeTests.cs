@@ -32,4 +32,22 @@ public class PanelRangeTests
         Assert.That(range.TakeFirst(), Is.EqualTo(-1));
         Assert.That(range.TakeLast(), Is.EqualTo(-1));
     }
+
+    [TestCase(48, 2)]
+    [TestCase(48, 3)]
+    [TestCase(192, 7)]
+    [TestCase(5, 8)]
+    public void RangesCoverThePanelsInShareOfTheirWalkers(int panels, int threads)
+    {
+        var ranges = PanelRange.ForThreads(panels, threads);
+        Assert.That(ranges, Has.Length.EqualTo((threads + 1) / 2));
+        Assert.That(ranges[0].Start, Is.Zero);
+        Assert.That(ranges[^1].End, Is.EqualTo(panels));
+        for (int r = 0; r < ranges.Length; r++)
+        {
+            if (r > 0) Assert.That(ranges[r].Start, Is.EqualTo(ranges[r - 1].End), "contiguous");
+            int walkers = Math.Min(2 * r + 2, threads) - 2 * r;
+            Assert.That(ranges[r].End - ranges[r].Start, Is.EqualTo((double)panels * walkers / threads).Within(1.0), $"range {r} ({walkers} walkers)");
+        }
+    }
 }

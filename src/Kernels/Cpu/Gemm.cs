@@ -96,9 +96,7 @@ public static class Gemm
             // walks it from both ends, a panel at a time, until they meet: a thread slowed by the VM leaves more to
             // its partner, and the panel a thread takes next is the one it has prefetched. (Chunks claimed from a
             // shared counter left the first panel of each chunk unprefetched: at N = 768, a third of them.)
-            int regions = (threads + 1) / 2;
-            var ranges = new PanelRange[regions];
-            for (int r = 0; r < regions; r++) ranges[r] = new PanelRange(r * panels / regions, (r + 1) * panels / regions);
+            var ranges = PanelRange.ForThreads(panels, threads);
             WorkerPool.For(threads, walker =>
             {
                 var range = ranges[walker / 2];

@@ -13,6 +13,18 @@ sealed class PanelRange(int start, int end)
     public int Start => start;
     public int End => end;
 
+    /// <summary>
+    /// Panels [0, panels) cut into one range per pair of threads (thread t walks range t / 2), each sized by its
+    /// walkers: with an odd thread count the last range has one walker and half a pair's share.
+    /// </summary>
+    public static PanelRange[] ForThreads(int panels, int threads)
+    {
+        var ranges = new PanelRange[(threads + 1) / 2];
+        for (int r = 0; r < ranges.Length; r++)
+            ranges[r] = new PanelRange((int)((long)panels * 2 * r / threads), (int)((long)panels * Math.Min(2 * r + 2, threads) / threads));
+        return ranges;
+    }
+
     /// <summary>The first panel not yet taken, or -1 when none is left.</summary>
     public int TakeFirst()
     {
