@@ -139,29 +139,24 @@ public sealed class PackedMatrix
         if (columnStride == 1)
             for (int row = 0; row < K; row++)
                 source.Slice(row * rowStride + first, width).CopyTo(panel.Slice(row * PanelWidth, width));
-        else if (rowStride == 1 && Avx.IsSupported && PanelWidth % 8 == 0)
-            // A transposed source (attention's K^T, per head per layer): 8 x 8 blocks turned in registers,
-            // the rest one by one. One by one throughout took 0.25-0.5 ms a layer at 248 keys.
+        else
+            // A transposed source (attention's K^T, per head per layer). Where its rows are contiguous, 8 x 8 blocks
+            // are turned in AVX registers (one float at a time took 0.25-0.5 ms a layer at 248 keys); the rest is
+            // walked along the source's own rows (contiguous reads), the scattered writes staying inside this panel.
             fixed (float* from = source, to = panel)
             {
-                int blockColumns = width & ~7, blockRows = K & ~7;
+                bool blocks = rowStride == 1 && Avx.IsSupported && PanelWidth % 8 == 0;
+                int blockColumns = blocks ? width & ~7 : 0, blockRows = blocks ? K & ~7 : 0;
                 for (int column = 0; column < blockColumns; column += 8)
                     for (int row = 0; row < blockRows; row += 8)
                         Transpose8x8(from + (long)(first + column) * columnStride + row, columnStride, to + (long)row * PanelWidth + column, PanelWidth);
                 for (int column = 0; column < width; column++)
-                    for (int row = column < blockColumns ? blockRows : 0; row < K; row++)
-                        to[(long)row * PanelWidth + column] = from[(long)(first + column) * columnStride + row];
-            }
-        else
-            // A transposed source: walk it along its own rows (contiguous reads); the scattered writes
-            // stay inside this panel. Pointers, because this runs per head per layer in attention.
-            fixed (float* from = source, to = panel)
-                for (int column = 0; column < width; column++)
                 {
                     float* read = from + (long)(first + column) * columnStride, write = to + column;
-                    for (int row = 0; row < K; row++, write += PanelWidth)
-                        *write = read[(long)row * rowStride];
+                    for (int row = column < blockColumns ? blockRows : 0; row < K; row++)
+                        write[(long)row * PanelWidth] = read[(long)row * rowStride];
                 }
+            }
     }
 
     /// <summary>

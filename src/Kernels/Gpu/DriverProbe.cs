@@ -8,7 +8,7 @@ namespace Cacophony.Kernels.Gpu;
 /// every CPU-only run. The probe only ever answers "certainly none": when a driver library is there,
 /// ILGPU's full enumeration decides, as before.
 /// </summary>
-public static class DriverProbe
+static class DriverProbe
 {
     const ulong DeviceTypeAll = 0xFFFFFFFF, DeviceTypeGpu = 1 << 2; // CL_DEVICE_TYPE_ALL, CL_DEVICE_TYPE_GPU
     const int Success = 0;
