@@ -9,8 +9,8 @@ namespace Cacophony.Kernels.Cpu;
 /// C = A B + bias, float32: A is M x K row-major (activations), B a <see cref="PackedMatrix"/> (weights),
 /// bias has N entries (or is empty), C is M x N row-major.
 ///
-/// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512; 6, with 5 where M needs them, with
-/// AVX2; then 4, then 2 for the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
+/// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512, 6 with AVX2, one row fewer where M
+/// needs it; then 4, then 2 for the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
 /// two vectors for row k, broadcasts A[r, k] for each row, and does 2 MR fused multiply-adds into
 /// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C), pairs
 /// of threads walking a <see cref="PanelRange"/> from both ends. While a thread works on a panel, its first row tiles
@@ -20,9 +20,9 @@ namespace Cacophony.Kernels.Cpu;
 public static class Gemm
 {
     const int RowsPerTile = 4;
-    const int TallRows = 8;
-    const int SixRows = 6;
-    const int FiveRows = 5;
+
+    // Floats in a 64-byte cache line.
+    const int LineFloats = 16;
 
     // Below this many multiply-adds a product runs on one thread: fan-out costs more than it saves.
     const long ParallelThreshold = 1 << 20;
@@ -136,22 +136,9 @@ public static class Gemm
             // 16 accumulators fit AVX-512's 32 vector registers; AVX2 has 16, so there the tall tile is 6 rows
             // (12 accumulators + 2 panel vectors + 1 broadcast), as in the classic Haswell kernels.
             if (full && TL.Count >= 16)
-                for (; row + TallRows <= m; row += TallRows)
-                    TallTile<TL, T>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);
+                row = RowTiles<TL, T, Eight, Seven>(a, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, c, residual, n, column, activation);
             else if (full)
-            {
-                // Every row through a 6- or 5-row tile when M allows (6x + 5y = M, fewest 5s: y = -M mod 6), as a
-                // 4- or 2-row remainder tile keeps too few multiply-adds in flight (M = 100 = 15 x 6 + 2 x 5).
-                int fives = (SixRows - m % SixRows) % SixRows;
-                if (FiveRows * fives > m) fives = 0;
-                int sixesEnd = m - FiveRows * fives, tile = 0;
-                for (; row + SixRows <= sixesEnd; row += SixRows, tile++)
-                    RowTile<TL, T, Six>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
-                        ref Ahead(ref panel, ref nextPanel, k, nr, tile, next >= 0));
-                for (; fives > 0 && row + FiveRows <= m; row += FiveRows, tile++)
-                    RowTile<TL, T, Five>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
-                        ref Ahead(ref panel, ref nextPanel, k, nr, tile, next >= 0));
-            }
+                row = RowTiles<TL, T, Six, Five>(a, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, c, residual, n, column, activation);
             for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
@@ -178,9 +165,32 @@ public static class Gemm
     }
 
     /// <summary>
+    /// The full row tiles of one panel: every row through a TTall- or TShort-row tile (TShort = TTall - 1) when M
+    /// allows, tall x + short y = M with the fewest short ones (y = -M mod TTall), as a 4- or 2-row remainder tile
+    /// keeps too few multiply-adds in flight (AVX2, M = 100 = 15 x 6 + 2 x 5). Returns the first row left over.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int RowTiles<TL, T, TTall, TShort>(nint a, int m, int k, ref float panel, ref float nextPanel, bool hasNext, ref float biasRow,
+        nint c, nint residual, int n, int column, Activation activation)
+        where TL : IFloatLanes<T> where T : unmanaged where TTall : struct, IRowCount where TShort : struct, IRowCount
+    {
+        int nr = 2 * TL.Count;
+        int shorts = (TTall.Count - m % TTall.Count) % TTall.Count;
+        if (TShort.Count * shorts > m) shorts = 0;
+        int tallEnd = m - TShort.Count * shorts, row = 0, tile = 0;
+        for (; row + TTall.Count <= tallEnd; row += TTall.Count, tile++)
+            RowTile<TL, T, TTall>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
+                ref Ahead(ref panel, ref nextPanel, k, nr, tile, hasNext));
+        for (; shorts > 0 && row + TShort.Count <= m; row += TShort.Count, tile++)
+            RowTile<TL, T, TShort>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
+                ref Ahead(ref panel, ref nextPanel, k, nr, tile, hasNext));
+        return row;
+    }
+
+    /// <summary>
     /// Where row tile `tile` of a panel prefetches. A panel's weights come from DRAM once and from L2 for every
     /// later row tile; without help the first tile waits on them (at M = 100, 17 tiles a panel, that cost 5-12%
-    /// of the product). So the first tiles fetch the next panel ahead, a quarter each, one 64-byte panel row per
+    /// of the product). So the first tiles fetch the next panel ahead, a quarter each, one panel row per
     /// 4 k steps; the other tiles aim at their own panel, already cached, which keeps the micro-kernel free of branches.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -262,94 +272,39 @@ public static class Gemm
     }
 
     /// <summary>
-    /// 8 full rows of A times one panel: 16 accumulators, so each panel vector loaded from L2 feeds 8
-    /// multiply-adds instead of 4 (half the panel traffic of <see cref="Tile{TL,T}"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void TallTile<TL, T>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
-        where TL : IFloatLanes<T> where T : unmanaged
-    {
-        int w = TL.Count;
-        T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero, c30 = TL.Zero, c31 = TL.Zero;
-        T c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero, c60 = TL.Zero, c61 = TL.Zero, c70 = TL.Zero, c71 = TL.Zero;
-        nint k1 = k, k2 = 2 * k1, k3 = 3 * k1, k4 = 4 * k1, k5 = 5 * k1, k6 = 6 * k1, k7 = 7 * k1;
-        ref float bRow = ref panel;
-        ref float aColumn = ref a;
-        for (int i = 0; i < k; i++)
-        {
-            T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
-            T x = TL.Broadcast(aColumn);
-            c00 = TL.MultiplyAdd(x, b0, c00);
-            c01 = TL.MultiplyAdd(x, b1, c01);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k1));
-            c10 = TL.MultiplyAdd(x, b0, c10);
-            c11 = TL.MultiplyAdd(x, b1, c11);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k2));
-            c20 = TL.MultiplyAdd(x, b0, c20);
-            c21 = TL.MultiplyAdd(x, b1, c21);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k3));
-            c30 = TL.MultiplyAdd(x, b0, c30);
-            c31 = TL.MultiplyAdd(x, b1, c31);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k4));
-            c40 = TL.MultiplyAdd(x, b0, c40);
-            c41 = TL.MultiplyAdd(x, b1, c41);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k5));
-            c50 = TL.MultiplyAdd(x, b0, c50);
-            c51 = TL.MultiplyAdd(x, b1, c51);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k6));
-            c60 = TL.MultiplyAdd(x, b0, c60);
-            c61 = TL.MultiplyAdd(x, b1, c61);
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, k7));
-            c70 = TL.MultiplyAdd(x, b0, c70);
-            c71 = TL.MultiplyAdd(x, b1, c71);
-            bRow = ref Unsafe.Add(ref bRow, 2 * w);
-            aColumn = ref Unsafe.Add(ref aColumn, 1);
-        }
-        T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
-        T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
-        Store<TL, T>(TL.Add(c00, bias0), TL.Add(c01, bias1), ref c, ref r, w);
-        Store<TL, T>(TL.Add(c10, bias0), TL.Add(c11, bias1), ref Unsafe.Add(ref c, ldc), ref Row(ref r, ldc), w);
-        Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), ref Row(ref r, 2 * ldc), w);
-        Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), ref Row(ref r, 3 * ldc), w);
-        Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), ref Row(ref r, 4 * ldc), w);
-        Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), ref Row(ref r, 5 * ldc), w);
-        Store<TL, T>(TL.Add(c60, bias0), TL.Add(c61, bias1), ref Unsafe.Add(ref c, 6 * ldc), ref Row(ref r, 6 * ldc), w);
-        Store<TL, T>(TL.Add(c70, bias0), TL.Add(c71, bias1), ref Unsafe.Add(ref c, 7 * ldc), ref Row(ref r, 7 * ldc), w);
-        if (activation != Activation.None) Activate<TL, T>(ref c, TallRows, ldc, activation);
-    }
-
-    /// <summary>
-    /// 6 (or 5) full rows of A times one panel: 12 (10) accumulators, the tall tile for 16-register AVX2. The K
-    /// loop is unrolled by 4 (as MLAS's FMA3 kernel is): alternated run by run against ONNX Runtime's MatMul on
-    /// the model's shapes, that moved ours from 0.89-0.98x to 0.93-1.03x of its speed (docs/PERFORMANCE.md).
-    /// Each unrolled step also prefetches one panel row (2 vectors) at `ahead`. TRows is a type so that the JIT
-    /// compiles the two row counts separately, with no test of it in the loop.
+    /// 5 to 8 full rows of A times one panel: 2 accumulators a row in registers (8 rows = 16 on AVX-512's 32
+    /// registers; 6 = 12 on AVX2's 16, as in the classic Haswell kernels, with 2 panel vectors and a broadcast).
+    /// The K loop is unrolled by 4 (as MLAS's FMA3 kernel is): alternated run by run against ONNX Runtime's
+    /// MatMul on the model's shapes, that moved ours from 0.89-0.98x to 0.93-1.03x of its speed on AVX2
+    /// (docs/PERFORMANCE.md). Each unrolled step also prefetches one panel row (2 vectors: one 64-byte line on
+    /// AVX2, two on AVX-512) at `ahead`. TRows is a type so that the JIT compiles each row count separately,
+    /// with no test of it in the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void RowTile<TL, T, TRows>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation, ref float ahead)
         where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount
     {
         int w = TL.Count;
-        T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero;
-        T c30 = TL.Zero, c31 = TL.Zero, c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero;
+        T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero, c30 = TL.Zero, c31 = TL.Zero;
+        T c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero, c60 = TL.Zero, c61 = TL.Zero, c70 = TL.Zero, c71 = TL.Zero;
         var rows = new RowOffsets(k);
         ref float bRow = ref panel;
         ref float aColumn = ref a;
         int i = 0;
         for (; i + 4 <= k; i += 4)
         {
-            Prefetch(ref ahead);
+            PrefetchPanelRow(ref ahead, 2 * w);
             ahead = ref Unsafe.Add(ref ahead, 2 * w);
-            RowStep<TL, T, TRows>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 2 * w), ref Unsafe.Add(ref aColumn, 1), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 4 * w), ref Unsafe.Add(ref aColumn, 2), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 6 * w), ref Unsafe.Add(ref aColumn, 3), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            RowStep<TL, T, TRows>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 2 * w), ref Unsafe.Add(ref aColumn, 1), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 4 * w), ref Unsafe.Add(ref aColumn, 2), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 6 * w), ref Unsafe.Add(ref aColumn, 3), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
             bRow = ref Unsafe.Add(ref bRow, 8 * w);
             aColumn = ref Unsafe.Add(ref aColumn, 4);
         }
         for (; i < k; i++)
         {
-            RowStep<TL, T, TRows>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            RowStep<TL, T, TRows>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
             bRow = ref Unsafe.Add(ref bRow, 2 * w);
             aColumn = ref Unsafe.Add(ref aColumn, 1);
         }
@@ -360,7 +315,9 @@ public static class Gemm
         Store<TL, T>(TL.Add(c20, bias0), TL.Add(c21, bias1), ref Unsafe.Add(ref c, 2 * ldc), ref Row(ref r, 2 * ldc), w);
         Store<TL, T>(TL.Add(c30, bias0), TL.Add(c31, bias1), ref Unsafe.Add(ref c, 3 * ldc), ref Row(ref r, 3 * ldc), w);
         Store<TL, T>(TL.Add(c40, bias0), TL.Add(c41, bias1), ref Unsafe.Add(ref c, 4 * ldc), ref Row(ref r, 4 * ldc), w);
-        if (TRows.Count == SixRows) Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), ref Row(ref r, 5 * ldc), w);
+        if (TRows.Count > 5) Store<TL, T>(TL.Add(c50, bias0), TL.Add(c51, bias1), ref Unsafe.Add(ref c, 5 * ldc), ref Row(ref r, 5 * ldc), w);
+        if (TRows.Count > 6) Store<TL, T>(TL.Add(c60, bias0), TL.Add(c61, bias1), ref Unsafe.Add(ref c, 6 * ldc), ref Row(ref r, 6 * ldc), w);
+        if (TRows.Count > 7) Store<TL, T>(TL.Add(c70, bias0), TL.Add(c71, bias1), ref Unsafe.Add(ref c, 7 * ldc), ref Row(ref r, 7 * ldc), w);
         if (activation != Activation.None) Activate<TL, T>(ref c, TRows.Count, ldc, activation);
     }
 
@@ -370,26 +327,37 @@ public static class Gemm
         static abstract int Count { get; }
     }
 
+    readonly struct Eight : IRowCount
+    {
+        public static int Count => 8;
+    }
+
+    readonly struct Seven : IRowCount
+    {
+        public static int Count => 7;
+    }
+
     readonly struct Six : IRowCount
     {
-        public static int Count => SixRows;
+        public static int Count => 6;
     }
 
     readonly struct Five : IRowCount
     {
-        public static int Count => FiveRows;
+        public static int Count => 5;
     }
 
-    /// <summary>Where rows 1-5 of a row tile of A start, relative to row 0 (computed once per tile).</summary>
-    readonly record struct RowOffsets(nint R1, nint R2, nint R3, nint R4, nint R5)
+    /// <summary>Where rows 1-7 of a row tile of A start, relative to row 0 (computed once per tile).</summary>
+    readonly record struct RowOffsets(nint R1, nint R2, nint R3, nint R4, nint R5, nint R6, nint R7)
     {
-        public RowOffsets(int lda) : this(lda, 2 * (nint)lda, 3 * (nint)lda, 4 * (nint)lda, 5 * (nint)lda) { }
+        public RowOffsets(int lda) : this(lda, 2 * (nint)lda, 3 * (nint)lda, 4 * (nint)lda, 5 * (nint)lda, 6 * (nint)lda, 7 * (nint)lda) { }
     }
 
-    /// <summary>One k of a row tile: the panel's two vectors at bRow times A[r, k] for its 5 or 6 rows into the accumulators.</summary>
+    /// <summary>One k of a row tile: the panel's two vectors at bRow times A[r, k] for its 5 to 8 rows into the accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void RowStep<TL, T, TRows>(ref float bRow, ref float aColumn, RowOffsets rows, int w,
-        ref T c00, ref T c01, ref T c10, ref T c11, ref T c20, ref T c21, ref T c30, ref T c31, ref T c40, ref T c41, ref T c50, ref T c51)
+        ref T c00, ref T c01, ref T c10, ref T c11, ref T c20, ref T c21, ref T c30, ref T c31,
+        ref T c40, ref T c41, ref T c50, ref T c51, ref T c60, ref T c61, ref T c70, ref T c71)
         where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount
     {
         T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
@@ -408,12 +376,32 @@ public static class Gemm
         x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R4));
         c40 = TL.MultiplyAdd(x, b0, c40);
         c41 = TL.MultiplyAdd(x, b1, c41);
-        if (TRows.Count == SixRows)
+        if (TRows.Count > 5)
         {
             x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R5));
             c50 = TL.MultiplyAdd(x, b0, c50);
             c51 = TL.MultiplyAdd(x, b1, c51);
         }
+        if (TRows.Count > 6)
+        {
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R6));
+            c60 = TL.MultiplyAdd(x, b0, c60);
+            c61 = TL.MultiplyAdd(x, b1, c61);
+        }
+        if (TRows.Count > 7)
+        {
+            x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R7));
+            c70 = TL.MultiplyAdd(x, b0, c70);
+            c71 = TL.MultiplyAdd(x, b1, c71);
+        }
+    }
+
+    /// <summary>Asks for the 64-byte lines of one panel row of `floats` floats (one line on AVX2, two on AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PrefetchPanelRow(ref float row, int floats)
+    {
+        Prefetch(ref row);
+        if (floats > LineFloats) Prefetch(ref Unsafe.Add(ref row, LineFloats));
     }
 
     /// <summary>Asks for the cache line holding `line`. A hint that never faults: should the GC move a pooled panel, it only misses.</summary>
