@@ -62,6 +62,39 @@ public class PackedMatrixTests
         }
     }
 
+    /// <summary>
+    /// A leading block (what a causal query block's keys and values are) reads the whole matrix's panels in
+    /// place: its product must be, bit for bit, the product with that block packed on its own.
+    /// </summary>
+    [TestCase(64, 100, 48, 48)] // keys a 48-query block sees: n ends inside a panel on every width
+    [TestCase(100, 64, 97, 64)] // values: K cut, not a multiple of the unrolled 4
+    [TestCase(33, 70, 33, 70)]  // the whole matrix
+    [TestCase(40, 40, 1, 1)]
+    public void LeadingBlockMultipliesAsItsOwnPacking(int k, int n, int leadingK, int leadingN)
+    {
+        int m = 13;
+        var weights = Random(k * n, 3);
+        var block = new float[leadingK * leadingN];
+        for (int row = 0; row < leadingK; row++) weights.AsSpan(row * n, leadingN).CopyTo(block.AsSpan(row * leadingN));
+        var a = Random(m * leadingK, 4);
+        var expected = NaiveReference.MatMul(a, m, leadingK, block, leadingN, []);
+        foreach (var isa in Enum.GetValues<InstructionSet>()) // Vector512 in software where not accelerated
+        {
+            var view = new PackedMatrix(weights, k, n, isa).Leading(leadingK, leadingN);
+            Assert.That((view.K, view.N), Is.EqualTo((leadingK, leadingN)));
+            var viaView = new float[m * leadingN];
+            var viaCopy = new float[m * leadingN];
+            Gemm.Multiply(a, m, view, [], viaView);
+            Gemm.Multiply(a, m, new PackedMatrix(block, leadingK, leadingN, isa), [], viaCopy);
+            double worst = viaView.Select((v, i) => Math.Abs(v - expected[i])).Max();
+            TestContext.Out.WriteLine($"{isa}: leading {leadingK} x {leadingN} of {k} x {n}, max-abs error {worst:E2}");
+            Assert.That(viaView, Is.EqualTo(viaCopy), $"{isa}: the view's product differs from the packed block's");
+            Assert.That(worst, Is.LessThan(2e-5 * Math.Sqrt(leadingK)));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PackedMatrix(weights, k, n).Leading(k + 1, n));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PackedMatrix(weights, k, n).Leading(k, 0));
+    }
+
     [Test]
     public void BlocksOffPanelBoundariesAreRefused()
     {

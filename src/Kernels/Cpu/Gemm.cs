@@ -118,7 +118,7 @@ public static class Gemm
     static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue, int afterLast)
         where TL : IFloatLanes<T> where T : unmanaged
     {
-        int k = b.K, n = b.N, nr = b.PanelWidth;
+        int k = b.K, n = b.N, nr = b.PanelWidth, stride = b.PanelStride;
         var (bias, activation, residual) = epilogue;
         Span<float> edge = stackalloc float[RowsPerTile * nr];
         Span<float> edgeBias = stackalloc float[nr];
@@ -126,11 +126,11 @@ public static class Gemm
         for (int p = firstPanel; p < lastPanel; p++)
         {
             int column = p * nr, width = Math.Min(nr, n - column);
-            ref float panel = ref Unsafe.Add(ref panels, (nint)p * k * nr);
+            ref float panel = ref Unsafe.Add(ref panels, (nint)p * stride);
             // The last panel may be narrower than NR: compute a full tile into `edge`, copy the valid columns.
             bool full = width == nr;
             int next = p + 1 < lastPanel ? p + 1 : afterLast;
-            ref float nextPanel = ref Unsafe.Add(ref panels, (nint)Math.Max(next, 0) * k * nr);
+            ref float nextPanel = ref Unsafe.Add(ref panels, (nint)Math.Max(next, 0) * stride);
             ref float biasRow = ref full ? ref At(bias, column) : ref EdgeBias(edgeBias, bias, column, width);
             int row = 0;
             // 16 accumulators fit AVX-512's 32 vector registers; AVX2 has 16, so there the tall tile is 6 rows

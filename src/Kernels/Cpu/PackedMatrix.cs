@@ -20,6 +20,8 @@ public sealed class PackedMatrix
     public InstructionSet Isa { get; }
     public int PanelWidth { get; }
     public int PanelCount => (N + PanelWidth - 1) / PanelWidth;
+    /// <summary>Floats from one panel's start to the next's: K x NR, or the full matrix's for a <see cref="Leading"/> view.</summary>
+    internal int PanelStride { get; }
     /// <summary>The buffer; the panels start at <see cref="Offset"/>.</summary>
     internal float[] Data { get; }
     internal int Offset { get; }
@@ -75,6 +77,7 @@ public sealed class PackedMatrix
         N = n;
         Isa = isa ?? Cpu.Isa.Active;
         PanelWidth = 2 * Isa switch { InstructionSet.Vector512 => 16, InstructionSet.Vector256 => 8, _ => 1 };
+        PanelStride = k * PanelWidth;
         long size = (long)PanelCount * k * PanelWidth + Alignment / sizeof(float);
         _pooled = pooled;
         // Weights live on the pinned heap, so their alignment holds for the model's life. A pooled buffer
@@ -82,6 +85,22 @@ public sealed class PackedMatrix
         // because the offset is fixed here.
         Data = pooled ? ArrayPool<float>.Shared.Rent((int)size) : GC.AllocateArray<float>((int)size, pinned: true);
         Offset = OffsetToAlignment(Data);
+    }
+
+    PackedMatrix(PackedMatrix whole, int k, int n)
+    {
+        (K, N, Isa, PanelWidth, PanelStride, Data, Offset) = (k, n, whole.Isa, whole.PanelWidth, whole.PanelStride, whole.Data, whole.Offset);
+    }
+
+    /// <summary>
+    /// The top-left k x n block, sharing this matrix's panels (no copy): the keys and values a causal query
+    /// block may see. Its last panel may hold columns past n; the GEMM computes them aside and drops them.
+    /// Valid while this matrix is; never released itself.
+    /// </summary>
+    internal PackedMatrix Leading(int k, int n)
+    {
+        if (k < 1 || k > K || n < 1 || n > N) throw new ArgumentOutOfRangeException(nameof(k), $"a {k} x {n} block of a {K} x {N} matrix");
+        return k == K && n == N ? this : new PackedMatrix(this, k, n);
     }
 
     static unsafe int OffsetToAlignment(float[] data)
