@@ -23,7 +23,7 @@ public class PackedMatrixTests
                 blocks[b].AsSpan(r * widths[b], widths[b]).CopyTo(whole.AsSpan(r * n + column));
         var a = Random(m * k, 1);
         var expected = NaiveReference.MatMul(a, m, k, whole, n, []);
-        foreach (var isa in Enum.GetValues<InstructionSet>().Where(isa => isa <= Isa.Detected))
+        foreach (var isa in Enum.GetValues<InstructionSet>()) // Vector512 in software where not accelerated
         {
             var packed = new PackedMatrix(k, n, isa);
             if (widths.SkipLast(1).Any(w => w % packed.PanelWidth != 0)) continue; // not on panel boundaries for this width
@@ -51,7 +51,7 @@ public class PackedMatrixTests
         for (int row = 0; row < k; row++)
             for (int column = 0; column < n; column++)
                 transposed[row * n + column] = source[column * columnStride + row];
-        foreach (var isa in Enum.GetValues<InstructionSet>().Where(isa => isa <= Isa.Detected))
+        foreach (var isa in Enum.GetValues<InstructionSet>()) // Vector512 in software where not accelerated
         {
             var direct = new PackedMatrix(source, k, n, rowStride: 1, columnStride: columnStride, isa);
             var reference = new PackedMatrix(transposed, k, n, isa);
