@@ -8,8 +8,10 @@
 # crossgen2 (the ReadyToRun compiler, with the same JIT) compiles src/Kernels for the named instruction set.
 # It skips methods marked AggressiveOptimization (those are always jitted), so a copy of the kernels without
 # that attribute is compiled; the code is otherwise the same, with one known difference: crossgen2 does not bake
-# hardware-dependent conversions into ReadyToRun code, so Vector*.ConvertToInt32Native (VectorMath.Exp) shows as
-# a call per lane where the JIT emits one vcvttps2dq. Needs the crossgen2 package in the NuGet cache,
+# hardware-dependent conversions into ReadyToRun code (it calls a helper per lane), so where the kernels use
+# Vector256/512.ConvertToInt32Native (VectorMath.Exp) the copy names the instruction the JIT emits for it,
+# vcvttps2dq, through Avx / Avx512F.
+# Needs the crossgen2 package in the NuGet cache,
 # which any `dotnet publish -p:PublishReadyToRun=true` (README, "Deploying the command") puts there.
 set -euo pipefail
 
@@ -25,6 +27,7 @@ if [[ -z "$crossgen" ]]; then
 fi
 runtime="$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2; d = $3 } END { gsub(/[][]/, "", d); print d "/" v }')"
 
+rm -f "$out" # the JIT appends to its output file
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp "$repo/Directory.Build.props" "$repo/Directory.Packages.props" "$work/"
@@ -32,7 +35,9 @@ mkdir "$work/Kernels"
 (cd "$repo/src/Kernels" && tar --exclude=bin --exclude=obj -cf - .) | tar -C "$work/Kernels" -xf -
 find "$work/Kernels" -name '*.cs' -exec sed -i \
     -e 's/\[MethodImpl(MethodImplOptions\.AggressiveOptimization)\]//' \
-    -e 's/ | MethodImplOptions\.AggressiveOptimization//; s/MethodImplOptions\.AggressiveOptimization | //' {} +
+    -e 's/ | MethodImplOptions\.AggressiveOptimization//; s/MethodImplOptions\.AggressiveOptimization | //' \
+    -e 's/Vector256\.ConvertToInt32Native(/System.Runtime.Intrinsics.X86.Avx.ConvertToVector256Int32WithTruncation(/g' \
+    -e 's/Vector512\.ConvertToInt32Native(/System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512Int32WithTruncation(/g' {} +
 dotnet build "$work/Kernels" -c Release -o "$work/bin" -v quiet -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 
 # --inputbubble with the framework lets crossgen2 compile the kernels' instantiations over Vector256 / Vector512.
