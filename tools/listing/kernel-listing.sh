@@ -10,7 +10,9 @@
 # that attribute is compiled; the code is otherwise the same, with one known difference: crossgen2 does not bake
 # hardware-dependent conversions into ReadyToRun code (it calls a helper per lane), so where the kernels use
 # Vector256/512.ConvertToInt32Native (VectorMath.Exp) the copy names the instruction the JIT emits for it,
-# vcvttps2dq, through Avx / Avx512F.
+# vcvttps2dq, through Avx / Avx512F. Inlining can also differ where a callee is not AggressiveInlining
+# (crossgen2 calls Activations.Apply from Gemm.Activate, the JIT inlines it); the GEMM tiles inline by attribute
+# and list as the JIT compiles them (the AVX2 RowTile's K loop is the same instruction for instruction).
 # Needs the crossgen2 package in the NuGet cache,
 # which any `dotnet publish -p:PublishReadyToRun=true` (README, "Deploying the command") puts there.
 set -euo pipefail
