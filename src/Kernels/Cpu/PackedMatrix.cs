@@ -150,7 +150,7 @@ public sealed class PackedMatrix
     unsafe void PackPanel(ReadOnlySpan<float> source, int p, int sourceColumn0, int end, int rowStride, int columnStride)
     {
         int first = p * PanelWidth, width = Math.Min(PanelWidth, end - first);
-        var panel = Data.AsSpan(Offset + p * K * PanelWidth, K * PanelWidth);
+        var panel = Data.AsSpan(Offset + p * PanelStride, K * PanelWidth);
         if (width < PanelWidth) panel.Clear(); // zero padding past N (pooled buffers are not zeroed)
         first -= sourceColumn0;
         long last = (long)(K - 1) * rowStride + (long)(first + width - 1) * columnStride;
