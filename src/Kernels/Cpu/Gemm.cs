@@ -361,39 +361,23 @@ public static class Gemm
         where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount
     {
         T b0 = TL.Load(ref bRow), b1 = TL.Load(ref Unsafe.Add(ref bRow, w));
-        T x = TL.Broadcast(aColumn);
-        c00 = TL.MultiplyAdd(x, b0, c00);
-        c01 = TL.MultiplyAdd(x, b1, c01);
-        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R1));
-        c10 = TL.MultiplyAdd(x, b0, c10);
-        c11 = TL.MultiplyAdd(x, b1, c11);
-        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R2));
-        c20 = TL.MultiplyAdd(x, b0, c20);
-        c21 = TL.MultiplyAdd(x, b1, c21);
-        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R3));
-        c30 = TL.MultiplyAdd(x, b0, c30);
-        c31 = TL.MultiplyAdd(x, b1, c31);
-        x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R4));
-        c40 = TL.MultiplyAdd(x, b0, c40);
-        c41 = TL.MultiplyAdd(x, b1, c41);
-        if (TRows.Count > 5)
-        {
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R5));
-            c50 = TL.MultiplyAdd(x, b0, c50);
-            c51 = TL.MultiplyAdd(x, b1, c51);
-        }
-        if (TRows.Count > 6)
-        {
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R6));
-            c60 = TL.MultiplyAdd(x, b0, c60);
-            c61 = TL.MultiplyAdd(x, b1, c61);
-        }
-        if (TRows.Count > 7)
-        {
-            x = TL.Broadcast(Unsafe.Add(ref aColumn, rows.R7));
-            c70 = TL.MultiplyAdd(x, b0, c70);
-            c71 = TL.MultiplyAdd(x, b1, c71);
-        }
+        RowFma<TL, T>(aColumn, b0, b1, ref c00, ref c01);
+        RowFma<TL, T>(Unsafe.Add(ref aColumn, rows.R1), b0, b1, ref c10, ref c11);
+        RowFma<TL, T>(Unsafe.Add(ref aColumn, rows.R2), b0, b1, ref c20, ref c21);
+        RowFma<TL, T>(Unsafe.Add(ref aColumn, rows.R3), b0, b1, ref c30, ref c31);
+        RowFma<TL, T>(Unsafe.Add(ref aColumn, rows.R4), b0, b1, ref c40, ref c41);
+        if (TRows.Count > 5) RowFma<TL, T>(Unsafe.Add(ref aColumn, rows.R5), b0, b1, ref c50, ref c51);
+        if (TRows.Count > 6) RowFma<TL, T>(Unsafe.Add(ref aColumn, rows.R6), b0, b1, ref c60, ref c61);
+        if (TRows.Count > 7) RowFma<TL, T>(Unsafe.Add(ref aColumn, rows.R7), b0, b1, ref c70, ref c71);
+    }
+
+    /// <summary>One row of a k step: A[r, k] broadcast, times the panel's two vectors, into the row's two accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void RowFma<TL, T>(float a, T b0, T b1, ref T c0, ref T c1) where TL : IFloatLanes<T> where T : unmanaged
+    {
+        T x = TL.Broadcast(a);
+        c0 = TL.MultiplyAdd(x, b0, c0);
+        c1 = TL.MultiplyAdd(x, b1, c1);
     }
 
     /// <summary>Asks for the 64-byte lines of one panel row of `floats` floats (one line on AVX2, two on AVX-512).</summary>
