@@ -76,6 +76,41 @@ public class KernelFixtureTests
         }
     }
 
+    /// <summary>
+    /// Each output, bit for bit, is the chain the contract promises: 0, then A[i, k] B[k, j] fused-added for k = 0,
+    /// 1, ..., K - 1 in float32, then + bias[j]. Whatever the tile, the layout its rows of A were read in (packed
+    /// k-major by RowTileBlocks, or A's own rows; at two threads a product mixes both) or the thread, this must
+    /// hold on every path: it is what makes batching, threads and packing invisible in the embeddings.
+    /// </summary>
+    [TestCase(67, 300, 260)] // packed row tiles on every path (>= 8 panels, K >= 256), a narrow last panel
+    [TestCase(13, 257, 300)] // K past the 8-wide transposes by one
+    [TestCase(100, 768, 256)] // a caption's 100 rows: 6- and 5-row (AVX2) or 8- and 7-row (AVX-512) tiles
+    [TestCase(8, 96, 130)] // unpacked (K < 256): row tiles, a 2-row remainder, a narrow panel
+    public void GemmIsTheFusedChainOfEachOutput(int m, int k, int n)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        var bias = Random(n, 3);
+        var expected = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float sum = 0;
+                for (int x = 0; x < k; x++) sum = MathF.FusedMultiplyAdd(a[i * k + x], b[x * n + j], sum);
+                expected[i * n + j] = sum + bias[j];
+            }
+        foreach (var isa in GemmPaths())
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var c = Poisoned(m * n);
+                Gemm.Multiply(a, m, new PackedMatrix(b, k, n, isa), bias, c, threads);
+                int mismatches = Enumerable.Range(0, m * n).Count(i => BitConverter.SingleToInt32Bits(c[i]) != BitConverter.SingleToInt32Bits(expected[i]));
+                TestContext.Out.WriteLine($"gemm {m}x{k}x{n} {isa}, {threads} thread(s): {mismatches} of {m * n} outputs differ from the fused chain");
+                Assert.That(mismatches, Is.Zero);
+                Assert.That(c.Skip(m * n).All(float.IsNaN), "wrote past the end");
+            }
+    }
+
     [TestCase(1, 7, 33, Activation.SiLU)]
     [TestCase(13, 40, 70, Activation.Gelu)]
     [TestCase(8, 40, 70, Activation.Gelu)] // AVX2: a 6-row tile, then a 2-row one

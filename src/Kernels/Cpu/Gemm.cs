@@ -12,7 +12,9 @@ namespace Cacophony.Kernels.Cpu;
 /// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512, 6 with AVX2, one row fewer where M
 /// needs it; then 4, then 2 for the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
 /// two vectors for row k, broadcasts A[r, k] for each row, and does 2 MR fused multiply-adds into
-/// accumulators that stay in registers; the bias is added on the way out. Threads split the panels (columns of C), pairs
+/// accumulators that stay in registers; the bias is added on the way out. The first thread to reach a row tile
+/// of a large product copies its rows of A into a k-major block (<see cref="RowTileBlocks"/>), so that every
+/// later panel reads them as one stream. Threads split the panels (columns of C), pairs
 /// of threads walking a <see cref="PanelRange"/> from both ends. While a thread works on a panel, its first row tiles
 /// prefetch the next one it will take, so that the weights stream in from memory before they are needed.
 /// The micro-kernel is written once over <see cref="IFloatLanes{T}"/> for Vector512, Vector256 and scalar.
@@ -20,6 +22,14 @@ namespace Cacophony.Kernels.Cpu;
 public static class Gemm
 {
     const int RowsPerTile = 4;
+
+    // The fewest rows of a row tile (AVX2's 5-row one): below this, no product runs a row tile.
+    const int MinRowTile = 5;
+
+    // A's row tiles are packed (RowTileBlocks) when A is read by at least this many panels, to amortize the
+    // extra pass over A, and its rows are this long: attention's products (K = 96 for Q K^T, 6 panels for
+    // P V) measured 2-11% slower packed, their short rows being streamed as well as they are.
+    const int PackMinPanels = 8, PackMinK = 256;
 
     // Floats in a 64-byte cache line.
     const int LineFloats = 16;
@@ -86,9 +96,10 @@ public static class Gemm
         {
             var epilogue = new Epilogue(bias.IsEmpty ? 0 : (nint)pbias, activation, residual.IsEmpty ? 0 : (nint)pr);
             var (aPtr, cPtr) = ((nint)pa, (nint)pc);
+            using var blocks = new RowTileBlocks(pa, m, b.K, pack: m >= MinRowTile && panels >= PackMinPanels && b.K >= PackMinK);
             if (threads == 1)
             {
-                Panels<TL, T>(aPtr, m, b, cPtr, 0, panels, epilogue, -1);
+                Panels<TL, T>(aPtr, blocks, m, b, cPtr, 0, panels, epilogue, -1);
                 return;
             }
             // Threads split the panels (columns of C; splitting rows instead, so that each thread's share of A stays
@@ -102,10 +113,10 @@ public static class Gemm
                 var range = ranges[walker / 2];
                 if (walker % 2 == 0)
                     for (int p; (p = range.TakeFirst()) >= 0;)
-                        Panels<TL, T>(aPtr, m, b, cPtr, p, p + 1, epilogue, p + 1 < range.End ? p + 1 : -1);
+                        Panels<TL, T>(aPtr, blocks, m, b, cPtr, p, p + 1, epilogue, p + 1 < range.End ? p + 1 : -1);
                 else
                     for (int p; (p = range.TakeLast()) >= 0;)
-                        Panels<TL, T>(aPtr, m, b, cPtr, p, p + 1, epilogue, p - 1 >= range.Start ? p - 1 : -1);
+                        Panels<TL, T>(aPtr, blocks, m, b, cPtr, p, p + 1, epilogue, p - 1 >= range.Start ? p - 1 : -1);
             }, threads);
         }
     }
@@ -115,7 +126,7 @@ public static class Gemm
 
     /// <summary>All m rows of C for the panels [firstPanel, lastPanel); the last one prefetches panel `afterLast` (-1: none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Panels<TL, T>(nint a, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue, int afterLast)
+    static unsafe void Panels<TL, T>(nint a, RowTileBlocks blocks, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue, int afterLast)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int k = b.K, n = b.N, nr = b.PanelWidth, stride = b.PanelStride;
@@ -136,9 +147,9 @@ public static class Gemm
             // 16 accumulators fit AVX-512's 32 vector registers; AVX2 has 16, so there the tall tile is 6 rows
             // (12 accumulators + 2 panel vectors + 1 broadcast), as in the classic Haswell kernels.
             if (full && TL.Count >= 16)
-                row = RowTiles<TL, T, Eight, Seven>(a, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, c, residual, n, column, activation);
+                row = RowTiles<TL, T, Eight, Seven>(blocks, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, c, residual, n, column, activation);
             else if (full)
-                row = RowTiles<TL, T, Six, Five>(a, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, c, residual, n, column, activation);
+                row = RowTiles<TL, T, Six, Five>(blocks, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, c, residual, n, column, activation);
             for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
@@ -170,7 +181,7 @@ public static class Gemm
     /// keeps too few multiply-adds in flight (AVX2, M = 100 = 15 x 6 + 2 x 5). Returns the first row left over.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static int RowTiles<TL, T, TTall, TShort>(nint a, int m, int k, ref float panel, ref float nextPanel, bool hasNext, ref float biasRow,
+    static int RowTiles<TL, T, TTall, TShort>(RowTileBlocks blocks, int m, int k, ref float panel, ref float nextPanel, bool hasNext, ref float biasRow,
         nint c, nint residual, int n, int column, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged where TTall : struct, IRowCount where TShort : struct, IRowCount
     {
@@ -179,12 +190,23 @@ public static class Gemm
         if (TShort.Count * shorts > m) shorts = 0;
         int tallEnd = m - TShort.Count * shorts, row = 0, tile = 0;
         for (; row + TTall.Count <= tallEnd; row += TTall.Count, tile++)
-            RowTile<TL, T, TTall>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
+            RowTileOf<TL, T, TTall>(blocks, tile, row, k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
                 ref Ahead(ref panel, ref nextPanel, k, nr, tile, hasNext));
         for (; shorts > 0 && row + TShort.Count <= m; row += TShort.Count, tile++)
-            RowTile<TL, T, TShort>(ref At(a, (nint)row * k), k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
+            RowTileOf<TL, T, TShort>(blocks, tile, row, k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
                 ref Ahead(ref panel, ref nextPanel, k, nr, tile, hasNext));
         return row;
+    }
+
+    /// <summary>Row tile `tile` (rows [row, row + TRows)) through the micro-kernel for its rows' layout: packed, or A's own while another thread packs them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void RowTileOf<TL, T, TRows>(RowTileBlocks blocks, int tile, int row, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc,
+        Activation activation, ref float ahead)
+        where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount
+    {
+        ref float rows = ref blocks.Rows(tile, row, TRows.Count, out bool packed);
+        if (packed) RowTile<TL, T, TRows, KMajorRows>(ref rows, k, ref panel, ref bias, ref c, ref r, ldc, activation, ref ahead);
+        else RowTile<TL, T, TRows, RowMajorRows>(ref rows, k, ref panel, ref bias, ref c, ref r, ldc, activation, ref ahead);
     }
 
     /// <summary>
@@ -281,13 +303,15 @@ public static class Gemm
     /// with no test of it in the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void RowTile<TL, T, TRows>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation, ref float ahead)
-        where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount
+    static void RowTile<TL, T, TRows, TLayout>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation, ref float ahead)
+        where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount where TLayout : struct, IRowLayout
     {
         int w = TL.Count;
         T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero, c30 = TL.Zero, c31 = TL.Zero;
         T c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero, c60 = TL.Zero, c61 = TL.Zero, c70 = TL.Zero, c71 = TL.Zero;
-        var rows = new RowOffsets(k);
+        // Row r at k: a[r * K + k] row-major, a[k * TRows + r] k-major (both offsets then constants or loop-invariant).
+        var rows = TLayout.KMajor ? new RowOffsets(1, 2, 3, 4, 5, 6, 7) : new RowOffsets(k);
+        int step = TLayout.KMajor ? TRows.Count : 1;
         ref float bRow = ref panel;
         ref float aColumn = ref a;
         int i = 0;
@@ -296,17 +320,17 @@ public static class Gemm
             PrefetchPanelRow(ref ahead, 2 * w);
             ahead = ref Unsafe.Add(ref ahead, 2 * w);
             RowStep<TL, T, TRows>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
-            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 2 * w), ref Unsafe.Add(ref aColumn, 1), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
-            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 4 * w), ref Unsafe.Add(ref aColumn, 2), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
-            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 6 * w), ref Unsafe.Add(ref aColumn, 3), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 2 * w), ref Unsafe.Add(ref aColumn, step), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 4 * w), ref Unsafe.Add(ref aColumn, 2 * step), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
+            RowStep<TL, T, TRows>(ref Unsafe.Add(ref bRow, 6 * w), ref Unsafe.Add(ref aColumn, 3 * step), rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
             bRow = ref Unsafe.Add(ref bRow, 8 * w);
-            aColumn = ref Unsafe.Add(ref aColumn, 4);
+            aColumn = ref Unsafe.Add(ref aColumn, 4 * step);
         }
         for (; i < k; i++)
         {
             RowStep<TL, T, TRows>(ref bRow, ref aColumn, rows, w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
             bRow = ref Unsafe.Add(ref bRow, 2 * w);
-            aColumn = ref Unsafe.Add(ref aColumn, 1);
+            aColumn = ref Unsafe.Add(ref aColumn, step);
         }
         T bias0 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref bias);
         T bias1 = Unsafe.IsNullRef(ref bias) ? TL.Zero : TL.Load(ref Unsafe.Add(ref bias, w));
@@ -325,6 +349,24 @@ public static class Gemm
     interface IRowCount
     {
         static abstract int Count { get; }
+    }
+
+    /// <summary>How a <see cref="RowTile{TL, T, TRows, TLayout}"/> finds its rows of A, as a type the JIT specializes on.</summary>
+    interface IRowLayout
+    {
+        static abstract bool KMajor { get; }
+    }
+
+    /// <summary>A's own rows, K floats apart.</summary>
+    readonly struct RowMajorRows : IRowLayout
+    {
+        public static bool KMajor => false;
+    }
+
+    /// <summary>The tile's rows packed by <see cref="RowTileBlocks"/>: the TRows values of one k side by side.</summary>
+    readonly struct KMajorRows : IRowLayout
+    {
+        public static bool KMajor => true;
     }
 
     readonly struct Eight : IRowCount

@@ -168,7 +168,7 @@ public sealed class PackedMatrix
                 int blockColumns = blocks ? width & ~7 : 0, blockRows = blocks ? K & ~7 : 0;
                 for (int column = 0; column < blockColumns; column += 8)
                     for (int row = 0; row < blockRows; row += 8)
-                        Transpose8x8(from + (long)(first + column) * columnStride + row, columnStride, to + (long)row * PanelWidth + column, PanelWidth);
+                        Transpose8x8.Rows(from + (long)(first + column) * columnStride + row, columnStride, 8, to + (long)row * PanelWidth + column, PanelWidth);
                 for (int column = 0; column < width; column++)
                 {
                     float* read = from + (long)(first + column) * columnStride, write = to + column;
@@ -176,35 +176,5 @@ public sealed class PackedMatrix
                         write[(long)row * PanelWidth] = read[(long)row * rowStride];
                 }
             }
-    }
-
-    /// <summary>
-    /// dst row j, 8 floats = element j of the 8 source rows (rows `sourceStride` apart): three rounds of shuffles,
-    /// pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped into place.
-    /// </summary>
-    static unsafe void Transpose8x8(float* source, long sourceStride, float* destination, long destinationStride)
-    {
-        var r0 = Avx.LoadVector256(source);
-        var r1 = Avx.LoadVector256(source + sourceStride);
-        var r2 = Avx.LoadVector256(source + 2 * sourceStride);
-        var r3 = Avx.LoadVector256(source + 3 * sourceStride);
-        var r4 = Avx.LoadVector256(source + 4 * sourceStride);
-        var r5 = Avx.LoadVector256(source + 5 * sourceStride);
-        var r6 = Avx.LoadVector256(source + 6 * sourceStride);
-        var r7 = Avx.LoadVector256(source + 7 * sourceStride);
-        // t: elements (0,1 | 4,5) or (2,3 | 6,7) of two rows, interleaved.
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        // s: element j (low half) and j + 4 (high half) of rows 0-3 (s0-s3) or 4-7 (s4-s7).
-        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE), s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(destination, Avx.Permute2x128(s0, s4, 0x20));
-        Avx.Store(destination + destinationStride, Avx.Permute2x128(s1, s5, 0x20));
-        Avx.Store(destination + 2 * destinationStride, Avx.Permute2x128(s2, s6, 0x20));
-        Avx.Store(destination + 3 * destinationStride, Avx.Permute2x128(s3, s7, 0x20));
-        Avx.Store(destination + 4 * destinationStride, Avx.Permute2x128(s0, s4, 0x31));
-        Avx.Store(destination + 5 * destinationStride, Avx.Permute2x128(s1, s5, 0x31));
-        Avx.Store(destination + 6 * destinationStride, Avx.Permute2x128(s2, s6, 0x31));
-        Avx.Store(destination + 7 * destinationStride, Avx.Permute2x128(s3, s7, 0x31));
     }
 }
