@@ -27,7 +27,8 @@ sealed unsafe class RowTileBlocks : IDisposable
     GCHandle _blocksPin, _statesPin;
 
     /// <param name="source">A, pinned by the caller for this object's lifetime.</param>
-    /// <param name="pack">false: every tile reads A as it is (a single panel reads A once; packing would not pay).</param>
+    /// <param name="pack">false: every tile reads A as it is (the GEMM's choice for products whose A is read by few
+    /// panels or has short rows, where the extra pass over A does not pay).</param>
     public RowTileBlocks(float* source, int m, int k, bool pack)
     {
         _source = source;
@@ -72,7 +73,7 @@ sealed unsafe class RowTileBlocks : IDisposable
     /// padding, which the next store overwrites. So the transposes stop before the block's last k, whose padding
     /// would land in the next tile's block, and the last 1-8 k go one value at a time.
     /// </summary>
-    internal static void Pack(float* source, int k, int rows, float* block)
+    static void Pack(float* source, int k, int rows, float* block)
     {
         int kk = 0;
         if (Avx.IsSupported)
