@@ -95,11 +95,11 @@ public static class Gemm
         fixed (float* pa = a, pc = c, pbias = bias, pr = residual)
         {
             var epilogue = new Epilogue(bias.IsEmpty ? 0 : (nint)pbias, activation, residual.IsEmpty ? 0 : (nint)pr);
-            var (aPtr, cPtr) = ((nint)pa, (nint)pc);
+            var cPtr = (nint)pc;
             using var blocks = new RowTileBlocks(pa, m, b.K, pack: m >= MinRowTile && panels >= PackMinPanels && b.K >= PackMinK);
             if (threads == 1)
             {
-                Panels<TL, T>(aPtr, blocks, m, b, cPtr, 0, panels, epilogue, -1);
+                Panels<TL, T>(blocks, m, b, cPtr, 0, panels, epilogue, -1);
                 return;
             }
             // Threads split the panels (columns of C; splitting rows instead, so that each thread's share of A stays
@@ -113,10 +113,10 @@ public static class Gemm
                 var range = ranges[walker / 2];
                 if (walker % 2 == 0)
                     for (int p; (p = range.TakeFirst()) >= 0;)
-                        Panels<TL, T>(aPtr, blocks, m, b, cPtr, p, p + 1, epilogue, p + 1 < range.End ? p + 1 : -1);
+                        Panels<TL, T>(blocks, m, b, cPtr, p, p + 1, epilogue, p + 1 < range.End ? p + 1 : -1);
                 else
                     for (int p; (p = range.TakeLast()) >= 0;)
-                        Panels<TL, T>(aPtr, blocks, m, b, cPtr, p, p + 1, epilogue, p - 1 >= range.Start ? p - 1 : -1);
+                        Panels<TL, T>(blocks, m, b, cPtr, p, p + 1, epilogue, p - 1 >= range.Start ? p - 1 : -1);
             }, threads);
         }
     }
@@ -124,9 +124,9 @@ public static class Gemm
     /// <summary>What happens to a tile on its way out: + bias, then + residual or the activation (pointers; 0 = none).</summary>
     readonly record struct Epilogue(nint Bias, Activation Activation, nint Residual);
 
-    /// <summary>All m rows of C for the panels [firstPanel, lastPanel); the last one prefetches panel `afterLast` (-1: none).</summary>
+    /// <summary>All m rows of C for the panels [firstPanel, lastPanel), A read through `blocks`; the last one prefetches panel `afterLast` (-1: none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Panels<TL, T>(nint a, RowTileBlocks blocks, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue, int afterLast)
+    static unsafe void Panels<TL, T>(RowTileBlocks blocks, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue, int afterLast)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int k = b.K, n = b.N, nr = b.PanelWidth, stride = b.PanelStride;
@@ -153,7 +153,7 @@ public static class Gemm
             for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
-                ref float aRow = ref At(a, (nint)row * k);
+                ref float aRow = ref At(blocks.Source, (nint)row * k);
                 if (full && rows <= 2)
                     // One or two rows left (e.g. M = 50): a 4-row tile would waste half its multiply-adds.
                     PairTile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);

@@ -45,6 +45,9 @@ sealed unsafe class RowTileBlocks : IDisposable
         _statesAt = (int*)_statesPin.AddrOfPinnedObject();
     }
 
+    /// <summary>A's first float, for the rows no row tile covers (the remainder tiles, a narrow last panel).</summary>
+    public nint Source => (nint)_source;
+
     /// <summary>
     /// Row tile `tile` (rows [row, row + rows)): its k-major block, packed now if no thread has claimed it yet
     /// (packed = true), or A's own rows while another thread packs them (packed = false).
