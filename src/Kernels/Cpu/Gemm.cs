@@ -10,7 +10,8 @@ namespace Cacophony.Kernels.Cpu;
 /// bias has N entries (or is empty), C is M x N row-major.
 ///
 /// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512, 6 with AVX2, one row fewer where M
-/// needs it; then 4, then 2 for the last rows; NR = 2 vectors = one packed panel). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
+/// needs it; then 4, then 2 for the last rows; NR = 2 vectors = one packed panel; a last panel narrower than NR
+/// runs the same tiles into a buffer and copies its columns out). For each tile the micro-kernel walks k = 0..K-1 once: it loads the panel's
 /// two vectors for row k, broadcasts A[r, k] for each row, and does 2 MR fused multiply-adds into
 /// accumulators that stay in registers; the bias is added on the way out. The first thread to reach a row tile
 /// of a large product copies its rows of A into a k-major block (<see cref="RowTileBlocks"/>), so that every
@@ -22,6 +23,9 @@ namespace Cacophony.Kernels.Cpu;
 public static class Gemm
 {
     const int RowsPerTile = 4;
+
+    // The tallest register tile (AVX-512's 8 rows): the edge buffer of a narrow panel holds one.
+    const int MaxTileRows = 8;
 
     // The fewest rows of a row tile (AVX2's 5-row one): below this, no product runs a row tile.
     const int MinRowTile = 5;
@@ -131,25 +135,25 @@ public static class Gemm
     {
         int k = b.K, n = b.N, nr = b.PanelWidth, stride = b.PanelStride;
         var (bias, activation, residual) = epilogue;
-        Span<float> edge = stackalloc float[RowsPerTile * nr];
+        Span<float> edge = stackalloc float[MaxTileRows * nr];
         Span<float> edgeBias = stackalloc float[nr];
         ref float panels = ref b.Panels;
         for (int p = firstPanel; p < lastPanel; p++)
         {
             int column = p * nr, width = Math.Min(nr, n - column);
             ref float panel = ref Unsafe.Add(ref panels, (nint)p * stride);
-            // The last panel may be narrower than NR: compute a full tile into `edge`, copy the valid columns.
+            // The last panel may be narrower than NR: its tiles are computed whole into `edge` (the panel is
+            // zero-padded), then the valid columns are copied out.
             bool full = width == nr;
+            var output = new TileOutput(c, residual, n, column, width, edge);
             int next = p + 1 < lastPanel ? p + 1 : afterLast;
             ref float nextPanel = ref Unsafe.Add(ref panels, (nint)Math.Max(next, 0) * stride);
             ref float biasRow = ref full ? ref At(bias, column) : ref EdgeBias(edgeBias, bias, column, width);
-            int row = 0;
             // 16 accumulators fit AVX-512's 32 vector registers; AVX2 has 16, so there the tall tile is 6 rows
             // (12 accumulators + 2 panel vectors + 1 broadcast), as in the classic Haswell kernels.
-            if (full && TL.Count >= 16)
-                row = RowTiles<TL, T, Eight, Seven>(blocks, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, c, residual, n, column, activation);
-            else if (full)
-                row = RowTiles<TL, T, Six, Five>(blocks, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, c, residual, n, column, activation);
+            int row = TL.Count >= 16
+                ? RowTiles<TL, T, Eight, Seven>(blocks, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, output, activation)
+                : RowTiles<TL, T, Six, Five>(blocks, m, k, ref panel, ref nextPanel, next >= 0, ref biasRow, output, activation);
             for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
@@ -162,15 +166,35 @@ public static class Gemm
                 else
                 {
                     Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref MemoryMarshal.GetReference(edge), ref Unsafe.NullRef<float>(), nr, activation);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        var target = new Span<float>((float*)c + (long)(row + r) * n + column, width);
-                        if (residual == 0) edge.Slice(r * nr, width).CopyTo(target);
-                        else
-                            for (int j = 0; j < width; j++)
-                                target[j] = edge[r * nr + j] + ((float*)residual)[(long)(row + r) * n + column + j];
-                    }
+                    output.CopyOut(row, rows);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where a panel's tiles go: straight into C (and its residual), or for a panel narrower than NR into
+    /// `Edge` (a tile of NR columns, rows NR apart), whose first `Width` columns are then copied to C.
+    /// </summary>
+    readonly unsafe ref struct TileOutput(nint c, nint residual, int n, int column, int width, Span<float> edge)
+    {
+        public readonly nint C = c, Residual = residual;
+        public readonly int N = n, Column = column, Width = width;
+        public readonly Span<float> Edge = edge;
+        public readonly bool Narrow = width < edge.Length / MaxTileRows;
+
+        /// <summary>Rows [row, row + rows) of the tile in `Edge` into C, with the residual added.</summary>
+        public void CopyOut(int row, int rows)
+        {
+            int nr = Edge.Length / MaxTileRows;
+            for (int r = 0; r < rows; r++)
+            {
+                var target = new Span<float>((float*)C + (long)(row + r) * N + Column, Width);
+                var tile = Edge.Slice(r * nr, Width);
+                if (Residual == 0) tile.CopyTo(target);
+                else
+                    for (int j = 0; j < Width; j++)
+                        target[j] = tile[j] + ((float*)Residual)[(long)(row + r) * N + Column + j];
             }
         }
     }
@@ -182,7 +206,7 @@ public static class Gemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int RowTiles<TL, T, TTall, TShort>(RowTileBlocks blocks, int m, int k, ref float panel, ref float nextPanel, bool hasNext, ref float biasRow,
-        nint c, nint residual, int n, int column, Activation activation)
+        TileOutput output, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged where TTall : struct, IRowCount where TShort : struct, IRowCount
     {
         int nr = 2 * TL.Count;
@@ -190,23 +214,26 @@ public static class Gemm
         if (TShort.Count * shorts > m) shorts = 0;
         int tallEnd = m - TShort.Count * shorts, row = 0, tile = 0;
         for (; row + TTall.Count <= tallEnd; row += TTall.Count, tile++)
-            RowTileOf<TL, T, TTall>(blocks, tile, row, k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
-                ref Ahead(ref panel, ref nextPanel, k, nr, tile, hasNext));
+            RowTileOf<TL, T, TTall>(blocks, tile, row, k, ref panel, ref biasRow, output, activation, ref Ahead(ref panel, ref nextPanel, k, nr, tile, hasNext));
         for (; shorts > 0 && row + TShort.Count <= m; row += TShort.Count, tile++)
-            RowTileOf<TL, T, TShort>(blocks, tile, row, k, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation,
-                ref Ahead(ref panel, ref nextPanel, k, nr, tile, hasNext));
+            RowTileOf<TL, T, TShort>(blocks, tile, row, k, ref panel, ref biasRow, output, activation, ref Ahead(ref panel, ref nextPanel, k, nr, tile, hasNext));
         return row;
     }
 
     /// <summary>Row tile `tile` (rows [row, row + TRows)) through the micro-kernel for its rows' layout: packed, or A's own while another thread packs them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void RowTileOf<TL, T, TRows>(RowTileBlocks blocks, int tile, int row, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc,
+    static void RowTileOf<TL, T, TRows>(RowTileBlocks blocks, int tile, int row, int k, ref float panel, ref float bias, TileOutput output,
         Activation activation, ref float ahead)
         where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount
     {
         ref float rows = ref blocks.Rows(tile, row, TRows.Count, out bool packed);
+        bool narrow = output.Narrow;
+        ref float c = ref narrow ? ref MemoryMarshal.GetReference(output.Edge) : ref At(output.C, (nint)row * output.N + output.Column);
+        ref float r = ref narrow ? ref Unsafe.NullRef<float>() : ref At(output.Residual, (nint)row * output.N + output.Column);
+        int ldc = narrow ? 2 * TL.Count : output.N;
         if (packed) RowTile<TL, T, TRows, KMajorRows>(ref rows, k, ref panel, ref bias, ref c, ref r, ldc, activation, ref ahead);
         else RowTile<TL, T, TRows, RowMajorRows>(ref rows, k, ref panel, ref bias, ref c, ref r, ldc, activation, ref ahead);
+        if (narrow) output.CopyOut(row, TRows.Count);
     }
 
     /// <summary>
