@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -10,7 +11,10 @@ static class Transpose8x8
     /// destination[j * destinationStride + r] = source[r * sourceStride + j], j &lt; 8, for the first `rows` (5 to 8)
     /// source rows; each destination row is stored 8 wide, its values past `rows` being padding. Three rounds of
     /// shuffles: pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped into place.
+    /// Optimized from its first call: at tier 0 its shuffles went through the stack, and a short process (one
+    /// clip embedded) packs attention's keys and A's row tiles with it before tiering ever replaces it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Rows(float* source, long sourceStride, int rows, float* destination, long destinationStride)
     {
         var r0 = Avx.LoadVector256(source);
