@@ -26,12 +26,13 @@ public sealed class AttentionPool
     readonly float _scale;
 
     /// <param name="query">The learned query (heads x d).</param>
-    /// <param name="key">W_k (inputs x heads d, row-major) and its bias, which cancels.</param>
+    /// <param name="key">W_k: `inputs` rows of heads x d columns, `keyStride` floats apart (its bias cancels, so it is not read).</param>
     /// <param name="value">W_v as the (in, out) rows of a matrix `valueStride` floats wide, its first column at `valueColumn`; b_v from `valueBias`.</param>
     AttentionPool(float[] query, int heads, int inputs, float[] key, int keyStride, float[] value, int valueStride, int valueColumn,
         ReadOnlySpan<float> valueBias, Linear? output)
     {
         int width = query.Length, d = width / heads;
+        if (heads <= 0 || width % heads != 0) throw new ArgumentException($"{heads} pooling heads do not divide the query's {width} values");
         _heads = heads;
         _inputs = inputs;
         _scale = 1 / MathF.Sqrt(d);

@@ -11,8 +11,9 @@ static class Transpose8x8
     /// destination[j * destinationStride + r] = source[r * sourceStride + j], j &lt; 8, for the first `rows` (5 to 8)
     /// source rows; each destination row is stored 8 wide, its values past `rows` being padding. Three rounds of
     /// shuffles: pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped into place.
-    /// Optimized from its first call: at tier 0 its shuffles went through the stack, and a short process (one
-    /// clip embedded) packs attention's keys and A's row tiles with it before tiering ever replaces it.
+    /// Optimized from its first call: a short process (one clip embedded) packs attention's keys and A's row
+    /// tiles with it before tiering replaces the tier-0 code (K^T packing over the first 200 calls: 0.33 ms a
+    /// layer that way, 0.12 optimized from the start, 0.06 in steady state).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Rows(float* source, long sourceStride, int rows, float* destination, long destinationStride)
