@@ -144,8 +144,8 @@ public static class Gemm
             ref float panel = ref Unsafe.Add(ref panels, (nint)p * stride);
             // The last panel may be narrower than NR: its tiles are computed whole into `edge` (the panel is
             // zero-padded), then the valid columns are copied out.
-            bool full = width == nr;
             var output = new TileOutput(c, residual, n, column, width, edge);
+            bool full = !output.Narrow;
             int next = p + 1 < lastPanel ? p + 1 : afterLast;
             ref float nextPanel = ref Unsafe.Add(ref panels, (nint)Math.Max(next, 0) * stride);
             ref float biasRow = ref full ? ref At(bias, column) : ref EdgeBias(edgeBias, bias, column, width);
@@ -220,7 +220,10 @@ public static class Gemm
         return row;
     }
 
-    /// <summary>Row tile `tile` (rows [row, row + TRows)) through the micro-kernel for its rows' layout: packed, or A's own while another thread packs them.</summary>
+    /// <summary>
+    /// Row tile `tile` (rows [row, row + TRows)) through the micro-kernel for its rows' layout: packed, or A's own
+    /// while another thread packs them; stored into C, or for a narrow panel into the edge buffer and copied out.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void RowTileOf<TL, T, TRows>(RowTileBlocks blocks, int tile, int row, int k, ref float panel, ref float bias, TileOutput output,
         Activation activation, ref float ahead)
