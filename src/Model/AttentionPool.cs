@@ -22,7 +22,6 @@ public sealed class AttentionPool
     readonly PackedMatrix _scorers;
     readonly Linear[] _values;
     readonly Linear? _out;
-    readonly int _heads, _inputs;
     readonly float _scale;
 
     /// <param name="query">The learned query (heads x d).</param>
@@ -33,8 +32,6 @@ public sealed class AttentionPool
     {
         int width = query.Length, d = width / heads;
         if (heads <= 0 || width % heads != 0) throw new ArgumentException($"{heads} pooling heads do not divide the query's {width} values");
-        _heads = heads;
-        _inputs = inputs;
         _scale = 1 / MathF.Sqrt(d);
         _out = output;
         // Column h of the scorers is W_k q for head h: scores of all heads are one product with the hidden states.
@@ -75,7 +72,7 @@ public sealed class AttentionPool
     /// <summary>The pooled vector of `rows` hidden states (before any output projection is applied by the caller for text).</summary>
     public float[] Forward(ReadOnlySpan<float> hidden, int rows)
     {
-        int heads = _heads, inputs = _inputs;
+        int heads = _values.Length, inputs = _scorers.K;
         if (rows <= 0) throw new ArgumentException("attention pooling over no positions");
         var scores = new float[rows * heads];
         Gemm.Multiply(hidden, rows, _scorers, [], scores, maxThreads: 1);
