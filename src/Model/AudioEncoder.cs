@@ -55,10 +55,11 @@ public sealed class AudioEncoder
         for (int b = 0; b < batch.Count; b++)
             AddPositions(x.AsSpan(offsets[b] * h, batch[b].RealCount * h), batch[b].TimeIndices, batch[b].FrequencyIndices, batch[b].RealCount);
 
-        var normed = new float[s * h];
-        var qkv = new float[s * 3 * h];
-        var attended = new float[s * h];
-        var hidden = new float[s * _config.IntermediateSize];
+        using var scratch = new Scratch();
+        var normed = scratch.Get(0, s * h);
+        var qkv = scratch.Get(1, s * 3 * h);
+        var attended = scratch.Get(2, s * h);
+        var hidden = scratch.Get(3, s * _config.IntermediateSize);
         float scale = 1 / MathF.Sqrt(h / _config.NumHeads);
         foreach (var block in _blocks)
         {
@@ -67,8 +68,8 @@ public sealed class AudioEncoder
             for (int b = 0; b < batch.Count; b++)
             {
                 int from = offsets[b] * 3 * h, rows = batch[b].RealCount;
-                Attention.Run(qkv.AsSpan(from), 3 * h, rows, qkv.AsSpan(from + h), qkv.AsSpan(from + 2 * h), 3 * h, rows, h, _config.NumHeads,
-                    causal: false, scale, attended.AsSpan(offsets[b] * h));
+                Attention.Run(qkv[from..], 3 * h, rows, qkv[(from + h)..], qkv[(from + 2 * h)..], 3 * h, rows, h, _config.NumHeads,
+                    causal: false, scale, attended[(offsets[b] * h)..]);
             }
             block.Out.ApplyAdd(attended, s, x, x);
 

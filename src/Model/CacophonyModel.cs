@@ -301,13 +301,20 @@ public sealed class CacophonyModel : IDisposable
         var results = new List<AudioEmbedding>(batch.Count);
         foreach (var clip in batch)
         {
-            var rows = hidden.AsSpan(offset * width, clip.RealCount * width).ToArray();
+            var rows = RowsOf(hidden, offset, clip.RealCount, width);
             offset += clip.RealCount;
             var pooled = devicePooled?[index++] ?? tower.Pool?.Forward(rows, clip.RealCount) ?? MeanRows(rows, clip.RealCount, width);
             results.Add(new AudioEmbedding(rows, clip.RealCount, pooled, Embedding.Normalize(pooled, Config.NormEpsEmbedding)));
         }
         return results;
     }
+
+    /// <summary>
+    /// One sequence's rows of a batch's hidden states (a fresh array from every encoder): the array itself when
+    /// the sequence is all of it (one clip or text, the usual call), else a copy.
+    /// </summary>
+    static float[] RowsOf(float[] hidden, int firstRow, int rows, int width) =>
+        firstRow == 0 && rows * width == hidden.Length ? hidden : hidden.AsSpan(firstRow * width, rows * width).ToArray();
 
     /// <summary>Encodes token ids (with &lt;s&gt; and &lt;/s&gt;, without padding), keeping every intermediate.</summary>
     public TextEmbedding EncodeTokens(int[] ids) => EncodeTokens([ids])[0];
@@ -321,7 +328,7 @@ public sealed class CacophonyModel : IDisposable
         var results = new List<TextEmbedding>(batch.Count);
         foreach (var ids in batch)
         {
-            var rows = hidden.AsSpan(offset * width, ids.Length * width).ToArray();
+            var rows = RowsOf(hidden, offset, ids.Length, width);
             offset += ids.Length;
             var pooled = devicePooled?[index] ?? tower.Pool!.Forward(rows, ids.Length);
             var projected = deviceProjected?[index] ?? tower.Projection!.Apply(pooled, 1);

@@ -43,18 +43,6 @@ public sealed class RobertaLayer
         _mlpNorm = weights.Norm($"{name}.mlp.norm", eps);
     }
 
-    /// <summary>Work buffers of one forward pass, reused by its layers (they are large-object sized).</summary>
-    public sealed class Scratch
-    {
-        readonly float[][] _buffers = [[], [], [], []];
-
-        internal Span<float> Get(int slot, int length)
-        {
-            if (_buffers[slot].Length < length) _buffers[slot] = new float[length];
-            return _buffers[slot].AsSpan(0, length);
-        }
-    }
-
     /// <summary>Cross-attention keys and values of a clip's audio hidden states (rows of the audio width).</summary>
     public CrossMemory Remember(ReadOnlySpan<float> audioHidden, int patches)
     {
@@ -74,7 +62,8 @@ public sealed class RobertaLayer
         if ((_cross is null) != (memories is null)) throw new ArgumentException(_cross is null ? "this layer does not cross-attend" : "cross-attention needs the audio memory");
         if (x.Length < l * t) throw new ArgumentException($"x holds {x.Length} values, {l} x {t} needed");
         x = x[..(l * t)];
-        scratch ??= new Scratch();
+        using var own = scratch is null ? new Scratch() : null;
+        scratch ??= own!;
         var qkv = scratch.Get(0, l * 3 * t);
         var attended = scratch.Get(1, l * t);
         var projected = scratch.Get(2, l * t);

@@ -58,7 +58,7 @@ public sealed class TextEncoder
             Embed(newIds[b], start, x.AsSpan(offsets[b] * t, newIds[b].Length * t));
         }
         _embeddingNorm.Apply(x, offsets[^1], x);
-        var scratch = new RobertaLayer.Scratch();
+        using var scratch = new Scratch();
         for (int i = 0; i < _layers.Length; i++)
             _layers[i].Forward(x, offsets, caches?.Select(c => c[i]).ToArray(), memories: null, scratch);
         return x;

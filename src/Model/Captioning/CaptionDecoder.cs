@@ -60,7 +60,7 @@ public sealed class CaptionDecoder : ICaptionDecoder
     public float[] TeacherForced(DecoderMemory memory, int[] ids)
     {
         var hidden = _text.Forward([ids], caches: null, out var offsets);
-        var scratch = new RobertaLayer.Scratch();
+        using var scratch = new Scratch();
         foreach (var (layer, i) in _layers.Select((l, i) => (l, i)))
             layer.Forward(hidden, offsets, caches: null, [memory.Layers[i]], scratch);
         return _vocabulary.Apply(hidden, ids.Length);
@@ -80,7 +80,7 @@ public sealed class CaptionDecoder : ICaptionDecoder
     float[] Decode(IReadOnlyList<int[]> newIds, IReadOnlyList<DecoderState> states, out int[] offsets)
     {
         var hidden = _text.Forward(newIds, states.Select(s => s.Text).ToArray(), out offsets);
-        var scratch = new RobertaLayer.Scratch();
+        using var scratch = new Scratch();
         for (int i = 0; i < _layers.Length; i++)
             _layers[i].Forward(hidden, offsets, states.Select(s => s.Decoder[i]).ToArray(), states.Select(s => s.Memory.Layers[i]).ToArray(), scratch);
         return hidden;
