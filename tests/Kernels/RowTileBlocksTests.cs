@@ -6,19 +6,21 @@ namespace Cacophony.Tests.Kernels;
 /// <summary>The GEMM's k-major copies of A's row tiles, held to their definition: block[k * R + r] = A[row + r, k].</summary>
 public class RowTileBlocksTests
 {
-    [Test]
-    public unsafe void PacksEachTileKMajorWithinItsOwnBlock()
+    /// <param name="gap">Floats between A's rows (a row-strided A: rows K + gap apart).</param>
+    [TestCase(0)]
+    [TestCase(5)]
+    public unsafe void PacksEachTileKMajorWithinItsOwnBlock(int gap)
     {
         foreach (int rows in new[] { 5, 6, 7, 8 })
             foreach (int k in new[] { 1, 7, 8, 9, 16, 17, 96, 130 })
             {
                 const int Tiles = 3;
-                int m = Tiles * rows + 2; // two rows past the last tile, as the GEMM's remainder tiles leave them
+                int m = Tiles * rows + 2, lda = k + gap; // two rows past the last tile, as the GEMM's remainder tiles leave them
                 var random = new Random(rows * 1000 + k);
-                var a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble()).ToArray();
+                var a = Enumerable.Range(0, m * lda).Select(_ => (float)random.NextDouble()).ToArray();
                 var packed = new float[Tiles][];
                 fixed (float* source = a)
-                using (var blocks = new RowTileBlocks(source, m, k, pack: true))
+                using (var blocks = new RowTileBlocks(source, lda, m, k, pack: true))
                 {
                     // The middle tile first, then its neighbours: a write past either end of a neighbour's block
                     // would land in the middle one after it was packed.
@@ -38,8 +40,8 @@ public class RowTileBlocksTests
                 for (int tile = 0; tile < Tiles; tile++)
                     for (int x = 0; x < k; x++)
                         for (int r = 0; r < rows; r++)
-                            Assert.That(packed[tile][x * rows + r], Is.EqualTo(a[(tile * rows + r) * k + x]),
-                                $"{rows} rows, K = {k}: tile {tile}, row {r}, k {x}");
+                            Assert.That(packed[tile][x * rows + r], Is.EqualTo(a[(tile * rows + r) * lda + x]),
+                                $"{rows} rows, K = {k}, lda = {lda}: tile {tile}, row {r}, k {x}");
             }
     }
 
@@ -48,11 +50,11 @@ public class RowTileBlocksTests
     {
         var a = new float[20 * 300];
         fixed (float* source = a)
-        using (var blocks = new RowTileBlocks(source, 20, 300, pack: false))
+        using (var blocks = new RowTileBlocks(source, 300, 20, 280, pack: false))
         {
             ref float rows = ref blocks.Rows(2, 12, 6, out bool packed);
             Assert.That(packed, Is.False);
-            Assert.That(Unsafe.AreSame(ref rows, ref a[12 * 300]));
+            Assert.That(Unsafe.AreSame(ref rows, ref a[12 * 300]), "rows lda = 300 apart, not K = 280");
         }
     }
 }

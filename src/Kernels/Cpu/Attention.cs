@@ -67,18 +67,15 @@ public static class Attention
                 int visible = causal ? Math.Clamp(first + rows + keys - queries, 1, keys) : keys;
                 var keysSeen = keysT[h].Leading(d, visible);
                 var valuesSeen = values[h].Leading(visible, d);
-                // Block buffers come from the shared pool: a 64 x keys score tile is over the 85 kB
-                // large-object threshold, and allocating one per block churned the LOH into gen-2 GCs.
-                var qBuffer = ArrayPool<float>.Shared.Rent(rows * d);
+                // The score tile comes from the shared pool: a 48 x keys tile is over the 85 kB large-object
+                // threshold, and allocating one per block churned the LOH into gen-2 GCs. The queries are read
+                // in place (rows queryStride apart), and P V is written straight into the head's output columns.
                 var scoreBuffer = ArrayPool<float>.Shared.Rent(rows * visible);
-                var outBuffer = ArrayPool<float>.Shared.Rent(rows * d);
-                var qBlock = qBuffer.AsSpan(0, rows * d);
                 var scores = scoreBuffer.AsSpan(0, rows * visible);
-                var outBlock = outBuffer.AsSpan(0, rows * d);
-                for (int i = 0; i < rows; i++)
-                    new ReadOnlySpan<float>((float*)qp + (long)(first + i) * queryStride + h * d, d).CopyTo(qBlock.Slice(i * d));
+                var qBlock = new ReadOnlySpan<float>((float*)qp + (long)first * queryStride + h * d, (rows - 1) * queryStride + d);
+                var outBlock = new Span<float>((float*)op + (long)first * width + h * d, (rows - 1) * width + d);
                 Span<float> sums = stackalloc float[QueryBlock];
-                Gemm.Multiply(qBlock, rows, keysSeen, [], scores, maxThreads: 1);
+                Gemm.Multiply(qBlock, queryStride, rows, keysSeen, scores, visible, maxThreads: 1);
                 for (int i = 0; i < rows; i++)
                 {
                     var row = scores.Slice(i * visible, visible);
@@ -88,12 +85,13 @@ public static class Attention
                 }
                 // O = P V with P unnormalized; each output row is divided by its softmax sum once (d values
                 // instead of keys).
-                Gemm.Multiply(scores, rows, valuesSeen, [], outBlock, maxThreads: 1);
+                Gemm.Multiply(scores, visible, rows, valuesSeen, outBlock, width, maxThreads: 1);
                 for (int i = 0; i < rows; i++)
-                    TensorPrimitives.Divide(outBlock.Slice(i * d, d), sums[i], new Span<float>((float*)op + (long)(first + i) * width + h * d, d));
-                ArrayPool<float>.Shared.Return(qBuffer);
+                {
+                    var outRow = outBlock.Slice(i * width, d);
+                    TensorPrimitives.Divide(outRow, sums[i], outRow);
+                }
                 ArrayPool<float>.Shared.Return(scoreBuffer);
-                ArrayPool<float>.Shared.Return(outBuffer);
             }
 
             if (parallel)

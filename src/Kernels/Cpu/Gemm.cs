@@ -72,24 +72,37 @@ public static class Gemm
         Activation activation = Activation.None) =>
         Multiply(a, m, b, bias, c, maxThreads, activation, []);
 
+    /// <summary>
+    /// C = A B with A's rows <paramref name="lda"/> floats apart and C's <paramref name="ldc"/> apart (BLAS's
+    /// leading dimensions): attention reads one head's queries straight out of the fused q|k|v rows and writes
+    /// its output straight into the heads' side-by-side columns, with no copy of either.
+    /// </summary>
+    internal static void Multiply(ReadOnlySpan<float> a, int lda, int m, PackedMatrix b, Span<float> c, int ldc, int maxThreads) =>
+        Multiply(a, lda, m, b, [], c, ldc, maxThreads, Activation.None, []);
+
     static void Multiply(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads,
+        Activation activation, ReadOnlySpan<float> residual) =>
+        Multiply(a, b.K, m, b, bias, c, b.N, maxThreads, activation, residual);
+
+    static void Multiply(ReadOnlySpan<float> a, int lda, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int ldc, int maxThreads,
         Activation activation, ReadOnlySpan<float> residual)
     {
-        if (a.Length < (long)m * b.K) throw new ArgumentException($"A holds {a.Length} values, {m} x {b.K} needed");
-        if (c.Length < (long)m * b.N) throw new ArgumentException($"C holds {c.Length} values, {m} x {b.N} needed");
+        if (lda < b.K || ldc < b.N) throw new ArgumentException($"row strides {lda} (A) and {ldc} (C) below K = {b.K} and N = {b.N}");
+        if (m > 0 && a.Length < (long)(m - 1) * lda + b.K) throw new ArgumentException($"A holds {a.Length} values, {m} rows of {b.K} every {lda} needed");
+        if (m > 0 && c.Length < (long)(m - 1) * ldc + b.N) throw new ArgumentException($"C holds {c.Length} values, {m} rows of {b.N} every {ldc} needed");
         if (!bias.IsEmpty && bias.Length != b.N) throw new ArgumentException($"bias of {bias.Length} for {b.N} columns");
         // The tiles add the residual before the activation pass; no layer needs both, so none may ask for both.
         if (activation != Activation.None && !residual.IsEmpty) throw new ArgumentException("an activation and a residual together");
         if (m == 0) return;
         switch (b.Isa)
         {
-            case InstructionSet.Vector512: Run<Vector512Float, Vector512<float>>(a, m, b, bias, c, maxThreads, activation, residual); break;
-            case InstructionSet.Vector256: Run<Vector256Float, Vector256<float>>(a, m, b, bias, c, maxThreads, activation, residual); break;
-            default: Run<ScalarFloat, float>(a, m, b, bias, c, maxThreads, activation, residual); break;
+            case InstructionSet.Vector512: Run<Vector512Float, Vector512<float>>(a, lda, m, b, bias, c, ldc, maxThreads, activation, residual); break;
+            case InstructionSet.Vector256: Run<Vector256Float, Vector256<float>>(a, lda, m, b, bias, c, ldc, maxThreads, activation, residual); break;
+            default: Run<ScalarFloat, float>(a, lda, m, b, bias, c, ldc, maxThreads, activation, residual); break;
         }
     }
 
-    static unsafe void Run<TL, T>(ReadOnlySpan<float> a, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int maxThreads,
+    static unsafe void Run<TL, T>(ReadOnlySpan<float> a, int lda, int m, PackedMatrix b, ReadOnlySpan<float> bias, Span<float> c, int ldc, int maxThreads,
         Activation activation, ReadOnlySpan<float> residual)
         where TL : IFloatLanes<T> where T : unmanaged
     {
@@ -98,9 +111,9 @@ public static class Gemm
         int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(Math.Min(maxThreads, WorkerPool.Width), panels));
         fixed (float* pa = a, pc = c, pbias = bias, pr = residual)
         {
-            var epilogue = new Epilogue(bias.IsEmpty ? 0 : (nint)pbias, activation, residual.IsEmpty ? 0 : (nint)pr);
+            var epilogue = new Epilogue(bias.IsEmpty ? 0 : (nint)pbias, activation, residual.IsEmpty ? 0 : (nint)pr, ldc);
             var cPtr = (nint)pc;
-            using var blocks = new RowTileBlocks(pa, m, b.K, pack: m >= MinRowTile && panels >= PackMinPanels && b.K >= PackMinK);
+            using var blocks = new RowTileBlocks(pa, lda, m, b.K, pack: m >= MinRowTile && panels >= PackMinPanels && b.K >= PackMinK);
             if (threads == 1)
             {
                 Panels<TL, T>(blocks, m, b, cPtr, 0, panels, epilogue, -1);
@@ -125,16 +138,16 @@ public static class Gemm
         }
     }
 
-    /// <summary>What happens to a tile on its way out: + bias, then + residual or the activation (pointers; 0 = none).</summary>
-    readonly record struct Epilogue(nint Bias, Activation Activation, nint Residual);
+    /// <summary>Where a tile goes (C's rows `Ldc` floats apart, the residual's too) and what happens on the way: + bias, then + residual or the activation (pointers; 0 = none).</summary>
+    readonly record struct Epilogue(nint Bias, Activation Activation, nint Residual, int Ldc);
 
     /// <summary>All m rows of C for the panels [firstPanel, lastPanel), A read through `blocks`; the last one prefetches panel `afterLast` (-1: none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Panels<TL, T>(RowTileBlocks blocks, int m, PackedMatrix b, nint c, int firstPanel, int lastPanel, Epilogue epilogue, int afterLast)
         where TL : IFloatLanes<T> where T : unmanaged
     {
-        int k = b.K, n = b.N, nr = b.PanelWidth, stride = b.PanelStride;
-        var (bias, activation, residual) = epilogue;
+        int k = b.K, n = b.N, nr = b.PanelWidth, stride = b.PanelStride, lda = blocks.SourceStride;
+        var (bias, activation, residual, ldc) = epilogue;
         Span<float> edge = stackalloc float[MaxTileRows * nr];
         Span<float> edgeBias = stackalloc float[nr];
         ref float panels = ref b.Panels;
@@ -144,7 +157,7 @@ public static class Gemm
             ref float panel = ref Unsafe.Add(ref panels, (nint)p * stride);
             // The last panel may be narrower than NR: its tiles are computed whole into `edge` (the panel is
             // zero-padded), then the valid columns are copied out.
-            var output = new TileOutput(c, residual, n, column, width, edge);
+            var output = new TileOutput(c, residual, ldc, column, width, edge);
             bool full = !output.Narrow;
             int next = p + 1 < lastPanel ? p + 1 : afterLast;
             ref float nextPanel = ref Unsafe.Add(ref panels, (nint)Math.Max(next, 0) * stride);
@@ -157,15 +170,15 @@ public static class Gemm
             for (; row < m; row += RowsPerTile)
             {
                 int rows = Math.Min(RowsPerTile, m - row);
-                ref float aRow = ref At(blocks.Source, (nint)row * k);
+                ref float aRow = ref At(blocks.Source, (nint)row * lda);
                 if (full && rows <= 2)
                     // One or two rows left (e.g. M = 50): a 4-row tile would waste half its multiply-adds.
-                    PairTile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);
+                    PairTile<TL, T>(ref aRow, k, lda, rows, ref panel, ref biasRow, ref At(c, (nint)row * ldc + column), ref At(residual, (nint)row * ldc + column), ldc, activation);
                 else if (full)
-                    Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref At(c, (nint)row * n + column), ref At(residual, (nint)row * n + column), n, activation);
+                    Tile<TL, T>(ref aRow, k, lda, rows, ref panel, ref biasRow, ref At(c, (nint)row * ldc + column), ref At(residual, (nint)row * ldc + column), ldc, activation);
                 else
                 {
-                    Tile<TL, T>(ref aRow, k, rows, ref panel, ref biasRow, ref MemoryMarshal.GetReference(edge), ref Unsafe.NullRef<float>(), nr, activation);
+                    Tile<TL, T>(ref aRow, k, lda, rows, ref panel, ref biasRow, ref MemoryMarshal.GetReference(edge), ref Unsafe.NullRef<float>(), nr, activation);
                     output.CopyOut(row, rows);
                 }
             }
@@ -173,13 +186,13 @@ public static class Gemm
     }
 
     /// <summary>
-    /// Where a panel's tiles go: straight into C (and its residual), or for a panel narrower than NR into
+    /// Where a panel's tiles go: straight into C (and its residual; rows `Ldc` floats apart), or for a panel narrower than NR into
     /// `Edge` (a tile of NR columns, rows NR apart), whose first `Width` columns are then copied to C.
     /// </summary>
-    readonly unsafe ref struct TileOutput(nint c, nint residual, int n, int column, int width, Span<float> edge)
+    readonly unsafe ref struct TileOutput(nint c, nint residual, int ldc, int column, int width, Span<float> edge)
     {
         public readonly nint C = c, Residual = residual;
-        public readonly int N = n, Column = column, Width = width;
+        public readonly int Ldc = ldc, Column = column, Width = width;
         public readonly Span<float> Edge = edge;
         public readonly bool Narrow = width < edge.Length / MaxTileRows;
 
@@ -189,12 +202,12 @@ public static class Gemm
             int nr = Edge.Length / MaxTileRows;
             for (int r = 0; r < rows; r++)
             {
-                var target = new Span<float>((float*)C + (long)(row + r) * N + Column, Width);
+                var target = new Span<float>((float*)C + (long)(row + r) * Ldc + Column, Width);
                 var tile = Edge.Slice(r * nr, Width);
                 if (Residual == 0) tile.CopyTo(target);
                 else
                     for (int j = 0; j < Width; j++)
-                        target[j] = tile[j] + ((float*)Residual)[(long)(row + r) * N + Column + j];
+                        target[j] = tile[j] + ((float*)Residual)[(long)(row + r) * Ldc + Column + j];
             }
         }
     }
@@ -231,11 +244,11 @@ public static class Gemm
     {
         ref float rows = ref blocks.Rows(tile, row, TRows.Count, out bool packed);
         bool narrow = output.Narrow;
-        ref float c = ref narrow ? ref MemoryMarshal.GetReference(output.Edge) : ref At(output.C, (nint)row * output.N + output.Column);
-        ref float r = ref narrow ? ref Unsafe.NullRef<float>() : ref At(output.Residual, (nint)row * output.N + output.Column);
-        int ldc = narrow ? 2 * TL.Count : output.N;
-        if (packed) RowTile<TL, T, TRows, KMajorRows>(ref rows, k, ref panel, ref bias, ref c, ref r, ldc, activation, ref ahead);
-        else RowTile<TL, T, TRows, RowMajorRows>(ref rows, k, ref panel, ref bias, ref c, ref r, ldc, activation, ref ahead);
+        ref float c = ref narrow ? ref MemoryMarshal.GetReference(output.Edge) : ref At(output.C, (nint)row * output.Ldc + output.Column);
+        ref float r = ref narrow ? ref Unsafe.NullRef<float>() : ref At(output.Residual, (nint)row * output.Ldc + output.Column);
+        int ldc = narrow ? 2 * TL.Count : output.Ldc;
+        if (packed) RowTile<TL, T, TRows, KMajorRows>(ref rows, k, TRows.Count, ref panel, ref bias, ref c, ref r, ldc, activation, ref ahead);
+        else RowTile<TL, T, TRows, RowMajorRows>(ref rows, k, blocks.SourceStride, ref panel, ref bias, ref c, ref r, ldc, activation, ref ahead);
         if (narrow) output.CopyOut(row, TRows.Count);
     }
 
@@ -262,15 +275,15 @@ public static class Gemm
 
     /// <summary>Up to 4 rows of A times one panel: 2 vectors x 4 rows of accumulators in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    static void Tile<TL, T>(ref float a, int k, int rows, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
+    static void Tile<TL, T>(ref float a, int k, int lda, int rows, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int w = TL.Count;
         T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero, c30 = TL.Zero, c31 = TL.Zero;
         ref float a0 = ref a;
-        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, k) : ref a;
-        ref float a2 = ref rows > 2 ? ref Unsafe.Add(ref a, 2 * k) : ref a;
-        ref float a3 = ref rows > 3 ? ref Unsafe.Add(ref a, 3 * k) : ref a;
+        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, lda) : ref a;
+        ref float a2 = ref rows > 2 ? ref Unsafe.Add(ref a, 2 * lda) : ref a;
+        ref float a3 = ref rows > 3 ? ref Unsafe.Add(ref a, 3 * lda) : ref a;
         for (int i = 0; i < k; i++)
         {
             ref float bRow = ref Unsafe.Add(ref panel, i * 2 * w);
@@ -299,12 +312,12 @@ public static class Gemm
 
     /// <summary>One or two rows of A times one panel: 4 accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void PairTile<TL, T>(ref float a, int k, int rows, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
+    static void PairTile<TL, T>(ref float a, int k, int lda, int rows, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation)
         where TL : IFloatLanes<T> where T : unmanaged
     {
         int w = TL.Count;
         T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero;
-        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, k) : ref a;
+        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, lda) : ref a;
         for (int i = 0; i < k; i++)
         {
             ref float bRow = ref Unsafe.Add(ref panel, i * 2 * w);
@@ -333,14 +346,14 @@ public static class Gemm
     /// with no test of it in the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void RowTile<TL, T, TRows, TLayout>(ref float a, int k, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation, ref float ahead)
+    static void RowTile<TL, T, TRows, TLayout>(ref float a, int k, int lda, ref float panel, ref float bias, ref float c, ref float r, int ldc, Activation activation, ref float ahead)
         where TL : IFloatLanes<T> where T : unmanaged where TRows : struct, IRowCount where TLayout : struct, IRowLayout
     {
         int w = TL.Count;
         T c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero, c20 = TL.Zero, c21 = TL.Zero, c30 = TL.Zero, c31 = TL.Zero;
         T c40 = TL.Zero, c41 = TL.Zero, c50 = TL.Zero, c51 = TL.Zero, c60 = TL.Zero, c61 = TL.Zero, c70 = TL.Zero, c71 = TL.Zero;
-        // Row r at k: a[r * K + k] row-major, a[k * TRows + r] k-major (both offsets then constants or loop-invariant).
-        var rows = TLayout.KMajor ? new RowOffsets(1, 2, 3, 4, 5, 6, 7) : new RowOffsets(k);
+        // Row r at k: a[r * lda + k] row-major, a[k * TRows + r] k-major (both offsets then constants or loop-invariant).
+        var rows = TLayout.KMajor ? new RowOffsets(1, 2, 3, 4, 5, 6, 7) : new RowOffsets(lda);
         int step = TLayout.KMajor ? TRows.Count : 1;
         ref float bRow = ref panel;
         ref float aColumn = ref a;
