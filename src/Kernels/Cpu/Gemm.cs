@@ -7,7 +7,7 @@ namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
 /// C = A B + bias, float32: A is M x K row-major (activations), B a <see cref="PackedMatrix"/> (weights),
-/// bias has N entries (or is empty), C is M x N row-major.
+/// bias has N entries (or is empty), C is M x N row-major; A's and C's rows may lie further apart (lda, ldc).
 ///
 /// Tiling: C is cut into MR x NR register tiles (MR = 8 rows with AVX-512, 6 with AVX2, one row fewer where M
 /// needs it; then 4, then 2 for the last rows; NR = 2 vectors = one packed panel; a last panel narrower than NR

@@ -5,8 +5,8 @@ namespace Cacophony.Model.Layers;
 /// <summary>
 /// Work buffers of one forward pass (normed rows, q|k|v, attention output, the MLP's hidden layer), in numbered
 /// slots reused by every layer of the pass. They are rented from the shared array pool and given back by
-/// <see cref="Dispose"/>, so that a pass after the first allocates nothing large: fresh arrays (9 MB a 5 s
-/// clip, all large-object sized) cost ~2,000 page faults and a gen-2 collection every other pass. A slot's
+/// <see cref="Dispose"/>, so that a pass after the first allocates little beyond what it returns: fresh arrays (9 MB a 5 s
+/// clip, all large-object sized) cost ~2,000 page faults a pass and a gen-2 collection every few. A slot's
 /// contents are undefined until written; every user writes a buffer in full before reading it.
 /// </summary>
 public sealed class Scratch : IDisposable
