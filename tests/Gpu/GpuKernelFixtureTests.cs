@@ -39,12 +39,6 @@ public class GpuKernelFixtureTests(string backend)
 
     GpuKernels Kernels => _device.Kernels;
 
-    static float[] Random(int count, int seed, double scale = 1)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
-    }
-
     MemoryBuffer1D<float, Stride1D.Dense> Upload(float[] values) => _device.Accelerator.Allocate1D(values);
 
     MemoryBuffer1D<float, Stride1D.Dense> Poisoned(int count) => Upload(Enumerable.Repeat(float.NaN, count + Sentinels).ToArray());
@@ -71,7 +65,7 @@ public class GpuKernelFixtureTests(string backend)
     [TestCase(128, 64, 64, Epilogue.Gelu, true)]
     public void GemmWithBiasEpilogueAndResidual(int m, int k, int n, Epilogue epilogue, bool residual)
     {
-        float[] a = Random(m * k, 1), b = Random(k * n, 2), bias = Random(n, 3), r = Random(m * n, 4);
+        float[] a = RandomValues.Uniform(m * k, 1), b = RandomValues.Uniform(k * n, 2), bias = RandomValues.Uniform(n, 3), r = RandomValues.Uniform(m * n, 4);
         using var da = Upload(a);
         using var db = Upload(b);
         using var dbias = Upload(bias);
@@ -88,7 +82,7 @@ public class GpuKernelFixtureTests(string backend)
     [TestCase(66, 129, 65, Epilogue.None, false)]
     public void GemmWithHalfWeights(int m, int k, int n, Epilogue epilogue, bool residual)
     {
-        float[] a = Random(m * k, 15), b = Random(k * n, 16), bias = Random(n, 17), r = Random(m * n, 18);
+        float[] a = RandomValues.Uniform(m * k, 15), b = RandomValues.Uniform(k * n, 16), bias = RandomValues.Uniform(n, 17), r = RandomValues.Uniform(m * n, 18);
         var rounded = b.Select(v => (float)(System.Half)v).ToArray();
         using var da = Upload(a);
         using var db = _device.Accelerator.Allocate1D(Cacophony.Model.Gpu.GpuWeights.ToHalf(b));
@@ -106,7 +100,7 @@ public class GpuKernelFixtureTests(string backend)
     [TestCase(5, 768)]
     public void LayerNorm(int rows, int width)
     {
-        float[] x = Random(rows * width, 5, 3), scale = Random(width, 6), bias = Random(width, 7);
+        float[] x = RandomValues.Uniform(rows * width, 5, 3), scale = RandomValues.Uniform(width, 6), bias = RandomValues.Uniform(width, 7);
         for (int i = 0; i < x.Length; i++) x[i] += 10;  // a large mean, as activations have
         using var dx = Upload(x);
         using var ds = Upload(scale);
@@ -126,7 +120,7 @@ public class GpuKernelFixtureTests(string backend)
     {
         // q from the last `queries` rows of a fused q|k|v block, k and v from all `keys` rows (a cached prefix).
         int stride = 3 * width;
-        var qkv = Random(keys * stride, 8, 2);
+        var qkv = RandomValues.Uniform(keys * stride, 8, 2);
         var q = new float[queries * width];
         var k = new float[keys * width];
         var v = new float[keys * width];
@@ -151,7 +145,7 @@ public class GpuKernelFixtureTests(string backend)
     [TestCase(2, 1500)]
     public void SoftmaxRows(int rows, int width)
     {
-        var x = Random(rows * width, 12, 20);
+        var x = RandomValues.Uniform(rows * width, 12, 20);
         using var dx = Upload(x.Concat(Enumerable.Repeat(float.NaN, Sentinels)).ToArray());
         float scale = 0.125f;
         Kernels.Softmax(dx.View, rows, width, scale);
@@ -170,7 +164,7 @@ public class GpuKernelFixtureTests(string backend)
     [TestCase(512, 100)]
     public void StftMagnitudes(int count, int hop)
     {
-        var samples = Random(count, 13);
+        var samples = RandomValues.Uniform(count, 13);
         var window = Enumerable.Range(0, 400).Select(k => (float)(0.5 - 0.5 * Math.Cos(2 * Math.PI * k / 400))).ToArray();
         int frames = (count + hop - 1) / hop;
         var (cos, sin) = StftKernel.Twiddles();
@@ -218,7 +212,7 @@ public class GpuKernelFixtureTests(string backend)
     public void CopyRowsOutOfAWiderBlock()
     {
         // The KV-cache append: the k columns (offset 8) of 5 rows of a 24-wide q|k|v block into a cache at row 3.
-        var block = Random(5 * 24, 14);
+        var block = RandomValues.Uniform(5 * 24, 14);
         using var source = Upload(block);
         using var cache = Poisoned(8 * 8);
         Kernels.CopyRows(source.View.From(8), 24, cache.View.From(3 * 8), 5, 8);
@@ -237,7 +231,7 @@ public class GpuKernelFixtureTests(string backend)
     public void EmbeddingGather()
     {
         int vocab = 50, positions = 20, t = 24;
-        float[] word = Random(vocab * t, 9), position = Random(positions * t, 10), type = Random(t, 11);
+        float[] word = RandomValues.Uniform(vocab * t, 9), position = RandomValues.Uniform(positions * t, 10), type = RandomValues.Uniform(t, 11);
         int[] ids = [0, 49, 7, 7, 2], pos = [3, 4, 5, 6, 19];
         using var dword = Upload(word);
         using var dposition = Upload(position);

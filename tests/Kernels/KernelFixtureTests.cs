@@ -12,12 +12,6 @@ public class KernelFixtureTests
 {
     const int Sentinels = 37;
 
-    static float[] Random(int count, int seed, double scale = 1)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
-    }
-
     static float[] Poisoned(int count) => Enumerable.Repeat(float.NaN, count + Sentinels).ToArray();
 
     /// <summary>Max error relative to max(1, |reference|), with every output written and every sentinel intact.</summary>
@@ -58,9 +52,9 @@ public class KernelFixtureTests
     [TestCase(12, 130, 40)] // AVX-512: an 8-row tile, then a 4-row one; K not a multiple of the unrolled 4
     public void GemmWithBias(int m, int k, int n)
     {
-        var a = Random(m * k, 1);
-        var b = Random(k * n, 2);
-        var bias = Random(n, 3);
+        var a = RandomValues.Uniform(m * k, 1);
+        var b = RandomValues.Uniform(k * n, 2);
+        var bias = RandomValues.Uniform(n, 3);
         var expected = NaiveReference.MatMul(a, m, k, b, n, bias);
         var expectedNoBias = NaiveReference.MatMul(a, m, k, b, n, []);
         foreach (var isa in GemmPaths())
@@ -88,9 +82,9 @@ public class KernelFixtureTests
     [TestCase(8, 96, 130)] // unpacked (K < 256): row tiles, a 2-row remainder, a narrow panel
     public void GemmIsTheFusedChainOfEachOutput(int m, int k, int n)
     {
-        var a = Random(m * k, 1);
-        var b = Random(k * n, 2);
-        var bias = Random(n, 3);
+        var a = RandomValues.Uniform(m * k, 1);
+        var b = RandomValues.Uniform(k * n, 2);
+        var bias = RandomValues.Uniform(n, 3);
         var expected = new float[m * n];
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
@@ -119,9 +113,9 @@ public class KernelFixtureTests
     [TestCase(500, 768, 96, Activation.Gelu)]
     public void GemmWithFusedActivation(int m, int k, int n, Activation activation)
     {
-        var a = Random(m * k, 1);
-        var b = Random(k * n, 2);
-        var bias = Random(n, 3);
+        var a = RandomValues.Uniform(m * k, 1);
+        var b = RandomValues.Uniform(k * n, 2);
+        var bias = RandomValues.Uniform(n, 3);
         Func<double, double> f = activation == Activation.SiLU ? NaiveReference.Silu : NaiveReference.Gelu;
         var expected = NaiveReference.MatMul(a, m, k, b, n, bias).Select(f).ToArray();
         foreach (var isa in GemmPaths())
@@ -139,10 +133,10 @@ public class KernelFixtureTests
     [TestCase(500, 768, 96)]
     public void GemmWithFusedResidual(int m, int k, int n)
     {
-        var a = Random(m * k, 1);
-        var b = Random(k * n, 2);
-        var bias = Random(n, 3);
-        var residual = Random(m * n, 4, scale: 10);
+        var a = RandomValues.Uniform(m * k, 1);
+        var b = RandomValues.Uniform(k * n, 2);
+        var bias = RandomValues.Uniform(n, 3);
+        var residual = RandomValues.Uniform(m * n, 4, scale: 10);
         var expected = NaiveReference.MatMul(a, m, k, b, n, bias).Select((v, i) => v + residual[i]).ToArray();
         foreach (var isa in GemmPaths())
         {
@@ -166,10 +160,10 @@ public class KernelFixtureTests
     [TestCase(500, 257, 1e-6)]
     public void LayerNormMatches(int rows, int width, double eps)
     {
-        var x = Random(rows * width, 4, scale: 3);
+        var x = RandomValues.Uniform(rows * width, 4, scale: 3);
         for (int i = 0; i < width; i++) x[i] += 100; // a row with a large mean: the two-pass variance must hold
-        var scale = Random(width, 5);
-        var bias = Random(width, 6);
+        var scale = RandomValues.Uniform(width, 5);
+        var bias = RandomValues.Uniform(width, 6);
         var y = Poisoned(rows * width);
         LayerNorm.Apply(x, rows, width, scale, bias, (float)eps, y);
         Assert.That(Check($"layernorm {rows}x{width}", y, NaiveReference.LayerNorm(x, rows, width, scale, bias, eps)), Is.LessThan(2e-5));
@@ -181,7 +175,7 @@ public class KernelFixtureTests
     [TestCase(100_003)] // split across the workers (ParallelSpans), an odd length past the split points
     public void ActivationsMatch(int count)
     {
-        var x = Random(count, 7, scale: 8);
+        var x = RandomValues.Uniform(count, 7, scale: 8);
         x[0] = -9.5f;
         var silu = x.Concat(new float[Sentinels]).ToArray();
         Array.Fill(silu, float.NaN, count, Sentinels);
@@ -217,7 +211,7 @@ public class KernelFixtureTests
     [TestCase(4099)]
     public void ExpIsWithinTwoUlps(int count)
     {
-        var x = Random(count, 12, scale: 90);
+        var x = RandomValues.Uniform(count, 12, scale: 90);
         x[0] = -100; // below the range: exactly 0
         // NaN in, NaN out: on the vector path (element 1) and on the scalar tail (the last).
         var nans = count > 1 ? new[] { 1, count - 1 } : [];
@@ -250,7 +244,7 @@ public class KernelFixtureTests
     [TestCase(1500)]
     public void SoftmaxNumeratorsMatch(int count)
     {
-        var s = Random(count, 13, scale: 30);
+        var s = RandomValues.Uniform(count, 13, scale: 30);
         const float scale = 0.125f;
         double max = s.Max(v => (double)v);
         var expected = s.Select(v => Math.Exp(scale * (v - max))).ToArray();
@@ -281,9 +275,9 @@ public class KernelFixtureTests
     [TestCase(97, 1500, 192, 2, false)] // a 30 s clip's key count
     public void AttentionMatches(int queries, int keys, int width, int heads, bool causal)
     {
-        var q = Random(queries * width, 8, scale: 2);
-        var k = Random(keys * width, 9, scale: 2);
-        var v = Random(keys * width, 10);
+        var q = RandomValues.Uniform(queries * width, 8, scale: 2);
+        var k = RandomValues.Uniform(keys * width, 9, scale: 2);
+        var v = RandomValues.Uniform(keys * width, 10);
         double scale = 1 / Math.Sqrt(width / heads);
         var output = Poisoned(queries * width);
         Attention.Run(q, queries, k, v, keys, width, heads, causal, (float)scale, output);
@@ -297,9 +291,9 @@ public class KernelFixtureTests
     public void AttentionReadsFusedQkvRows(int tokens, int width, int heads, bool causal)
     {
         // q, k and v side by side in rows of 3 x width, as the fused projection writes them.
-        var q = Random(tokens * width, 13, scale: 2);
-        var k = Random(tokens * width, 14, scale: 2);
-        var v = Random(tokens * width, 15);
+        var q = RandomValues.Uniform(tokens * width, 13, scale: 2);
+        var k = RandomValues.Uniform(tokens * width, 14, scale: 2);
+        var v = RandomValues.Uniform(tokens * width, 15);
         var qkv = new float[tokens * 3 * width];
         for (int i = 0; i < tokens; i++)
         {

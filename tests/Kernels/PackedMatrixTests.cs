@@ -5,23 +5,17 @@ namespace Cacophony.Tests.Kernels;
 /// <summary>Matrices packed block by block (q | k | v straight from their own copies) against the float64 product.</summary>
 public class PackedMatrixTests
 {
-    static float[] Random(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-    }
-
     [TestCase(96, new[] { 32, 64, 19 })] // the last block ends inside a panel (at N)
     [TestCase(40, new[] { 64, 64, 64 })]
     public void BlocksSideBySideGiveTheConcatenatedProduct(int k, int[] widths)
     {
         int m = 13, n = widths.Sum();
-        var blocks = widths.Select((w, i) => Random(k * w, 10 + i)).ToArray();
+        var blocks = widths.Select((w, i) => RandomValues.Uniform(k * w, 10 + i)).ToArray();
         var whole = new float[k * n];
         for (int r = 0, column = 0; r < k; r++, column = 0)
             for (int b = 0; b < blocks.Length; column += widths[b], b++)
                 blocks[b].AsSpan(r * widths[b], widths[b]).CopyTo(whole.AsSpan(r * n + column));
-        var a = Random(m * k, 1);
+        var a = RandomValues.Uniform(m * k, 1);
         var expected = NaiveReference.MatMul(a, m, k, whole, n, []);
         foreach (var isa in Enum.GetValues<InstructionSet>()) // Vector512 in software where not accelerated
         {
@@ -46,7 +40,7 @@ public class PackedMatrixTests
     [TestCase(8, 8, 8)]
     public void TransposedSourcePacksLikeItsTranspose(int k, int n, int columnStride)
     {
-        var source = Random(n * columnStride, 7); // n keys, each k values at the start of its row
+        var source = RandomValues.Uniform(n * columnStride, 7); // n keys, each k values at the start of its row
         var transposed = new float[k * n];
         for (int row = 0; row < k; row++)
             for (int column = 0; column < n; column++)
@@ -73,10 +67,10 @@ public class PackedMatrixTests
     public void LeadingBlockMultipliesAsItsOwnPacking(int k, int n, int leadingK, int leadingN)
     {
         int m = 13;
-        var weights = Random(k * n, 3);
+        var weights = RandomValues.Uniform(k * n, 3);
         var block = new float[leadingK * leadingN];
         for (int row = 0; row < leadingK; row++) weights.AsSpan(row * n, leadingN).CopyTo(block.AsSpan(row * leadingN));
-        var a = Random(m * leadingK, 4);
+        var a = RandomValues.Uniform(m * leadingK, 4);
         var expected = NaiveReference.MatMul(a, m, leadingK, block, leadingN, []);
         foreach (var isa in Enum.GetValues<InstructionSet>()) // Vector512 in software where not accelerated
         {

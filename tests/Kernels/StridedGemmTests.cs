@@ -9,20 +9,14 @@ namespace Cacophony.Tests.Kernels;
 /// </summary>
 public class StridedGemmTests
 {
-    static float[] Random(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-    }
-
     [TestCase(48, 96, 248, 2304, 248)] // attention's Q K^T: queries out of q|k|v rows
     [TestCase(48, 248, 96, 248, 768)] // attention's P V: one head's columns of the output
     [TestCase(13, 260, 130, 300, 150)] // A's row tiles packed (K >= 256, 8+ panels), a remainder row, a narrow last panel
     [TestCase(50, 40, 64, 41, 65)] // two remainder rows, odd strides
     public void StridedRowsGiveTheCompactProduct(int m, int k, int n, int lda, int ldc)
     {
-        var weights = Random(k * n, 2);
-        var compactA = Random(m * k, 1);
+        var weights = RandomValues.Uniform(k * n, 2);
+        var compactA = RandomValues.Uniform(m * k, 1);
         var stridedA = new float[(m - 1) * lda + k];
         Array.Fill(stridedA, float.NaN); // the gaps between A's rows must never be read into a product
         for (int r = 0; r < m; r++) compactA.AsSpan(r * k, k).CopyTo(stridedA.AsSpan(r * lda));
@@ -58,7 +52,7 @@ public class StridedGemmTests
     [Test]
     public void StridesBelowTheRowLengthsAreRefused()
     {
-        var packed = new PackedMatrix(Random(8 * 16, 1), 8, 16);
+        var packed = new PackedMatrix(RandomValues.Uniform(8 * 16, 1), 8, 16);
         var a = new float[4 * 8];
         var c = new float[4 * 16];
         Assert.Throws<ArgumentException>(() => Gemm.Multiply(a, 7, 4, packed, c, 16, 1));
