@@ -263,6 +263,30 @@ public class KernelFixtureTests
         }
     }
 
+    // The maximum is found wherever it stands: in the 32-wide body, the 8-wide steps, or the last values
+    // (read by an overlapping vector). The maximum's own numerator is exp(0) = 1 exactly and no other reaches
+    // 1; a maximum that were missed would leave a numerator above 1.
+    [TestCase(8)]
+    [TestCase(9)]
+    [TestCase(31)]
+    [TestCase(33)]
+    [TestCase(47)]
+    [TestCase(100)]
+    [TestCase(248)]
+    public void SoftmaxFindsTheMaximumAnywhere(int count)
+    {
+        var noise = RandomValues.Uniform(count, 17, scale: 30);
+        const float scale = 0.125f, peak = 40;
+        for (int at = 0; at < count; at++)
+        {
+            var row = noise.Select(v => v - 31f).ToArray();
+            row[at] = peak;
+            VectorMath.SoftmaxNumerators(row, scale);
+            Assert.That(row[at], Is.EqualTo(1f), $"the maximum's numerator, maximum at {at} of {count}");
+            Assert.That(row.Where((_, j) => j != at).Max(), Is.LessThan(1f), $"another numerator reached 1, maximum at {at} of {count}");
+        }
+    }
+
     [TestCase(1, 1, 40, 8, false)]
     [TestCase(7, 7, 16, 4, true)]
     [TestCase(33, 33, 40, 8, false)]
