@@ -263,9 +263,10 @@ public class KernelFixtureTests
         }
     }
 
-    // The maximum is found wherever it stands: in the 32-wide body, the 8-wide steps, or the last values
-    // (read by an overlapping vector). The maximum's own numerator is exp(0) = 1 exactly and no other reaches
+    // The maximum is found wherever it stands: in the 32-wide body, the 8-wide steps, the last values (read
+    // by an overlapping vector), or a row too short for a vector. The maximum's own numerator is exp(0) = 1 exactly and no other reaches
     // 1; a maximum that were missed would leave a numerator above 1.
+    [TestCase(5)]
     [TestCase(8)]
     [TestCase(9)]
     [TestCase(31)]

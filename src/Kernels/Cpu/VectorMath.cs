@@ -90,8 +90,8 @@ public static class VectorMath
     /// which cost 3x the time of the exp pass after it). A NaN may be skipped here; the exp pass turns it
     /// into a NaN sum all the same. The rows' last 8 values seed the maximum, so a length that is not a
     /// multiple of 8 needs no scalar tail (max is exact and order-free: reading some values twice changes
-    /// nothing); the 8 lanes are then folded with shuffles. A scalar tail and scalar fold (MathF.Max, NaN- and
-    /// sign-aware) took 3x the time of the vector body at 248 keys.
+    /// nothing); the 8 lanes are then folded with shuffles. With a scalar tail and fold (MathF.Max, NaN- and
+    /// sign-aware) the maximum took 3x as long at 248 keys (0.31 against 0.11 ns a value).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Max(ReadOnlySpan<float> s)
