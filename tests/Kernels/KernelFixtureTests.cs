@@ -264,8 +264,8 @@ public class KernelFixtureTests
     }
 
     // The maximum is found wherever it stands: in the 32-wide body, the 8-wide steps, the last values (read
-    // by an overlapping vector), or a row too short for a vector. The maximum's own numerator is exp(0) = 1 exactly and no other reaches
-    // 1; a maximum that were missed would leave a numerator above 1.
+    // by an overlapping vector), or a row too short for a vector. The maximum's own numerator is exp(0) = 1
+    // exactly and no other reaches 1; a maximum that were missed would leave a numerator above 1.
     [TestCase(5)]
     [TestCase(8)]
     [TestCase(9)]
@@ -276,11 +276,12 @@ public class KernelFixtureTests
     [TestCase(248)]
     public void SoftmaxFindsTheMaximumAnywhere(int count)
     {
-        var noise = RandomValues.Uniform(count, 17, scale: 30);
+        // Values in [-61, -1), all well below the peak.
+        var below = RandomValues.Uniform(count, 17, scale: 30).Select(v => v - 31f).ToArray();
         const float scale = 0.125f, peak = 40;
         for (int at = 0; at < count; at++)
         {
-            var row = noise.Select(v => v - 31f).ToArray();
+            var row = (float[])below.Clone();
             row[at] = peak;
             VectorMath.SoftmaxNumerators(row, scale);
             Assert.That(row[at], Is.EqualTo(1f), $"the maximum's numerator, maximum at {at} of {count}");
