@@ -37,6 +37,7 @@ static class CaptionCommand
             var progress = new ProgressLine(paths.Length, "clips");
             bool asJson = parse.GetValue(json);
             if (!asJson) Console.WriteLine("file,caption");
+            var note = new ShortClipNote();
             int failures = 0;
             for (int start = 0; start < paths.Length; start += batchSize)
             {
@@ -47,7 +48,9 @@ static class CaptionCommand
                 failures += unreadable.Count;
                 progress.Advance(unreadable.Count);
                 // File i samples from stream i whatever batch it lands in.
-                var captions = cacophony.Caption(readable.Encode(cacophony), options, readable.Indices.Select(i => (ulong)i).ToList());
+                var encoded = readable.Encode(cacophony);
+                for (int r = 0; r < encoded.Count; r++) note.Check(paths[readable.Indices[r]], encoded[r]);
+                var captions = cacophony.Caption(encoded, options, readable.Indices.Select(i => (ulong)i).ToList());
                 for (int r = 0; r < captions.Count; r++) WriteRow(paths[readable.Indices[r]], captions[r], asJson);
                 progress.Advance(captions.Count);
             }
@@ -66,7 +69,7 @@ static class CaptionCommand
                 tokens = caption.Tokens.Tokens,
                 logits = caption.Tokens.ChosenLogits,
                 score = double.IsNaN(caption.Tokens.Score) ? (double?)null : caption.Tokens.Score,
-            }));
+            }, Eval.JsonText.Line));
         else
             Console.WriteLine(Eval.Datasets.Csv.Line([path, caption.Text]));
         Console.Out.Flush();

@@ -10,6 +10,7 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     EmbedAudioCommand.Create(),
     EmbedTextCommand.Create(),
     CaptionCommand.Create(),
+    ClassifyCommand.Create(),
     ZeroShotCommand.Create(),
     RetrievalCommand.Create(),
     CaptionEvalCommand.Create(),
@@ -18,4 +19,11 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     TokenizeCommand.Create(),
     BenchCommand.Create(),
 };
-return root.Parse(args).Invoke();
+var parse = root.Parse(args);
+if (parse.Errors.Count == 0 && UnknownOptions.Find(parse) is { } unknown)
+{
+    string command = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name).Append(parse.CommandResult.Command.Name));
+    Console.Error.WriteLine($"error: unknown option '{unknown}' (`cacophony {command} --help` lists the options; put `--` before a file name that starts with '-')");
+    return Errors.BadInput;
+}
+return parse.Invoke();

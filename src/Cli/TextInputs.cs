@@ -3,6 +3,9 @@ using System.Text.Json;
 
 namespace Cacophony.Cli;
 
+/// <summary>A text to process and where it came from ("argument 2", "captions.jsonl:7").</summary>
+sealed record TextInput(string Source, string Text);
+
 /// <summary>Texts from the command line, or from --texts FILE: one per line, or one JSON string per line for .jsonl (texts with newlines).</summary>
 sealed class TextInputs
 {
@@ -15,33 +18,44 @@ sealed class TextInputs
         command.Options.Add(_file);
     }
 
+    /// <summary>Every text; a .jsonl line that is not a JSON string is refused (see <see cref="ReadSkipping"/> to go on without it).</summary>
     public List<string> Read(ParseResult parse)
     {
-        var texts = new List<string>(parse.GetValue(_texts) ?? []);
+        var (texts, failed) = ReadSkipping(parse);
+        if (failed.Count > 0) throw new ArgumentException(failed[0]);
+        return texts.Select(t => t.Text).ToList();
+    }
+
+    /// <summary>The readable texts with their sources, and one message for each .jsonl line that is not a JSON string.</summary>
+    public (List<TextInput> Texts, List<string> Failed) ReadSkipping(ParseResult parse)
+    {
+        var texts = (parse.GetValue(_texts) ?? []).Select((text, i) => new TextInput($"argument {i + 1}", text)).ToList();
+        var failed = new List<string>();
         if (parse.GetValue(_file) is { } path)
         {
             if (!File.Exists(path)) throw new ArgumentException($"{path}: file not found");
+            bool jsonLines = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
             int line = 0;
             foreach (var text in File.ReadLines(path))
             {
                 line++;
-                if (!path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+                if (!jsonLines)
                 {
-                    texts.Add(text);
+                    texts.Add(new TextInput($"{path}:{line}", text));
                     continue;
                 }
                 if (text.Length == 0) continue;
                 try
                 {
-                    texts.Add(JsonSerializer.Deserialize<string>(text) ?? throw new JsonException("null"));
+                    texts.Add(new TextInput($"{path}:{line}", JsonSerializer.Deserialize<string>(text) ?? throw new JsonException("null")));
                 }
                 catch (JsonException)
                 {
-                    throw new ArgumentException($"{path}:{line}: not a JSON string");
+                    failed.Add($"{path}:{line}: not a JSON string");
                 }
             }
         }
-        if (texts.Count == 0) throw new ArgumentException("no texts given (pass them as arguments or with --texts FILE)");
-        return texts;
+        if (texts.Count == 0 && failed.Count == 0) throw new ArgumentException("no texts given (pass them as arguments or with --texts FILE)");
+        return (texts, failed);
     }
 }

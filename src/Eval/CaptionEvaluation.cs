@@ -100,7 +100,7 @@ public static class CaptionEvaluation
             clips_listed = report.Listed,
             clips_missing = report.Missing,
             clips_unreadable = report.Unreadable,
-        }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        }, JsonText.Indented));
         log.Finish();
         return report;
     }

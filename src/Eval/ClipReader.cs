@@ -17,11 +17,14 @@ public static class ClipReader
             {
                 ready.Add(i, model, AudioDecoder.Read(paths[i]));
             }
-            catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception e) when (IsUnreadable(e))
             {
                 failed.Add((i, e.Message));
             }
         }
         return (ready, failed);
     }
+
+    /// <summary>The failures that make one file unreadable (reported and skipped), as opposed to faults of the run.</summary>
+    public static bool IsUnreadable(Exception e) => e is AudioFormatException or IOException or UnauthorizedAccessException or InvalidDataException;
 }

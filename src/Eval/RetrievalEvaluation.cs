@@ -67,7 +67,7 @@ public static class RetrievalEvaluation
             clips_unreadable = report.Unreadable,
             text_to_audio = Json(t2a, laion: false),
             audio_to_text = Json(a2t, laion: true),
-        }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        }, JsonText.Indented));
         log.Finish();
         return report;
     }

@@ -83,6 +83,6 @@ public static class ZeroShotEvaluation
             classes = s.Classes.Count,
             per_class = s.Classes.Select((c, i) => new { @class = c, clips = s.PerClassCount[i], accuracy = double.IsNaN(s.PerClassAccuracy[i]) ? (double?)null : s.PerClassAccuracy[i] }),
         };
-        files.WriteAtomically("results.json", JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        files.WriteAtomically("results.json", JsonSerializer.Serialize(json, JsonText.Indented));
     }
 }

@@ -9,7 +9,9 @@ using Cacophony.Weights;
 namespace Cacophony.Model;
 
 /// <summary>What one audio clip gives: hidden states of its real patches, the pooled and the normalized embedding.</summary>
-public sealed record AudioEmbedding(float[] Hidden, int Patches, float[] Unnormalized, float[] Normalized);
+/// <param name="PaddingOnly">The clip had no patch (under 160 ms): it was encoded as the original encodes its
+/// all-padding sequence, and <see cref="Hidden"/> holds that sequence's one distinct row (<see cref="AudioPatches.PaddingOnly"/>).</param>
+public sealed record AudioEmbedding(float[] Hidden, int Patches, float[] Unnormalized, float[] Normalized, bool PaddingOnly = false);
 
 /// <summary>What one text gives: hidden states of its tokens, the pooled vector, the projected and the normalized embedding.</summary>
 public sealed record TextEmbedding(int[] TokenIds, float[] Hidden, float[] Pooled, float[] Unnormalized, float[] Normalized);
@@ -241,6 +243,10 @@ public sealed class CacophonyModel : IDisposable
         if (tower.EncodeWaveforms is not { } onDevice)
             return EncodeAudio(clips.Select(c => FrontEnd.Process(c, policy).Patches).ToList());
         var waveforms = clips.Select(c => Resampler.Resample(c.Samples, c.SampleRate, Config.Preprocessing.SampleRate).Select(v => (float)v).ToArray()).ToList();
+        // A clip under one patch is encoded as the original's all-padding sequence (AudioPatches.PaddingOnly),
+        // which the CPU front end and the patch route give.
+        if (waveforms.Any(w => !FrontEnd.HasPatch(w.Length)))
+            return EncodeAudio(clips.Select(c => FrontEnd.Process(c, policy).Patches).ToList());
         var (hidden, pooled, patches) = onDevice(waveforms, policy);
         return Assemble(tower, patches, hidden, pooled);
     }
@@ -267,7 +273,13 @@ public sealed class CacophonyModel : IDisposable
     public IReadOnlyList<LabelScore> ZeroShot(ReadOnlySpan<float> audio, IReadOnlyList<string> labels, string? prompt = null)
     {
         prompt ??= Config.Preprocessing.ZsPrefix;
-        var texts = EmbedText(labels.Select(label => prompt + label), Config.Preprocessing.MaxTextLenZeroShotClasses);
+        return ZeroShot(audio, labels, EmbedText(labels.Select(label => prompt + label), Config.Preprocessing.MaxTextLenZeroShotClasses));
+    }
+
+    /// <summary>Zero-shot classification against class prompts embedded once (<see cref="EmbedText(IEnumerable{string}, int)"/>, 77 tokens).</summary>
+    public IReadOnlyList<LabelScore> ZeroShot(ReadOnlySpan<float> audio, IReadOnlyList<string> labels, IReadOnlyList<float[]> texts)
+    {
+        if (texts.Count != labels.Count) throw new ArgumentException($"{labels.Count} labels but {texts.Count} label embeddings");
         var logits = new double[labels.Count];
         for (int i = 0; i < labels.Count; i++) logits[i] = Logit(audio, texts[i]);
         double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max));
@@ -286,12 +298,20 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>Encodes prepared patches (the front end's output), keeping the hidden states.</summary>
     public AudioEmbedding EncodeAudio(AudioPatches patches) => EncodeAudio([patches])[0];
 
-    /// <summary>Encodes several clips in one pass: their patches share every GEMM; results equal one-by-one encoding.</summary>
-    public IReadOnlyList<AudioEmbedding> EncodeAudio(IReadOnlyList<AudioPatches> batch)
+    /// <summary>
+    /// Encodes several clips in one pass: their patches share every GEMM; results equal one-by-one encoding.
+    /// A clip with no patch (under 160 ms) gets what the original computes for its all-padding sequence
+    /// (<see cref="AudioPatches.PaddingOnly"/>: one position in its embedding's hidden states).
+    /// </summary>
+    public IReadOnlyList<AudioEmbedding> EncodeAudio(IReadOnlyList<AudioPatches> clips)
     {
+        var batch = clips.Select(c => c.ForEncoder(Config.Audio.PatchSize)).ToList();
         var tower = _audio.Value;
         var (hidden, devicePooled) = tower.Encode(batch);
-        return Assemble(tower, batch, hidden, devicePooled);
+        var results = Assemble(tower, batch, hidden, devicePooled);
+        for (int i = 0; i < results.Count; i++)
+            if (clips[i].RealCount == 0) results[i] = results[i] with { PaddingOnly = true };
+        return results;
     }
 
     /// <summary>Splits a batch's hidden states per clip and pools them (unless the device already did).</summary>

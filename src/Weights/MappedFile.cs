@@ -25,11 +25,15 @@ public sealed unsafe class MappedFile : IDisposable
     public MappedFile(string path)
     {
         Path = path;
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new CheckpointException(path, "file not found");
-        Length = info.Length;
-        if (Length == 0) throw new CheckpointException(path, "file is empty");
+        if (!File.Exists(path)) throw new CheckpointException(path, "file not found");
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
+        // The open file's length, not FileInfo's: for a symbolic link FileInfo gives the link's own size.
+        Length = _stream.Length;
+        if (Length == 0)
+        {
+            _stream.Dispose();
+            throw new CheckpointException(path, "file is empty");
+        }
         _map = MemoryMappedFile.CreateFromFile(_stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* pointer = null;

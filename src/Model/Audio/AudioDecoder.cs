@@ -30,19 +30,45 @@ public static class AudioDecoder
         }
         if (IsMp3(start)) return CompressedAudioReaders.ReadMp3(path);
         if (start.StartsWith("OggS"u8) && start.IndexOf("\u0001vorbis"u8) >= 0) return CompressedAudioReaders.ReadVorbis(path);
+        if (LooksLikeText(start)) throw new AudioFormatException(path, "is not audio: its content is text");
+        var container = ContainerName(start);
         if (FfmpegAudioReader.IsAvailable) return FfmpegAudioReader.Read(path);
-        throw new AudioFormatException(path, $"{Describe(start)} is not decoded natively (WAV, MP3 and Ogg Vorbis are): {FfmpegAudioReader.InstallHint}");
+        if (container is null) throw new AudioFormatException(path, "is not audio: its content matches no audio format (WAV, MP3, Ogg, FLAC, MP4, WebM, ...)");
+        throw new AudioFormatException(path, $"{container} is not decoded natively (WAV, MP3 and Ogg Vorbis are): {FfmpegAudioReader.InstallHint}");
     }
 
     /// <summary>An ID3 tag, or an MPEG audio frame sync (11 set bits) with a valid layer (ADTS AAC, layer 0, is excluded).</summary>
     static bool IsMp3(ReadOnlySpan<byte> head) =>
         head.StartsWith("ID3"u8) || (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0 && (head[1] & 0x06) != 0);
 
-    static string Describe(ReadOnlySpan<byte> head)
+    /// <summary>
+    /// The container that ffmpeg would decode, by its signature; null when the bytes match none, so that a file
+    /// that is not audio is not answered with advice to install ffmpeg.
+    /// </summary>
+    static string? ContainerName(ReadOnlySpan<byte> head)
     {
         if (head.StartsWith("fLaC"u8)) return "FLAC";
         if (head.StartsWith("OggS"u8)) return head.IndexOf("OpusHead"u8) >= 0 ? "Ogg Opus" : "this Ogg stream";
         if (head.Length >= 8 && head[4..8].SequenceEqual("ftyp"u8)) return "MP4/M4A";
-        return "this file's format";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3])) return "WebM/Matroska";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11])) return "WMA/ASF";
+        if (head.StartsWith("FORM"u8) && head.Length >= 12 && (head[8..12].SequenceEqual("AIFF"u8) || head[8..12].SequenceEqual("AIFC"u8))) return "AIFF";
+        if (head.StartsWith("RIFF"u8)) return "this RIFF file";
+        if (head.StartsWith(".snd"u8)) return "Sun/NeXT AU";
+        if (head.StartsWith("caff"u8)) return "Core Audio (CAF)";
+        if (head.StartsWith("#!AMR"u8)) return "AMR";
+        if (head.StartsWith("MAC "u8)) return "Monkey's Audio";
+        if (head.StartsWith("wvpk"u8)) return "WavPack";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x0B, 0x77])) return "AC-3";
+        if (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xF6) == 0xF0) return "ADTS AAC";
+        return null;
+    }
+
+    /// <summary>No control bytes but white space: text (ASCII or UTF-8), whatever the file's name says. Audio has them early.</summary>
+    static bool LooksLikeText(ReadOnlySpan<byte> head)
+    {
+        foreach (byte b in head)
+            if ((b < 0x20 && b is not ((byte)'\n' or (byte)'\r' or (byte)'\t' or 0x0C)) || b == 0x7F) return false;
+        return true;
     }
 }

@@ -15,6 +15,9 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
 
     public PreprocessingConfig Config => config;
 
+    /// <summary>Whether a 16 kHz signal of this many samples gives at least one patch (ceil(n / hop) frames, 16 to a patch).</summary>
+    public bool HasPatch(long samples16k) => (samples16k + config.FrameStep - 1) / config.FrameStep >= config.PatchTime;
+
     public AudioFeatures Process(DecodedAudio audio, SequencePolicy policy) => Process(audio.Samples, audio.SampleRate, policy);
 
     public AudioFeatures Process(ReadOnlySpan<float> samples, int sampleRate, SequencePolicy policy)

@@ -42,11 +42,10 @@ public static class CheckpointConverter
         Directory.CreateDirectory(staging);
         try
         {
-            var info = new FileInfo(checkpoint);
             config = config with
             {
                 WeightsDtype = options.WeightsDType switch { DType.Float16 => "f16", DType.BFloat16 => "bf16", _ => "f32" },
-                Source = new SourceCheckpoint { File = info.Name, Size = info.Length, Sha256 = Sha256(checkpoint, log), Format = source.Format.ToString().ToLowerInvariant() },
+                Source = new SourceCheckpoint { File = Path.GetFileName(checkpoint), Size = LengthOf(checkpoint), Sha256 = Sha256(checkpoint, log), Format = source.Format.ToString().ToLowerInvariant() },
             };
             WriteWeights(Path.Combine(staging, WeightsFile), source.Bound, options.WeightsDType, config, log);
             File.WriteAllText(Path.Combine(staging, ConfigFile), config.ToJson());
@@ -176,10 +175,17 @@ public static class CheckpointConverter
 
     static string Sha256(string path, Action<string> log)
     {
-        var length = new FileInfo(path).Length;
+        var length = LengthOf(path);
         if (length > 64 << 20) log($"hashing {length >> 20} MiB ...");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         return System.Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>The length of the file a path leads to (FileInfo gives a symbolic link's own size).</summary>
+    static long LengthOf(string path)
+    {
+        using var handle = File.OpenHandle(path);
+        return RandomAccess.GetLength(handle);
     }
 
     /// <summary>Moves the finished staging directory into place, replacing an old one only after the new one is complete.</summary>
