@@ -32,13 +32,15 @@ static class CaptionEvalCommand
             javaMetrics.Check(); // a wrong jar is reported before the model loads (file checks only; Run checks again for library callers)
             var set = Clotho.Read(parse.GetValue(shared.Root)!, parse.GetValue(split)!);
             var options = shared.Read(parse, "caption-eval", parse.GetValue(dataset)!, SequencePolicy.RetrievalAndCaptioning);
-            var decodingOptions = decoding.Read(parse, shared.Seed(parse));
+            var decodingOptions = decoding.Read(parse, shared.Seed(parse),
+                options.Protocol == EvaluationProtocol.Original ? OriginalProtocol.CaptionTokens : OriginalProtocol.CorrectedCaptionTokens);
             if (set.Missing.Count > 0) Console.Error.WriteLine($"{set.Missing.Count} listed clips are missing (first: {set.Missing[0]}); evaluating the {set.Clips.Count} present");
             using var cacophony = model.Load(parse);
             int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
             var progress = new ProgressLine(total, "clips");
             var report = CaptionEvaluation.Run(cacophony, set, decodingOptions, options, progress.Advance, javaMetrics);
-            Console.WriteLine($"{set.Name}: {report.Clips} clips captioned ({decodingOptions.Strategy.ToString().ToLowerInvariant()})");
+            Console.WriteLine($"{set.Name}: {report.Clips} clips captioned ({decodingOptions.Strategy.ToString().ToLowerInvariant()}, at most {decodingOptions.MaxTokens} tokens)");
+            foreach (var line in report.Protocol.Describe()) Console.WriteLine($"  {line}");
             Console.WriteLine($"  BLEU-1 {report.Bleu[0]:F4}  BLEU-2 {report.Bleu[1]:F4}  BLEU-3 {report.Bleu[2]:F4}  BLEU-4 {report.Bleu[3]:F4}");
             Console.WriteLine($"  ROUGE-L {report.RougeL:F4}  CIDEr-D {report.CiderD:F4}");
             Console.WriteLine(report.Meteor is double meteor ? $"  METEOR {meteor:F4}" : "  METEOR: skipped (give --meteor-jar)");

@@ -13,7 +13,7 @@ sealed class DecodingOptionSet
     readonly Option<int> _beams = new("--beams") { Description = "beam count of --decode beam", DefaultValueFactory = _ => 3 };
     readonly Option<float> _lengthPenalty = new("--length-penalty") { Description = "beam scores are log p / length^penalty", DefaultValueFactory = _ => 1f };
     readonly Option<bool> _earlyStopping = new("--early-stopping") { Description = "stop a beam search once it has --beams finished captions" };
-    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "tokens generated at most (</s> included)", DefaultValueFactory = _ => 100 };
+    readonly Option<int?> _maxTokens = new("--max-tokens") { Description = "tokens generated at most after <s> (</s> included); default 99 as the original (100 with caption-eval --protocol corrected)" };
 
     public DecodingOptionSet() => _decode.AcceptOnlyFromAmong("greedy", "sample", "beam");
 
@@ -22,7 +22,8 @@ sealed class DecodingOptionSet
         foreach (var option in new Option[] { _decode, _temperature, _topK, _topP, _beams, _lengthPenalty, _earlyStopping, _maxTokens }) command.Options.Add(option);
     }
 
-    public DecodingOptions Read(ParseResult parse, ulong seed)
+    /// <param name="defaultMaxTokens">--max-tokens when not given: the protocol's caption length.</param>
+    public DecodingOptions Read(ParseResult parse, ulong seed, int defaultMaxTokens = Eval.OriginalProtocol.CaptionTokens)
     {
         var options = new DecodingOptions
         {
@@ -34,7 +35,7 @@ sealed class DecodingOptionSet
             Beams = parse.GetValue(_beams),
             LengthPenalty = parse.GetValue(_lengthPenalty),
             EarlyStopping = parse.GetValue(_earlyStopping),
-            MaxTokens = parse.GetValue(_maxTokens),
+            MaxTokens = parse.GetValue(_maxTokens) ?? defaultMaxTokens,
         };
         options.Validate();
         return options;

@@ -13,11 +13,16 @@ sealed class EvaluationOptionSet
     readonly Option<int?> _limit = new("--limit") { Description = "only the first N clips (a quick look)" };
     readonly Option<int> _batch = new("--batch") { Description = "clips encoded together", DefaultValueFactory = _ => 8 };
     readonly Option<int> _seed = new("--seed") { Description = "seed of the random patch subset of clips longer than the sequence (and of caption sampling)", DefaultValueFactory = _ => 0 };
+    readonly Option<string> _protocol = new("--protocol") { Description = "original: the original evaluation's protocol, quirks included (the paper's numbers); corrected: its quirks fixed (docs/EVAL.md)", DefaultValueFactory = _ => "original" };
+
+    public EvaluationOptionSet() => _protocol.AcceptOnlyFromAmong("original", "corrected");
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Root, _out, _resume, _limit, _batch, _seed }) command.Options.Add(option);
+        foreach (var option in new Option[] { Root, _out, _resume, _limit, _batch, _seed, _protocol }) command.Options.Add(option);
     }
+
+    public EvaluationProtocol Protocol(ParseResult parse) => parse.GetValue(_protocol) == "corrected" ? EvaluationProtocol.Corrected : EvaluationProtocol.Original;
 
     public ulong Seed(ParseResult parse) => unchecked((ulong)parse.GetValue(_seed));
 
@@ -27,6 +32,6 @@ sealed class EvaluationOptionSet
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1, not {batch}");
         if (parse.GetValue(_limit) is < 1) throw new ArgumentException("--limit must be at least 1");
         return new EvaluationOptions(parse.GetValue(_out) ?? Path.Combine("results", $"{task}-{dataset}"), parse.GetValue(_resume),
-            parse.GetValue(_limit), batch, policy with { Seed = parse.GetValue(_seed) });
+            parse.GetValue(_limit), batch, policy with { Seed = parse.GetValue(_seed) }, Protocol(parse));
     }
 }

@@ -12,7 +12,9 @@ static class HearCommand
         var tasks = new Option<string>("--tasks") { Description = "a HEAR task directory (with task_metadata.json) or a directory of them", Required = true };
         var output = new Option<string>("--out") { Description = "embeddings directory: one subdirectory per task, ready for hear-eval-kit's prediction stage", Required = true };
         var seed = new Option<int>("--seed") { Description = "seed of the random patch subset of scene clips longer than 496 patches", DefaultValueFactory = _ => 0 };
-        var command = new Command("hear", "Export HEAR benchmark embeddings (Cacophony or AudioMAE checkpoints).") { tasks, output, seed };
+        var protocol = new Option<string>("--protocol") { Description = "original or corrected: HEAR embeddings are the same under both (one sequence per clip with continuing time indices, rows in the kit's order); accepted for symmetry with the other evaluations", DefaultValueFactory = _ => "original" };
+        protocol.AcceptOnlyFromAmong("original", "corrected");
+        var command = new Command("hear", "Export HEAR benchmark embeddings (Cacophony or AudioMAE checkpoints).") { tasks, output, seed, protocol };
         model.AddTo(command);
         command.SetAction(parse => Errors.Guard(() =>
         {

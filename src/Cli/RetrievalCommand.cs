@@ -30,9 +30,13 @@ static class RetrievalCommand
             var progress = new ProgressLine(total, "clips");
             var report = RetrievalEvaluation.Run(cacophony, set, options, progress.Advance);
             Console.WriteLine($"{set.Name}: {report.Clips} clips, {report.Captions} captions");
+            foreach (var line in report.Protocol.Describe()) Console.WriteLine($"  {line}");
             Console.WriteLine($"  {"",-14} {"R@1",-22} {"R@5",-22} {"R@10",-22} {"mAP@10",-22}");
             Print("text -> audio", report.TextToAudio);
             Print("audio -> text", report.AudioToText);
+            var other = report.Protocol.Protocol == EvaluationProtocol.Original ? ("each caption credited to its own clip (corrected)", report.TextToAudioByOwnClip)
+                : ("a caption credited to the last clip listed with it (original)", report.TextToAudioByCaptionString);
+            Console.WriteLine($"  text -> audio with {other.Item1}: R@1 {Format(other.Item2.R1)}, mAP@10 {Format(other.Item2.MeanAveragePrecision10)}");
             if (report.AudioToText.MeanAveragePrecision10OverRelevant is { } laion)
                 Console.WriteLine($"  audio -> text mAP@10 divided by the relevant count (LAION-CLAP convention): {Format(laion)}");
             if (report.Missing > 0 || report.Unreadable > 0) Console.WriteLine($"  not evaluated: {report.Missing} missing, {report.Unreadable} unreadable (unreadable.csv)");

@@ -44,6 +44,7 @@ static class ZeroShotCommand
             ConfusionImage.Write(Path.Combine(options.OutputDirectory, "confusion.png"), report.Scores.Confusion);
             var s = report.Scores;
             Console.WriteLine($"{set.Name}: {s.Clips} clips, {s.Classes.Count} classes, prompt \"{report.Prompt}\"");
+            foreach (var line in report.Protocol.Describe()) Console.WriteLine($"  {line}");
             Console.WriteLine($"  top-1 accuracy  {s.Top1:P2}");
             Console.WriteLine($"  top-5 accuracy  {s.Top5:P2}");
             if (report.Missing > 0 || report.Unreadable > 0) Console.WriteLine($"  not evaluated   {report.Missing} missing, {report.Unreadable} unreadable (unreadable.csv)");

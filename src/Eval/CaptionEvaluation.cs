@@ -8,7 +8,8 @@ using Cacophony.Model.Captioning;
 
 namespace Cacophony.Eval;
 
-public sealed record CaptionReport(double[] Bleu, double RougeL, double CiderD, double? Meteor, double? Spice, int Clips, int Listed, int Missing, int Unreadable)
+public sealed record CaptionReport(double[] Bleu, double RougeL, double CiderD, double? Meteor, double? Spice, int Clips, int Listed, int Missing, int Unreadable,
+    ProtocolNotes Protocol)
 {
     /// <summary>SPIDEr = (CIDEr-D + SPICE) / 2, when SPICE ran.</summary>
     public double? Spider => Spice is double spice ? (CiderD + spice) / 2 : null;
@@ -54,7 +55,7 @@ public static class CaptionEvaluation
         {
             var captions = model.Caption(batch.Select(b => b.Audio).ToList(), decoding, batch.Select(b => (ulong)b.Index).ToList());
             return batch.Select((b, k) => new[] { clips[b.Index].Id, captions[k].Text, string.Join(' ', captions[k].Tokens.Tokens) });
-        }, advanced);
+        }, advanced, OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
 
         var evaluated = clips.Where(c => log.Done.ContainsKey(c.Id)).ToList();
         var predicted = evaluated.Select(c => log.Done[c.Id][1]).ToList();
@@ -84,11 +85,13 @@ public static class CaptionEvaluation
             return Csv.Line(row) + "\n";
         })));
         var report = new CaptionReport(bleu, rouge.DefaultIfEmpty(double.NaN).Average(), cider.DefaultIfEmpty(double.NaN).Average(), meteor?.Corpus, spice?.Corpus, evaluated.Count,
-            set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => log.Failed.ContainsKey(c.Id)));
+            set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => log.Failed.ContainsKey(c.Id)),
+            ProtocolNotes.Of(options, set.Name, log));
         files.WriteAtomically("results.json", JsonSerializer.Serialize(new
         {
             task = "caption-eval",
             dataset = set.Name,
+            protocol = report.Protocol.ToJson(),
             decoding = new { strategy = decoding.Strategy.ToString().ToLowerInvariant(), decoding.MaxTokens, decoding.Temperature, decoding.TopK, decoding.TopP, decoding.Seed, decoding.Beams, decoding.LengthPenalty },
             bleu_1 = bleu[0], bleu_2 = bleu[1], bleu_3 = bleu[2], bleu_4 = bleu[3],
             rouge_l = report.RougeL,

@@ -16,6 +16,9 @@ public sealed class ClipBatch(SequencePolicy policy)
     /// <summary>Each clip's index in the caller's list, in batch order.</summary>
     public List<int> Indices { get; } = [];
 
+    /// <summary>Clips read at an assumed rate other than their own (the original protocol's load_audio).</summary>
+    public int ReadAtAnotherRate { get; internal set; }
+
     /// <summary>Clips held as decoded audio for the device's front end (0 on the CPU engine).</summary>
     public int OnDevice => _audio.Count;
 

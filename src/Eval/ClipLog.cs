@@ -29,16 +29,25 @@ public sealed class ClipLog
     }
 
     /// <param name="rows">the log rows of a batch of encoded clips (clip index in `clips`, its encoding).</param>
+    /// <summary>Clips of this run read at an assumed rate other than their own (see <see cref="ClipReader.Prepare"/>).</summary>
+    public int ReadAtAnotherRate { get; private set; }
+
+    /// <summary>Clips of this run that had no patch (under 160 ms), encoded as the original's all-padding sequence.</summary>
+    public int PaddingOnly { get; private set; }
+
+    /// <param name="assumedRate">Read every file as if at this rate (the original protocol); null: each at its own.</param>
     public void Process(CacophonyModel model, IReadOnlyList<(string Path, string Id)> clips, SequencePolicy policy, int batchSize,
-        Func<IReadOnlyList<(int Index, AudioEmbedding Audio)>, IEnumerable<string[]>> rows, Action<int>? advanced)
+        Func<IReadOnlyList<(int Index, AudioEmbedding Audio)>, IEnumerable<string[]>> rows, Action<int>? advanced, int? assumedRate = null)
     {
         var todo = Enumerable.Range(0, clips.Count).Where(i => !Done.ContainsKey(clips[i].Id) && !Failed.ContainsKey(clips[i].Id)).ToList();
         advanced?.Invoke(clips.Count - todo.Count);
         var paths = clips.Select(c => c.Path).ToList();
         foreach (var chunk in todo.Chunk(Math.Max(1, batchSize)))
         {
-            var (ready, errors) = ClipReader.Prepare(model, paths, chunk, policy);
+            var (ready, errors) = ClipReader.Prepare(model, paths, chunk, policy, assumedRate);
+            ReadAtAnotherRate += ready.ReadAtAnotherRate;
             var encoded = ready.Encode(model);
+            PaddingOnly += encoded.Count(e => e.PaddingOnly);
             var batchRows = rows(ready.Indices.Select((index, k) => (index, encoded[k])).ToList()).ToList();
             _files.AppendLog(_name + ".partial.csv", _header, batchRows);
             foreach (var row in batchRows) Done[row[0]] = row;

@@ -6,8 +6,10 @@ namespace Cacophony.Eval;
 /// <summary>Decodes and prepares clips for a batch; an unreadable one becomes an error row instead of ending the run.</summary>
 public static class ClipReader
 {
+    /// <param name="assumedRate">Read every file as if at this rate, whatever its header says (the original protocol's
+    /// load_audio); null: each file at its own rate.</param>
     public static (ClipBatch Ready, List<(int Index, string Error)> Failed) Prepare(
-        CacophonyModel model, IReadOnlyList<string> paths, IEnumerable<int> indices, SequencePolicy policy)
+        CacophonyModel model, IReadOnlyList<string> paths, IEnumerable<int> indices, SequencePolicy policy, int? assumedRate = null)
     {
         var ready = new ClipBatch(policy);
         var failed = new List<(int, string)>();
@@ -15,7 +17,13 @@ public static class ClipReader
         {
             try
             {
-                ready.Add(i, model, AudioDecoder.Read(paths[i]));
+                var audio = AudioDecoder.Read(paths[i]);
+                if (assumedRate is int rate && audio.SampleRate != rate)
+                {
+                    audio = audio with { SampleRate = rate };
+                    ready.ReadAtAnotherRate++;
+                }
+                ready.Add(i, model, audio);
             }
             catch (Exception e) when (IsUnreadable(e))
             {

@@ -7,7 +7,9 @@ using Cacophony.Model.Audio;
 
 namespace Cacophony.Eval;
 
-public sealed record RetrievalReport(RetrievalScores TextToAudio, RetrievalScores AudioToText, int Clips, int Captions, int Listed, int Missing, int Unreadable);
+/// <param name="TextToAudio">Under the run's protocol: <see cref="TextToAudioByCaptionString"/> (original) or <see cref="TextToAudioByOwnClip"/> (corrected).</param>
+public sealed record RetrievalReport(RetrievalScores TextToAudio, RetrievalScores AudioToText, int Clips, int Captions, int Listed, int Missing, int Unreadable,
+    RetrievalScores TextToAudioByCaptionString, RetrievalScores TextToAudioByOwnClip, ProtocolNotes Protocol);
 
 /// <summary>
 /// Text-to-audio and audio-to-text retrieval as the original's eval_caco + eval_utils: clips in the 30 s
@@ -28,7 +30,8 @@ public static class RetrievalEvaluation
         var log = new ClipLog(files, "audio_embeddings", EmbeddingHeader);
         // "R" round-trips float32 exactly, so a resumed run ranks exactly as an uninterrupted one.
         log.Process(model, clips.Select(c => (c.Path, c.Id)).ToList(), options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize,
-            batch => batch.Select(b => new[] { clips[b.Index].Id, string.Join(' ', b.Audio.Normalized.Select(v => v.ToString("R", inv))) }), advanced);
+            batch => batch.Select(b => new[] { clips[b.Index].Id, string.Join(' ', b.Audio.Normalized.Select(v => v.ToString("R", inv))) }), advanced,
+            OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
         var audio = log.Done.ToDictionary(p => p.Key, p => p.Value[1].Split(' ').Select(v => float.Parse(v, inv)).ToArray());
         var failed = log.Failed;
 
@@ -42,9 +45,15 @@ public static class RetrievalEvaluation
             for (int j = 0; j < a; j++)
                 textToAudio[i * a + j] = audioToText[j * t + i] = (float)Embedding.Cosine(textEmbeddings[i], audio[evaluated[j].Id]);
 
-        // Text to audio: the caption's own clip. (The original keys this by caption string, so a caption shared
-        // by two clips counts only for the last one; here each caption keeps its own clip: docs/EVAL.md.)
-        var t2a = RetrievalMetrics.Compute(textToAudio, t, a, captions.Select(c => (IReadOnlySet<int>)new HashSet<int> { c.Clip }).ToList());
+        // Text to audio. The original keys the correct clip by caption string (gt_text_audio[text] = clip, in
+        // dataset order), so a caption shared by several clips counts only for the last one listed with it; the
+        // corrected protocol credits each caption to its own clip. Both are reported; the protocol picks the headline.
+        var lastClipOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var caption in captions) lastClipOf[caption.Text] = caption.Clip;
+        var correctClip = captions.Select(c => options.Protocol == EvaluationProtocol.Original ? lastClipOf[c.Text] : c.Clip).ToArray();
+        var t2aByString = RetrievalMetrics.Compute(textToAudio, t, a, captions.Select(c => (IReadOnlySet<int>)new HashSet<int> { lastClipOf[c.Text] }).ToList());
+        var t2aByClip = RetrievalMetrics.Compute(textToAudio, t, a, captions.Select(c => (IReadOnlySet<int>)new HashSet<int> { c.Clip }).ToList());
+        var t2a = options.Protocol == EvaluationProtocol.Original ? t2aByString : t2aByClip;
         // Audio to text: as the original, captions are compared as strings and each string counts once.
         var identity = new Dictionary<string, int>();
         var keyIdentity = captions.Select(c => identity.TryGetValue(c.Text, out int id) ? id : identity[c.Text] = identity.Count).ToArray();
@@ -52,20 +61,24 @@ public static class RetrievalEvaluation
         var a2t = RetrievalMetrics.Compute(audioToText, a, t, relevant, keyIdentity);
 
         files.WriteAtomically("text_to_audio.csv", "caption,clip,rank\n" + string.Concat(captions.Select((c, i) =>
-            $"{Csv.Quote(c.Text)},{Csv.Quote(evaluated[c.Clip].Id)},{FirstHit(textToAudio.AsSpan(i * a, a), key => key == c.Clip)}\n")));
+            $"{Csv.Quote(c.Text)},{Csv.Quote(evaluated[c.Clip].Id)},{FirstHit(textToAudio.AsSpan(i * a, a), key => key == correctClip[i])}\n")));
         files.WriteAtomically("audio_to_text.csv", "clip,rank\n" + string.Concat(evaluated.Select((c, j) =>
             $"{Csv.Quote(c.Id)},{FirstHit(audioToText.AsSpan(j * t, t), key => relevant[j].Contains(keyIdentity[key]))}\n")));
-        var report = new RetrievalReport(t2a, a2t, a, t, set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => failed.ContainsKey(c.Id)));
+        var report = new RetrievalReport(t2a, a2t, a, t, set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => failed.ContainsKey(c.Id)),
+            t2aByString, t2aByClip, ProtocolNotes.Of(options, set.Name, log));
         files.WriteAtomically("results.json", JsonSerializer.Serialize(new
         {
             task = "retrieval",
             dataset = set.Name,
+            protocol = report.Protocol.ToJson(),
             clips_evaluated = a,
             captions = t,
             clips_listed = report.Listed,
             clips_missing = report.Missing,
             clips_unreadable = report.Unreadable,
             text_to_audio = Json(t2a, laion: false),
+            text_to_audio_by_caption_string = Json(t2aByString, laion: false),
+            text_to_audio_by_own_clip = Json(t2aByClip, laion: false),
             audio_to_text = Json(a2t, laion: true),
         }, JsonText.Indented));
         log.Finish();

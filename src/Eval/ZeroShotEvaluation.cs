@@ -8,9 +8,11 @@ using Cacophony.Model.Audio;
 namespace Cacophony.Eval;
 
 /// <summary>How an evaluation runs: where it writes, whether it resumes, how many clips and how they are batched.</summary>
-public sealed record EvaluationOptions(string OutputDirectory, bool Resume = false, int? Limit = null, int BatchSize = 8, SequencePolicy? Policy = null);
+/// <param name="Protocol">The original's evaluation protocol (the paper's numbers) or the corrected one (docs/EVAL.md).</param>
+public sealed record EvaluationOptions(string OutputDirectory, bool Resume = false, int? Limit = null, int BatchSize = 8, SequencePolicy? Policy = null,
+    EvaluationProtocol Protocol = EvaluationProtocol.Original);
 
-public sealed record ZeroShotReport(ClassificationScores Scores, int Listed, int Missing, int Unreadable, string Prompt);
+public sealed record ZeroShotReport(ClassificationScores Scores, int Listed, int Missing, int Unreadable, string Prompt, ProtocolNotes Protocol);
 
 /// <summary>
 /// Zero-shot classification as the original: each class becomes `prompt + label`, tokenized to at most 77
@@ -38,7 +40,7 @@ public static class ZeroShotEvaluation
             var clip = clips[b.Index];
             var ranked = Rank(model, b.Audio.Normalized, classEmbeddings);
             return new[] { clip.Id, clip.Label, classes[ranked[0]], classes[ranked[0]] == clip.Label ? "1" : "0", string.Join('|', ranked.Take(5).Select(k => classes[k])) };
-        }), advanced);
+        }), advanced, OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
         var (done, failed) = (log.Done, log.Failed);
 
         // Metrics over every evaluated clip of this run, in dataset order.
@@ -46,7 +48,8 @@ public static class ZeroShotEvaluation
         var truth = evaluated.Select(r => classIndex[r[1]]).ToList();
         var ranks = evaluated.Select(r => r[4].Split('|').Select(l => classIndex[l]).ToArray()).ToList();
         var scores = ClassificationMetrics.Compute(classes, truth, ranks);
-        var report = new ZeroShotReport(scores, set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => failed.ContainsKey(c.Id)), prompt);
+        var report = new ZeroShotReport(scores, set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => failed.ContainsKey(c.Id)), prompt,
+            ProtocolNotes.Of(options, set.Name, log));
         WriteResults(files, set, report);
         log.Finish();
         return report;
@@ -73,6 +76,7 @@ public static class ZeroShotEvaluation
         {
             task = "zeroshot",
             dataset = set.Name,
+            protocol = report.Protocol.ToJson(),
             prompt = report.Prompt,
             top1 = s.Top1,
             top5 = s.Top5,

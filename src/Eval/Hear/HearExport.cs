@@ -14,17 +14,20 @@ namespace Cacophony.Eval.Hear;
 /// - per file `<split>/<file>.embedding.npy` and `.target-labels.json` (events: `.timestamps.json` too);
 /// - per split `<split>.embeddings.npy` (headerless float32, as the kit memory-maps it),
 ///   `<split>.embedding-dimensions.json`, `<split>.target-labels.pkl`, `<split>.filename-timestamps.json`
-///   (events), with the files shuffled as the kit does (random.Random(0), one generator per task, splits in
-///   order; files in ordinal name order before shuffling, where the kit takes the file system's order);
+///   (events), with the files shuffled as the kit's memmap_embeddings does: the split JSON's keys in the JSON's
+///   order, shuffled by random.Random(0), one generator per task, splits in order;
 /// - `.done.embeddings` when a task is complete.
 /// Scene embedding: the normalized pooled embedding (Cacophony) or the mean of the hidden states (AudioMAE),
 /// 496-patch setting. Event embeddings: one per 160 ms time patch, the mean of its 8 hidden vectors, the clip
-/// encoded in windows of 62 time patches; timestamps at the centre of each patch (80 ms, 240 ms, ...), all
-/// inside the clip. A file whose embedding exists is not recomputed (resume).
+/// encoded as one sequence with continuing time indices (as the original); timestamps at the centre of each
+/// patch (80 ms, 240 ms, ...), all inside the clip. A file whose embedding exists is not recomputed (resume).
 /// </summary>
 public static class HearExport
 {
-    const int WindowTimePatches = 62, FrequencyPatches = 8;
+    const int FrequencyPatches = 8;
+
+    /// <summary>The longest sequence a clip is encoded in for timestamp embeddings: 1875 time patches (5 minutes).</summary>
+    public const int MaxTimePatchesPerSequence = 1875;
     const double PatchMilliseconds = 160;
 
     public static void Run(CacophonyModel model, HearTask task, string outputDirectory, Action<string>? log = null, Action<int>? advanced = null, int seed = 0)
@@ -49,7 +52,7 @@ public static class HearExport
                     EmbedFile(model, task, Path.Combine(audio, file), Path.Combine(splitOutput, file), fileLabels, seed);
                 advanced?.Invoke(1);
             }
-            Aggregate(task, output, split, labels.Select(p => p.Key).Order(StringComparer.Ordinal).ToList(), prng);
+            Aggregate(task, output, split, labels.Select(p => p.Key).ToList(), prng);
         }
         File.WriteAllText(Path.Combine(output, ".done.embeddings"), "");
     }
@@ -75,30 +78,31 @@ public static class HearExport
         WriteNpyAtomically(outputStem + ".embedding.npy", embeddings, timestamps.Length, width);
     }
 
-    /// <summary>One embedding per time patch (mean of its 8 hidden vectors), the clip encoded in windows of 62 time patches.</summary>
+    /// <summary>
+    /// One embedding per time patch (mean of its 8 hidden vectors), the clip encoded as one sequence with continuing
+    /// time indices, as the original. A clip over <see cref="MaxTimePatchesPerSequence"/> time patches is encoded
+    /// in windows of that many, each keeping its patches' absolute time indices (memory stays bounded; attention
+    /// then does not cross a window).
+    /// </summary>
     public static (float[] Embeddings, double[] Timestamps, int Width) TimePatchEmbeddings(CacophonyModel model, DecodedAudio decoded)
     {
         var all = model.FrontEnd.Process(decoded, new SequencePolicy { Padding = SequencePadding.Exact, Length = int.MaxValue }).Patches;
-        int timePatches = all.RealCount / FrequencyPatches, size = all.Patches.Length / Math.Max(1, all.Count);
-        var windows = new List<AudioPatches>();
-        for (int first = 0; first < timePatches; first += WindowTimePatches)
-        {
-            int count = Math.Min(WindowTimePatches, timePatches - first) * FrequencyPatches, from = first * FrequencyPatches;
-            windows.Add(new AudioPatches(all.Patches.AsSpan(from * size, count * size).ToArray(),
-                all.TimeIndices.AsSpan(from, count).ToArray().Select(t => t - first).ToArray(),
-                all.FrequencyIndices.AsSpan(from, count).ToArray(), Enumerable.Repeat(1, count).ToArray(), count));
-        }
-        int width = model.Config.Audio.HiddenSize;
+        int timePatches = all.RealCount / FrequencyPatches, size = model.Config.Audio.PatchSize, width = model.Config.Audio.HiddenSize;
         var embeddings = new float[timePatches * width];
-        int patch = 0;
-        foreach (var encoded in windows.Count == 0 ? [] : model.EncodeAudio(windows))
-            for (int t = 0; t < encoded.Patches / FrequencyPatches; t++, patch++)
+        for (int first = 0; first < timePatches; first += MaxTimePatchesPerSequence)
+        {
+            int count = Math.Min(MaxTimePatchesPerSequence, timePatches - first) * FrequencyPatches, from = first * FrequencyPatches;
+            var window = new AudioPatches(all.Patches.AsSpan(from * size, count * size).ToArray(), all.TimeIndices.AsSpan(from, count).ToArray(),
+                all.FrequencyIndices.AsSpan(from, count).ToArray(), Enumerable.Repeat(1, count).ToArray(), count);
+            var hidden = model.EncodeAudio(window).Hidden;
+            for (int t = 0; t < count / FrequencyPatches; t++)
                 for (int j = 0; j < width; j++)
                 {
                     double sum = 0;
-                    for (int f = 0; f < FrequencyPatches; f++) sum += encoded.Hidden[(t * FrequencyPatches + f) * width + j];
-                    embeddings[patch * width + j] = (float)(sum / FrequencyPatches);
+                    for (int f = 0; f < FrequencyPatches; f++) sum += hidden[(t * FrequencyPatches + f) * width + j];
+                    embeddings[(first + t) * width + j] = (float)(sum / FrequencyPatches);
                 }
+        }
         var timestamps = Enumerable.Range(0, timePatches).Select(t => PatchMilliseconds * t + PatchMilliseconds / 2).ToArray();
         return (embeddings, timestamps, width);
     }

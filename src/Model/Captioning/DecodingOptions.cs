@@ -15,8 +15,11 @@ public sealed record DecodingOptions
 {
     public DecodingStrategy Strategy { get; init; } = DecodingStrategy.Greedy;
 
-    /// <summary>Tokens generated after &lt;s&gt; at most (&lt;/s&gt; included); the original stops at 100.</summary>
-    public int MaxTokens { get; init; } = 100;
+    /// <summary>
+    /// Tokens generated after &lt;s&gt; at most (&lt;/s&gt; included). 99 by default, as the original: its decoder
+    /// runs while index &lt; max_length - 1 with max_length 100, so a caption is &lt;s&gt; and at most 99 tokens.
+    /// </summary>
+    public int MaxTokens { get; init; } = 99;
 
     public float Temperature { get; init; } = 0.1f;
 
