@@ -11,8 +11,9 @@ namespace Cacophony.Cli;
 
 /// <summary>
 /// <c>cacophony bench</c>: the full-size network (12 + 12 layers, 768 wide) on random weights made in
-/// memory, on a built-in clip and texts: per-stage milliseconds (median of the runs, after two warm-ups),
-/// GFLOP/s, threads and the instruction set. Nothing is read from disk or downloaded. On a GPU it first
+/// memory, on a built-in clip and texts: per-stage milliseconds (median of the runs after two warm-ups, with
+/// the fastest and slowest), GFLOP/s, threads and the instruction set; a warning when other processes loaded
+/// the CPU during the run, and a one-line summary. Nothing is read from disk or downloaded. On a GPU it first
 /// checks the device against the CPU engine on the same weights (embeddings within 1e-4, or exit 1), so
 /// that a machine without the .NET SDK (only this published command) can run the full-size parity check.
 /// </summary>
@@ -70,20 +71,30 @@ static class BenchCommand
         bool parity = gpu is null || ParityHolds(config, model, features.Patches, [prompt, caption], halfWeights ? HalfWeightsTolerance : ParityTolerance);
 
         Console.WriteLine();
-        Console.WriteLine($"{"stage",-44} {"ms",10} {"GFLOP",8} {"GFLOP/s",9}");
+        Console.WriteLine($"each stage: two warm-up runs, then {runs} timed; ms is the median of the {runs}, with the fastest and slowest");
+        Console.WriteLine($"{"stage",-44} {"median ms",10} {"min-max ms",17} {"GFLOP",8} {"GFLOP/s",9}");
+        var load = new OtherLoad();
         Report($"front end: {seconds} s at 44.1 kHz -> {s} patches", runs, 0, () => model.FrontEnd.Process(samples, rate, policy));
         Report($"audio encoder + pool ({s} patches)", runs, AudioFlops(config, s), () => model.EncodeAudio(features.Patches));
-        Report($"samples -> embedding (front end included)", runs, AudioFlops(config, s), () => model.EmbedAudio(samples, rate, policy));
-        Report($"text encoder + pool, prompt ({prompt.Length} tokens)", runs, TextFlops(config, prompt.Length), () => model.EncodeTokens(prompt));
+        double clip = Report($"samples -> embedding (front end included)", runs, AudioFlops(config, s), () => model.EmbedAudio(samples, rate, policy));
+        double single = Report($"text encoder + pool, prompt ({prompt.Length} tokens)", runs, TextFlops(config, prompt.Length), () => model.EncodeTokens(prompt));
         Report($"text encoder + pool, caption ({caption.Length} tokens)", runs, TextFlops(config, caption.Length), () => model.EncodeTokens(caption));
-        Report($"text encoder + pool, {textBatch} prompts batched", runs, textBatch * TextFlops(config, prompts[0].Length), () => model.EncodeTokens(prompts));
+        double batched = Report($"text encoder + pool, {textBatch} prompts batched", runs, textBatch * TextFlops(config, prompts[0].Length), () => model.EncodeTokens(prompts));
         if (audioBatch > 1)
         {
             var clips = Enumerable.Repeat(features.Patches, audioBatch).ToList();
             Report($"audio encoder + pool, {audioBatch} clips batched", runs, audioBatch * AudioFlops(config, s), () => model.EncodeAudio(clips));
         }
+        Console.WriteLine();
+        if (load.Fraction() is double other && other > BusyWarning)
+            Console.WriteLine($"warning: other processes used {other:P0} of this machine's {Environment.ProcessorCount} cores during the run; these times are slower than it can do (rerun on a quiet machine)");
+        Console.WriteLine($"summary: a {seconds} s clip embeds in {clip:F0} ms ({seconds * 1000 / clip:F0}x real time), a prompt in {single:F1} ms, " +
+            $"{textBatch} prompts in {batched:F0} ms ({textBatch * 1000 / batched:F0} prompts/s); {model.Device}" + (gpu is null ? "" : parity ? "; parity with the CPU engine holds" : "; PARITY WITH THE CPU ENGINE FAILS"));
         return parity ? 0 : 1;
     }
+
+    /// <summary>Other processes' share of the cores above which the timings are flagged.</summary>
+    const double BusyWarning = 0.10;
 
     /// <summary>The device's embeddings against the CPU engine's on the same synthetic weights (seed 0).</summary>
     static bool ParityHolds(ModelConfig config, CacophonyModel device, AudioPatches patches, IReadOnlyList<int[]> texts, double tolerance)
@@ -112,7 +123,8 @@ static class BenchCommand
         return holds;
     }
 
-    static void Report(string stage, int runs, double flops, Action action)
+    /// <summary>Times a stage and prints its row; returns the median in ms.</summary>
+    static double Report(string stage, int runs, double flops, Action action)
     {
         // Two warm-ups: the first call runs tier-0 code while the JIT recompiles the hot loops in the background.
         action();
@@ -127,7 +139,8 @@ static class BenchCommand
         Array.Sort(times);
         double median = times[runs / 2];
         string rate = flops > 0 ? $"{flops / 1e9,8:F1} {flops / 1e6 / median,9:F1}" : $"{"",8} {"",9}";
-        Console.WriteLine($"{stage,-44} {median,10:F1} {rate}");
+        Console.WriteLine($"{stage,-44} {median,10:F1} {$"{times[0]:F1}-{times[^1]:F1}",17} {rate}");
+        return median;
     }
 
     /// <summary>Multiply-adds x 2 of the audio tower at S patches: patch embedding, per layer q/k/v/out, the MLP, QK^T and PV, then the pool.</summary>
