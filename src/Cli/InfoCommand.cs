@@ -8,8 +8,8 @@ static class InfoCommand
 {
     public static Command Create()
     {
-        var directory = new Argument<string>("model-dir") { Description = "a directory written by convert_checkpoint" };
-        var command = new Command("info", "Check a model directory and print its configuration.") { directory };
+        var directory = new Argument<string>("model-dir") { Description = "a model directory written by `cacophony convert CHECKPOINT DIR`" };
+        var command = new Command("info", "Check a model directory (written by `cacophony convert`) and print its configuration.") { directory };
         command.SetAction(parse => Errors.Guard(() =>
         {
             using var model = ModelDirectory.Open(parse.GetValue(directory)!);

@@ -30,7 +30,7 @@ public static class CheckpointConverter
         string? tokenizer = null;
         if (config.Kind == ModelConfig.CacophonyKind && !options.NoTokenizer)
             tokenizer = TokenizerFiles.Locate(options.TokenizerDirectory)
-                ?? throw new CheckpointException(options.TokenizerDirectory ?? checkpoint, TokenizerFiles.WhereToGetThem);
+                ?? throw new CheckpointException("tokenizer", TokenizerFiles.NotFound(options.TokenizerDirectory));
 
         string output = Path.GetFullPath(options.OutputDirectory);
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() && !options.Force)
