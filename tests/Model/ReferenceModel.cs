@@ -58,7 +58,9 @@ sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
         return y;
     }
 
-    static double[] Attention(double[] q, int queries, double[] k, double[] v, int keys, int width, int heads, bool causal)
+    /// <param name="keyMask">Null, or 0 for each key that is padding: its score is float32.MinValue, as the original
+    /// masks it (a query whose keys are all padding then attends uniformly).</param>
+    static double[] Attention(double[] q, int queries, double[] k, double[] v, int keys, int width, int heads, bool causal, int[]? keyMask = null)
     {
         int d = width / heads;
         var output = new double[queries * width];
@@ -71,7 +73,7 @@ sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
             {
                 double dot = 0;
                 for (int x = 0; x < d; x++) dot += q[i * width + h * d + x] * k[j * width + h * d + x];
-                scores[j] = dot / Math.Sqrt(d);
+                scores[j] = keyMask is not null && keyMask[j] == 0 ? float.MinValue : dot / Math.Sqrt(d);
             }
             double max = scores.Max(), sum = scores.Sum(s => Math.Exp(s - max));
             for (int j = 0; j < allowed; j++)
@@ -89,10 +91,19 @@ sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
         return e.Select(v => v / norm).ToArray();
     }
 
-    public double[] EmbedAudio(AudioPatches patches)
+    public double[] EmbedAudio(AudioPatches patches) => EmbedAudio(patches, padded: false);
+
+    /// <summary>
+    /// The embedding as the original computes it on the padded sequence: every one of the Count positions runs
+    /// through the encoder and the pool with the mask (padding keys masked), not only the real patches.
+    /// </summary>
+    public double[] EmbedAudioPadded(AudioPatches patches) => EmbedAudio(patches, padded: true);
+
+    double[] EmbedAudio(AudioPatches patches, bool padded)
     {
-        int s = patches.RealCount, h = config.Audio.HiddenSize;
-        var hidden = AudioHidden(patches);
+        int s = padded ? patches.Count : patches.RealCount, h = config.Audio.HiddenSize;
+        int[]? mask = padded ? patches.Mask : null;
+        var hidden = AudioHidden(patches, s, mask);
         var kv = Dense(hidden, s, "audio_pool.kv");
         var keys = new double[s * h];
         var values = new double[s * h];
@@ -102,15 +113,18 @@ sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
                 keys[i * h + j] = kv[i * 2 * h + j];
                 values[i * h + j] = kv[i * 2 * h + h + j];
             }
-        var pooled = Attention(W("audio_pool.query"), 1, keys, values, s, h, config.NumAttentionPoolHeads, causal: false);
+        var pooled = Attention(W("audio_pool.query"), 1, keys, values, s, h, config.NumAttentionPoolHeads, causal: false, mask);
         return Normalize(Dense(pooled, 1, "audio_pool.out"), config.NormEpsEmbedding);
     }
 
     /// <summary>The audio encoder's hidden states [real patches, width].</summary>
-    public double[] AudioHidden(AudioPatches patches)
+    public double[] AudioHidden(AudioPatches patches) => AudioHidden(patches, patches.RealCount, null);
+
+    /// <summary>The hidden states of the first `s` positions, padding keys masked out of attention when a mask is given.</summary>
+    double[] AudioHidden(AudioPatches patches, int s, int[]? mask)
     {
         var c = config.Audio;
-        int s = patches.RealCount, h = c.HiddenSize;
+        int h = c.HiddenSize;
         var x = Dense(patches.Patches.Take(s * c.PatchSize).Select(v => (double)v).ToArray(), s, "audio.patch_embed");
         var freq = W("audio.freq_embed");
         for (int i = 0; i < s; i++)
@@ -124,7 +138,7 @@ sealed class ReferenceModel(ModelConfig config, IWeightSource weights)
         {
             string p = $"audio.layers.{l}";
             var n = LayerNorm(x, s, p + ".norm1", c.LayerNormEps);
-            var a = Attention(Dense(n, s, p + ".attn.q"), s, Dense(n, s, p + ".attn.k"), Dense(n, s, p + ".attn.v"), s, h, c.NumHeads, causal: false);
+            var a = Attention(Dense(n, s, p + ".attn.q"), s, Dense(n, s, p + ".attn.k"), Dense(n, s, p + ".attn.v"), s, h, c.NumHeads, causal: false, mask);
             Add(x, Dense(a, s, p + ".attn.out"));
             var u = Dense(LayerNorm(x, s, p + ".norm2", c.LayerNormEps), s, p + ".mlp.fc1");
             for (int i = 0; i < u.Length; i++) u[i] = u[i] / (1 + Math.Exp(-u[i]));

@@ -1,0 +1,102 @@
+using Cacophony.Model;
+using Cacophony.Model.Audio;
+using Cacophony.Tests.Eval;
+using Cacophony.Tests.Support;
+using Cacophony.Weights.Numpy;
+
+namespace Cacophony.Tests.Cli;
+
+/// <summary>
+/// What a batch command does with inputs that are not what it expects: a clip under one patch, an unreadable
+/// file, a file that is text, a typo'd option, a symlinked model file. The truth for embeddings is the public
+/// API in process (itself held to the float64 reference by ShortClipTests and the golden tests).
+/// </summary>
+public class BatchInputTests : TinyModelCliFixture
+{
+    protected override bool RequiresTokenizer => false;
+
+    static string[] ErrorLines(ToolRunner.Result result) =>
+        result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error:")).ToArray();
+
+    [Test]
+    public void EmbedAudioSkipsUnreadableFilesEmbedsAShortClipAndNamesEachRowsFile()
+    {
+        string noise = TestData.Tiny("wavs/noise.wav"), speech = TestData.Tiny("wavs/speech_espeak.wav");
+        string shortClip = Temp.File("short.wav"), text = Temp.File("notes.wav"), missing = Temp.File("missing.wav");
+        MiniDatasets.Tone(shortClip, 440, seconds: 0.1);
+        File.WriteAllText(text, "these are my notes, not a recording\n");
+        string output = Temp.File("rows.npy");
+
+        var result = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, noise, text, shortClip, missing, speech, "--out", output);
+        Assert.That(result.ExitCode, Is.EqualTo(2), "exit 2 when a file was skipped");
+        Assert.That(result.Stderr, Does.Not.Contain("   at "));
+        var errors = ErrorLines(result);
+        Assert.That(errors, Has.Length.EqualTo(2));
+        Assert.That(errors[0], Is.EqualTo($"error: {text}: is not audio: its content is text"), "no advice to install ffmpeg for a text file");
+        Assert.That(errors[1], Does.Contain(missing));
+        Assert.That(result.Stderr.Split('\n').Count(l => l.StartsWith("note:") && l.Contains("shorter than one patch")), Is.EqualTo(1), "said once");
+
+        var rows = NpyFile.Read(output);
+        Assert.That(rows.Shape, Is.EqualTo(new[] { 3, 32 }));
+        Assert.That(File.ReadAllLines(Temp.File("rows.files.txt")), Is.EqualTo(new[] { noise, shortClip, speech }));
+        using var model = CacophonyModel.Load(ModelDirectory);
+        string[] expected = [noise, shortClip, speech];
+        for (int i = 0; i < expected.Length; i++)
+            Assert.That(rows.Float32.AsSpan(i * 32, 32).ToArray(), Is.EqualTo(model.EmbedAudio(expected[i])).Within(1e-6), expected[i]);
+    }
+
+    [Test]
+    public void AnUnknownOptionIsAnErrorBeforeAnyWork()
+    {
+        string output = Temp.File("typo.npy");
+        var result = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, "--outt", output, TestData.Tiny("wavs/noise.wav"));
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.Stdout, Is.Empty, "nothing embedded");
+        Assert.That(result.Stderr.Trim(), Does.StartWith("error: unknown option '--outt'").And.Not.Contain("\n"));
+        Assert.That(File.Exists(output), Is.False);
+
+        // After `--` a name that starts with '-' is a file.
+        string dashed = Temp.File("-dashed.wav");
+        File.Copy(TestData.Tiny("wavs/noise.wav"), dashed);
+        var literal = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, "--out", Temp.File("dashed.npy"), "--", dashed);
+        Assert.That(literal.ExitCode, Is.Zero, literal.Stderr);
+        Assert.That(NpyFile.Read(Temp.File("dashed.npy")).Shape, Is.EqualTo(new[] { 1, 32 }));
+    }
+
+    [Test]
+    public void ASymlinkedModelFileIsReadThroughItsLink()
+    {
+        string linked = Temp.File("linked-model");
+        Directory.CreateDirectory(linked);
+        foreach (var file in Directory.GetFiles(ModelDirectory))
+            File.CreateSymbolicLink(Path.Combine(linked, Path.GetFileName(file)), file);
+        string clip = Temp.File("linked-clip.wav");
+        File.CreateSymbolicLink(clip, TestData.Tiny("wavs/noise.wav"));
+
+        var info = ToolRunner.Run("cacophony", "info", linked);
+        Assert.That(info.ExitCode, Is.Zero, info.Stderr);
+        var result = ToolRunner.Run("cacophony", "embed-audio", "--model", linked, clip, "--out", Temp.File("linked.npy"));
+        Assert.That(result.ExitCode, Is.Zero, result.Stderr);
+        var (error, _) = Golden.Report("embed-audio through symlinks", NpyFile.Read(Temp.File("linked.npy")).Float32, Golden.Floats("audio_noise", "audio_embedding"));
+        Assert.That(error, Is.LessThan(1e-6));
+    }
+
+    [Test]
+    public void ProgressIsShownWhenAskedForEvenOffATerminal()
+    {
+        string[] clips = [TestData.Tiny("wavs/noise.wav"), TestData.Tiny("wavs/clip_16k.wav")];
+        var quiet = ToolRunner.Run("cacophony", ["embed-audio", "--model", ModelDirectory, .. clips, "--out", Temp.File("quiet.npy")]);
+        Assert.That(quiet.Stderr, Does.Not.Contain("clips/s"), "stderr is a pipe here: no progress unless asked");
+        var shown = ToolRunner.Run("cacophony", ["embed-audio", "--model", ModelDirectory, .. clips, "--out", Temp.File("shown.npy"), "--progress"]);
+        Assert.That(shown.ExitCode, Is.Zero, shown.Stderr);
+        Assert.That(shown.Stderr, Does.Contain("2/2 clips"));
+    }
+
+    [Test]
+    public void InfoHelpNamesTheConvertCommand()
+    {
+        var help = ToolRunner.Run("cacophony", "info", "--help");
+        Assert.That(help.ExitCode, Is.Zero);
+        Assert.That(help.Stdout, Does.Contain("cacophony convert"));
+    }
+}
