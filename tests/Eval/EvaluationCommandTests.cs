@@ -113,7 +113,7 @@ public class EvaluationCommandTests : TinyModelCliFixture
     {
         string root = MiniDatasets.Clotho(Temp.File("clotho"));
         string output = Temp.File("retrieval");
-        var run = ToolRunner.Run("cacophony", "retrieval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--out", output);
+        var run = ToolRunner.Run("cacophony", "retrieval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--out", output, "--protocol", "corrected");
         Assert.That(run.ExitCode, Is.Zero, run.Stderr);
         TestContext.Out.WriteLine(run.Stdout);
 
@@ -138,7 +138,7 @@ public class EvaluationCommandTests : TinyModelCliFixture
     {
         string root = MiniDatasets.Clotho(Temp.File("clotho-captions"));
         string output = Temp.File("caption-eval");
-        var run = ToolRunner.Run("cacophony", "caption-eval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--out", output, "--max-tokens", "12", "--batch", "2");
+        var run = ToolRunner.Run("cacophony", "caption-eval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--out", output, "--max-tokens", "12", "--batch", "2", "--protocol", "corrected");
         Assert.That(run.ExitCode, Is.Zero, run.Stderr);
         TestContext.Out.WriteLine(run.Stdout);
 

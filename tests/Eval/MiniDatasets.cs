@@ -19,7 +19,7 @@ static class MiniDatasets
         File.WriteAllBytes(path, new WavBuilder().Chunk("fmt ", WavBuilder.Fmt(1, 1, rate, 16)).Chunk("data", data).Build());
     }
 
-    /// <summary>ESC-50: audio/*.wav and meta/esc50.csv with the real header; 3 classes x 2 clips over folds 1 and 2.</summary>
+    /// <summary>ESC-50: audio/*.wav (44.1 kHz, as the dataset) and meta/esc50.csv with the real header; 3 classes x 2 clips over folds 1 and 2.</summary>
     public static string Esc50(string root)
     {
         string[] categories = ["dog", "chirping_birds", "rain"];
@@ -28,7 +28,7 @@ static class MiniDatasets
             for (int k = 0; k < 2; k++)
             {
                 string file = $"{k + 1}-{100 + c}-A-{c}.wav";
-                Tone(Path.Combine(root, "audio", file), 200 + 300 * c + 40 * k, seed: c * 10 + k);
+                Tone(Path.Combine(root, "audio", file), 200 + 300 * c + 40 * k, rate: 44100, seed: c * 10 + k);
                 lines.Add($"{file},{k + 1},{c},{categories[c]},False,{100 + c},A");
             }
         Directory.CreateDirectory(Path.Combine(root, "meta"));
