@@ -100,3 +100,44 @@ public class BatchInputTests : TinyModelCliFixture
         Assert.That(help.Stdout, Does.Contain("cacophony convert"));
     }
 }
+
+/// <summary>Messages for files that are not what their names say, and for tokenizer files that are not where they were looked for.</summary>
+public class NotWhatItSaysTests
+{
+    [Test]
+    public void FfmpegIsSuggestedOnlyForContainersItReads()
+    {
+        using var temp = new TempDirectory();
+        string flac = temp.File("song.flac"), text = temp.File("readme.wav"), binary = temp.File("blob.wav");
+        File.WriteAllBytes(flac, [.. "fLaC"u8, 0, 0, 0, 34, .. new byte[40]]);
+        File.WriteAllText(text, "# not audio\njust text\n");
+        File.WriteAllBytes(binary, [0x00, 0x13, 0x37, 0x00, 0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x02, 0x03, 0x04]);
+        var noFfmpeg = new Dictionary<string, string> { ["CACOPHONY_FFMPEG"] = temp.File("no-ffmpeg-here") };
+        var result = ToolRunner.RunWith(noFfmpeg, "cacophony", "features", flac, text, binary, "--dump", temp.File("dump"));
+        TestContext.Out.WriteLine(result.Stderr);
+        var errors = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error:")).ToArray();
+        Assert.That(errors.Single(l => l.Contains(flac)), Does.Contain("FLAC").And.Contain("ffmpeg"));
+        Assert.That(errors.Single(l => l.Contains(text)), Is.EqualTo($"error: {text}: is not audio: its content is text"));
+        Assert.That(errors.Single(l => l.Contains(binary)), Does.Contain("is not audio").And.Not.Contain("ffmpeg"));
+    }
+
+    [Test]
+    public void ConvertWithoutTokenizerFilesNamesWhereItLooked()
+    {
+        using var temp = new TempDirectory();
+        string cache = temp.File("hf");
+        var result = ToolRunner.RunWith(new Dictionary<string, string> { ["HF_HOME"] = cache }, "cacophony",
+            "convert", TestData.FlaxCheckpoint, temp.File("model"), "--text-heads", "4", "--decoder-heads", "4", "--quiet");
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        string line = result.Stderr.Trim();
+        Assert.That(line, Does.Contain(Path.Combine(cache, "hub", "models--roberta-base", "snapshots")), "the directory searched");
+        Assert.That(line, Does.Not.Contain(TestData.FlaxCheckpoint), "the checkpoint is not what is missing");
+        Assert.That(line, Does.Contain("--tokenizer DIR").And.Not.Contain("\n"));
+
+        string empty = temp.File("empty-tokenizer");
+        Directory.CreateDirectory(empty);
+        var given = ToolRunner.Run("cacophony", "convert", TestData.FlaxCheckpoint, temp.File("model2"), "--text-heads", "4", "--decoder-heads", "4", "--tokenizer", empty, "--quiet");
+        Assert.That(given.ExitCode, Is.EqualTo(2));
+        Assert.That(given.Stderr, Does.Contain($"not found in {empty} (from --tokenizer)"));
+    }
+}

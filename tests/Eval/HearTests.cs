@@ -54,6 +54,57 @@ public class HearTests : TinyModelFixture
         Assert.That(maxAbs, Is.LessThan(1e-5));
     }
 
+    [Test]
+    public void TimestampEmbeddingsOfAnElevenSecondClipAreOneSequenceWithContinuingTimeIndices()
+    {
+        // 11 s: 68 time patches, more than the 62 of one 10 s window.
+        var random = new Random(5);
+        var samples = Enumerable.Range(0, 11 * 16000).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * (300 + i / 400.0) * i / 16000) + 0.1 * (random.NextDouble() - 0.5))).ToArray();
+        var decoded = new DecodedAudio(samples, 16000, 1, "samples");
+        var (embeddings, timestamps, width) = HearExport.TimePatchEmbeddings(Model, decoded);
+        Assert.That(timestamps, Has.Length.EqualTo(68));
+
+        // Truth: the float64 reference on the whole clip as one sequence, each time patch's 8 rows averaged.
+        var patches = Model.FrontEnd.Process(decoded, new SequencePolicy { Padding = SequencePadding.Exact, Length = int.MaxValue }).Patches;
+        Assert.That(patches.TimeIndices[^1], Is.EqualTo(67), "time indices continue past the first window");
+        using var weights = Cacophony.Model.ModelDirectory.Open(Temp.File("model"));
+        var hidden = new Cacophony.Tests.Model.ReferenceModel(Model.Config, weights).AudioHidden(patches);
+        var expected = new float[68 * width];
+        for (int t = 0; t < 68; t++)
+            for (int j = 0; j < width; j++)
+                expected[t * width + j] = (float)Enumerable.Range(0, 8).Average(f => hidden[(t * 8 + f) * width + j]);
+        var (maxAbs, relative) = Golden.Report("11 s timestamp embeddings vs the one-sequence float64 reference", embeddings, expected);
+        Assert.That(relative, Is.LessThan(1e-4));
+
+        // The windowed encoding that restarted time at 0 after 62 time patches is far from it: the test tells them apart.
+        var second = new AudioPatches(patches.Patches.AsSpan(62 * 8 * 256).ToArray(), patches.TimeIndices[(62 * 8)..].Select(t => t - 62).ToArray(),
+            patches.FrequencyIndices[(62 * 8)..], Enumerable.Repeat(1, 6 * 8).ToArray(), 6 * 8);
+        var windowed = Model.EncodeAudio(second).Hidden;
+        double worst = Enumerable.Range(0, 6 * 8 * width).Max(i => Math.Abs(windowed[i] - hidden[62 * 8 * width + i]));
+        Assert.That(worst, Is.GreaterThan(1e-2), "restarting the time index changes the rows past the first window");
+    }
+
+    [Test]
+    public void SplitRowsFollowTheJsonsOrderShuffledAsTheKit()
+    {
+        string tasks = Temp.File("order-tasks"), output = Temp.File("order-embeddings");
+        string task = MakeTask(tasks, "mini-order", "scene", f => f.EndsWith("0.wav") ? "[\"dog\"]" : "[\"rain\"]");
+        // The split JSON lists its files out of name order.
+        string[] listed = ["train_3.wav", "train_0.wav", "train_2.wav", "train_1.wav"];
+        File.WriteAllText(Path.Combine(task, "train.json"), "{" + string.Join(", ", listed.Select(f => $"\"{f}\": [\"{(f.EndsWith("0.wav") ? "dog" : "rain")}\"]")) + "}");
+        var run = ToolRunner.Run("cacophony", "hear", "--model", Temp.File("model"), "--tasks", tasks, "--out", output);
+        Assert.That(run.ExitCode, Is.Zero, run.Stderr);
+
+        // CPython 3: r = random.Random(0); x = ['train_3.wav', 'train_0.wav', 'train_2.wav', 'train_1.wav']; r.shuffle(x); print(x)
+        string[] kitOrder = ["train_2.wav", "train_3.wav", "train_0.wav", "train_1.wav"];
+        string scene = Path.Combine(output, "mini-order");
+        var rows = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(scene, "train.embeddings.npy"))).ToArray();
+        for (int i = 0; i < kitOrder.Length; i++)
+            Assert.That(rows.AsSpan(i * 32, 32).ToArray(), Is.EqualTo(NpyFile.Read(Path.Combine(scene, "train", kitOrder[i] + ".embedding.npy")).Float32), $"row {i} = {kitOrder[i]}");
+        var labels = (System.Collections.ArrayList)new Unpickler().load(File.OpenRead(Path.Combine(scene, "train.target-labels.pkl")));
+        Assert.That(labels.Cast<System.Collections.ArrayList>().Select(l => (string)l[0]!), Is.EqualTo(kitOrder.Select(f => f.EndsWith("0.wav") ? "dog" : "rain")));
+    }
+
     static string MakeTask(string root, string name, string type, Func<string, string> labelOf)
     {
         string task = Path.Combine(root, name);

@@ -49,6 +49,20 @@ public class ShortClipTests : TinyModelFixture
     }
 
     [Test]
+    public void OnTheOpenClDeviceAShortClipGetsTheCpuEnginesEmbedding()
+    {
+        using (var probe = Cacophony.Kernels.Gpu.GpuDevice.TryOpen(Cacophony.Kernels.Gpu.DeviceKind.OpenCL, out var reason))
+            if (probe is null) Assert.Ignore($"no OpenCL device here ({reason})");
+        using var device = CacophonyModel.Load(Temp.File("model"), Cacophony.Kernels.Gpu.DeviceKind.OpenCL);
+        var clips = new[] { Noise(16000, 1), Noise(800, 2) }.Select(c => new DecodedAudio(c, 16000, 1, "samples")).ToList();
+        var onDevice = device.EncodeAudio(clips, SequencePolicy.ZeroShot);
+        var onCpu = Model.EncodeAudio(clips, SequencePolicy.ZeroShot);
+        Assert.That(onDevice.Select(e => e.PaddingOnly), Is.EqualTo(new[] { false, true }));
+        for (int i = 0; i < clips.Count; i++)
+            Assert.That(Golden.Report($"OpenCL clip {i}", onDevice[i].Normalized, onCpu[i].Normalized).MaxAbs, Is.LessThan(1e-5));
+    }
+
+    [Test]
     public void AShortClipInABatchLeavesTheOthersAsTheyAreAlone()
     {
         var clips = new[] { Noise(16000, 1), Noise(800, 2), Noise(24000, 3) }.Select(c => new DecodedAudio(c, 16000, 1, "samples")).ToList();

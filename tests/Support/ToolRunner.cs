@@ -7,7 +7,10 @@ public static class ToolRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(string assembly, params string[] args)
+    public static Result Run(string assembly, params string[] args) => RunWith(new Dictionary<string, string>(), assembly, args);
+
+    /// <summary>Runs with these environment variables set (e.g. CACOPHONY_FFMPEG, HF_HOME) on top of this process's.</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string> environment, string assembly, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -15,6 +18,7 @@ public static class ToolRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, assembly + ".dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
