@@ -8,7 +8,7 @@ namespace Cacophony.Cli;
 
 /// <summary>
 /// <c>cacophony caption --model DIR FILES... [--decode greedy|sample|beam] [--temperature 0.1] [--top-k K]
-/// [--top-p P] [--seed 0] [--beams 3] [--max-tokens 100] [--seq-policy pad|exact] [--json]</c>:
+/// [--top-p P] [--seed 0] [--beams 3] [--max-tokens 99] [--seq-policy pad|exact] [--json]</c>:
 /// <c>file,caption</c> CSV (or JSON lines with tokens) on stdout, progress on stderr.
 /// </summary>
 static class CaptionCommand
