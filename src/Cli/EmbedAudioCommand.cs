@@ -67,7 +67,8 @@ static class EmbedAudioCommand
                 bar.Advance();
             }
             if (outPath is not null) WriteRows(outPath, rows, width, rowFiles);
-            if (failures > 0)
+            // The error lines name each file; a count helps only when there were several.
+            if (failures > 0 && paths.Length > 1)
                 Console.Error.WriteLine($"{failures} of {paths.Length} files could not be read (above) and have no row{(outPath is null ? "" : $"; {RowsFile(outPath)} names the file of each row")}");
             return failures == 0 ? 0 : Errors.BadInput;
         }));

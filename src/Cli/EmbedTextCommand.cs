@@ -49,7 +49,7 @@ static class EmbedTextCommand
                 bar.Advance(chunk.Length);
             }
             if (outPath is not null) EmbedAudioCommand.WriteRows(outPath, rows, width, inputs.Select(t => t.Source).ToList());
-            if (failed.Count > 0)
+            if (failed.Count > 0 && inputs.Count + failed.Count > 1)
                 Console.Error.WriteLine($"{failed.Count} inputs could not be read (above) and have no row{(outPath is null ? "" : $"; {EmbedAudioCommand.RowsFile(outPath)} names the source of each row")}");
             return failed.Count == 0 ? 0 : Errors.BadInput;
         }));
