@@ -28,12 +28,16 @@ static class HearCommand
             using var cacophony = model.Load(parse);
             int files = loaded.Sum(t => t.Splits.Sum(s => CountFiles(Path.Combine(t.Directory, $"{s}.json"))));
             var progress = new ProgressLine(files, "files");
+            int failures = 0;
             foreach (var task in loaded)
             {
-                HearExport.Run(cacophony, task, parse.GetValue(output)!, line => Console.Error.WriteLine(line), progress.Advance, parse.GetValue(seed));
+                var failed = HearExport.Run(cacophony, task, parse.GetValue(output)!, line => Console.Error.WriteLine(line), progress.Advance, parse.GetValue(seed));
+                foreach (var (_, error) in failed) Console.Error.WriteLine($"error: {error}");
+                failures += failed.Count;
+                if (failed.Count > 0) continue;
                 Console.WriteLine($"{task.Name} ({task.EmbeddingType}): {string.Join(", ", task.Splits)} -> {Path.Combine(parse.GetValue(output)!, Path.GetFileName(Path.TrimEndingDirectorySeparator(task.Directory)))}");
             }
-            return 0;
+            return failures == 0 ? 0 : Errors.BadInput;
         }));
         return command;
     }

@@ -105,6 +105,28 @@ public class HearTests : TinyModelFixture
         Assert.That(labels.Cast<System.Collections.ArrayList>().Select(l => (string)l[0]!), Is.EqualTo(kitOrder.Select(f => f.EndsWith("0.wav") ? "dog" : "rain")));
     }
 
+    [Test]
+    public void AnUnreadableFileIsReportedTheOthersEmbeddedAndARerunFinishesTheTask()
+    {
+        string tasks = Temp.File("broken-tasks"), output = Temp.File("broken-embeddings");
+        string task = MakeTask(tasks, "mini-broken", "scene", _ => "[\"dog\"]");
+        string broken = Path.Combine(task, "16000", "valid", "valid_1.wav");
+        File.WriteAllText(broken, "not audio\n");
+        var run = ToolRunner.Run("cacophony", "hear", "--model", Temp.File("model"), "--tasks", tasks, "--out", output);
+        Assert.That(run.ExitCode, Is.EqualTo(2));
+        Assert.That(run.Stderr, Does.Contain($"error: {broken}: is not audio"));
+        string done = Path.Combine(output, "mini-broken");
+        Assert.That(File.Exists(Path.Combine(done, "test", "test_1.wav.embedding.npy")), "the files after the broken one are embedded");
+        Assert.That(File.Exists(Path.Combine(done, ".done.embeddings")), Is.False, "an incomplete task is not marked done");
+        Assert.That(File.Exists(Path.Combine(done, "valid.embeddings.npy")), Is.False, "nor aggregated");
+
+        MiniDatasets.Tone(broken, 450, seconds: 2);
+        var rerun = ToolRunner.Run("cacophony", "hear", "--model", Temp.File("model"), "--tasks", tasks, "--out", output);
+        Assert.That(rerun.ExitCode, Is.Zero, rerun.Stderr);
+        Assert.That(File.Exists(Path.Combine(done, ".done.embeddings")));
+        Assert.That(JsonSerializer.Deserialize<int[]>(File.ReadAllText(Path.Combine(done, "valid.embedding-dimensions.json"))), Is.EqualTo(new[] { 2, 32 }));
+    }
+
     static string MakeTask(string root, string name, string type, Func<string, string> labelOf)
     {
         string task = Path.Combine(root, name);

@@ -30,14 +30,21 @@ public static class HearExport
     public const int MaxTimePatchesPerSequence = 1875;
     const double PatchMilliseconds = 160;
 
-    public static void Run(CacophonyModel model, HearTask task, string outputDirectory, Action<string>? log = null, Action<int>? advanced = null, int seed = 0)
+    /// <summary>
+    /// Exports one task. A file that cannot be read is skipped and returned (with the reason) while the others are
+    /// embedded; the task is then left unaggregated and without `.done.embeddings`, since the kit needs every
+    /// file of a split, and a later run embeds only what is still missing.
+    /// </summary>
+    public static IReadOnlyList<(string File, string Error)> Run(CacophonyModel model, HearTask task, string outputDirectory, Action<string>? log = null,
+        Action<int>? advanced = null, int seed = 0)
     {
         string output = Path.Combine(outputDirectory, Path.GetFileName(Path.TrimEndingDirectorySeparator(task.Directory)));
-        if (File.Exists(Path.Combine(output, ".done.embeddings"))) { log?.Invoke($"{task.Name}: done already"); return; }
+        if (File.Exists(Path.Combine(output, ".done.embeddings"))) { log?.Invoke($"{task.Name}: done already"); return []; }
         Directory.CreateDirectory(output);
         File.Copy(Path.Combine(task.Directory, "task_metadata.json"), Path.Combine(output, "task_metadata.json"), overwrite: true);
         File.Copy(Path.Combine(task.Directory, "labelvocabulary.csv"), Path.Combine(output, "labelvocabulary.csv"), overwrite: true);
-        var prng = new PythonRandom(0);
+        var failed = new List<(string, string)>();
+        var splitFiles = new List<(string Split, List<string> Files)>();
         foreach (var split in task.Splits)
         {
             string splitJson = Path.Combine(task.Directory, $"{split}.json");
@@ -48,13 +55,29 @@ public static class HearExport
             Directory.CreateDirectory(splitOutput);
             foreach (var (file, fileLabels) in labels)
             {
-                if (!File.Exists(Path.Combine(splitOutput, file + ".embedding.npy")))
-                    EmbedFile(model, task, Path.Combine(audio, file), Path.Combine(splitOutput, file), fileLabels, seed);
+                string path = Path.Combine(audio, file);
+                try
+                {
+                    if (!File.Exists(Path.Combine(splitOutput, file + ".embedding.npy")))
+                        EmbedFile(model, task, path, Path.Combine(splitOutput, file), fileLabels, seed);
+                }
+                catch (Exception e) when (ClipReader.IsUnreadable(e))
+                {
+                    failed.Add((path, e.Message));
+                }
                 advanced?.Invoke(1);
             }
-            Aggregate(task, output, split, labels.Select(p => p.Key).ToList(), prng);
+            splitFiles.Add((split, labels.Select(p => p.Key).ToList()));
         }
+        if (failed.Count > 0)
+        {
+            log?.Invoke($"{task.Name}: {failed.Count} files could not be read; the task is not aggregated (run again once they are fixed: only what is missing is embedded)");
+            return failed;
+        }
+        var prng = new PythonRandom(0);
+        foreach (var (split, files) in splitFiles) Aggregate(task, output, split, files, prng);
         File.WriteAllText(Path.Combine(output, ".done.embeddings"), "");
+        return [];
     }
 
     static void EmbedFile(CacophonyModel model, HearTask task, string audioPath, string outputStem, JsonNode? fileLabels, int seed)
