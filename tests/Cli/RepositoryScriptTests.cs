@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace Cacophony.Tests.Cli;
+
+/// <summary>The `./cacophony` script the README's commands use, run from the repository root as a user pastes them.</summary>
+public class RepositoryScriptTests
+{
+    [Test]
+    public void TheScriptRunsTheCommand()
+    {
+        var root = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (root is not null && !(File.Exists(Path.Combine(root.FullName, "cacophony")) && File.Exists(Path.Combine(root.FullName, "Cacophony.sln")))) root = root.Parent;
+        if (root is null) Assert.Ignore("not run from a checkout (no ./cacophony script above the test directory)");
+        var start = new ProcessStartInfo("bash", ["./cacophony", "info", "--help"])
+        {
+            WorkingDirectory = root.FullName,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.That(process.WaitForExit(300_000), "finished");
+        Assert.That(process.ExitCode, Is.Zero, stderr.Result);
+        Assert.That(stdout.Result, Does.StartWith("Description:").And.Contain("cacophony info <model-dir>"), "stdout carries only the command's output");
+    }
+}
