@@ -48,4 +48,43 @@ public class SafeTensorsTests
         File.WriteAllBytes(temp.File("junk.safetensors"), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         Assert.That(Assert.Throws<CheckpointException>(() => SafeTensorsFile.Open(temp.File("junk.safetensors")))!.Message, Does.Contain("not a safetensors file"));
     }
+
+    /// <summary>A file with the given JSON header and data bytes (header padded with spaces to 8 bytes, as writers do).</summary>
+    static string Handmade(TempDirectory temp, string name, string header, int dataBytes)
+    {
+        var json = System.Text.Encoding.UTF8.GetBytes(header);
+        int padded = (json.Length + 7) / 8 * 8;
+        var bytes = new byte[8 + padded + dataBytes];
+        BitConverter.TryWriteBytes(bytes.AsSpan(0, 8), (long)padded);
+        json.CopyTo(bytes, 8);
+        bytes.AsSpan(8 + json.Length, padded - json.Length).Fill((byte)' ');
+        File.WriteAllBytes(temp.File(name), bytes);
+        return temp.File(name);
+    }
+
+    [TestCase("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, "overlap tensor 'a'")]
+    [TestCase("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[12,20]}}", 20, "leaving bytes [8, 12) that no tensor owns")]
+    [TestCase("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, "leaving bytes [0, 4)")]
+    [TestCase("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 12, "4 bytes of data after the last tensor")]
+    [TestCase("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16, "'a': is named twice")]
+    [TestCase("{\"__metadata__\":{\"format\":3},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "__metadata__ 'format' is a number")]
+    [TestCase("{\"a\":{\"dtype\":\"F32\",\"shape\":[65536,65536,65536,65536],\"data_offsets\":[0,8]}}", 8, "too many elements")]
+    [TestCase("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8, "negative dimension")]
+    public void WhatTheFormatForbidsIsRefusedByName(string header, int dataBytes, string problem)
+    {
+        using var temp = new TempDirectory();
+        string path = Handmade(temp, "bad.safetensors", header, dataBytes);
+        var error = Assert.Throws<CheckpointException>(() => SafeTensorsFile.Open(path))!;
+        TestContext.Out.WriteLine(error.Message);
+        Assert.That(error.Message, Does.StartWith(path).And.Contain(problem));
+    }
+
+    [Test]
+    public void AHandmadeFileThatFollowsTheRulesIsRead()
+    {
+        using var temp = new TempDirectory();
+        string path = Handmade(temp, "good.safetensors", "{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[12,12]}}", 12);
+        using var file = SafeTensorsFile.Open(path);
+        Assert.That(file.Tensors.Keys, Is.EquivalentTo(new[] { "a", "b", "e" }));
+    }
 }

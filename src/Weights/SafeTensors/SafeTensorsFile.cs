@@ -40,12 +40,15 @@ public sealed class SafeTensorsFile : IDisposable
             long dataStart = 8 + headerLength, dataLength = file.Length - dataStart;
             foreach (var (name, entry) in entries)
             {
-                long expected = TensorShape.ElementCount(entry.Shape) * entry.DType.Size();
+                if (!TensorShape.TryElementCount(entry.Shape, out long elements))
+                    throw new CheckpointException(path, name, $"shape {TensorShape.Format(entry.Shape)} has a negative dimension or too many elements");
+                long expected = elements * entry.DType.Size();
                 if (entry.Begin < 0 || entry.End < entry.Begin || entry.End > dataLength)
                     throw new CheckpointException(path, name, $"data_offsets [{entry.Begin}, {entry.End}) lie outside the {dataLength} data bytes (truncated file?)");
                 if (entry.End - entry.Begin != expected)
                     throw new CheckpointException(path, name, $"{entry.End - entry.Begin} bytes for shape {TensorShape.Format(entry.Shape)} of {entry.DType.SafeTensorsName()} (expected {expected})");
             }
+            RequireContiguous(path, entries, dataLength);
             return new SafeTensorsFile(file, entries, dataStart, metadata);
         }
         catch
@@ -53,6 +56,28 @@ public sealed class SafeTensorsFile : IDisposable
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The format's rule: the tensors tile the data buffer exactly, from byte 0 to its end, without a gap, an overlap
+    /// or trailing bytes. A file that breaks it was not written by a safetensors writer, and reading it anyway
+    /// would hand out shifted or shared weights without a word.
+    /// </summary>
+    static void RequireContiguous(string path, Dictionary<string, Entry> entries, long dataLength)
+    {
+        long next = 0;
+        string? previous = null;
+        foreach (var (name, entry) in entries.OrderBy(e => e.Value.Begin).ThenBy(e => e.Value.End))
+        {
+            if (entry.Begin < next)
+                throw new CheckpointException(path, name, $"data_offsets [{entry.Begin}, {entry.End}) overlap tensor '{previous}', which ends at {next}");
+            if (entry.Begin > next)
+                throw new CheckpointException(path, name, $"data_offsets start at {entry.Begin}, leaving bytes [{next}, {entry.Begin}) that no tensor owns");
+            next = entry.End;
+            previous = name;
+        }
+        if (next != dataLength)
+            throw new CheckpointException(path, $"{dataLength - next} bytes of data after the last tensor (the tensors end at {next} of {dataLength})");
     }
 
     /// <summary>The raw little-endian bytes of a tensor, in place.</summary>
@@ -83,9 +108,17 @@ public sealed class SafeTensorsFile : IDisposable
             using var doc = JsonDocument.Parse(json.ToArray());
             foreach (var property in doc.RootElement.EnumerateObject())
             {
+                if (entries.ContainsKey(property.Name) || (property.Name == "__metadata__" && metadata.Count > 0))
+                    throw new CheckpointException(path, property.Name, "is named twice in the header");
                 if (property.Name == "__metadata__")
                 {
-                    foreach (var m in property.Value.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
+                    foreach (var m in property.Value.EnumerateObject())
+                    {
+                        if (m.Value.ValueKind != JsonValueKind.String)
+                            throw new CheckpointException(path, $"__metadata__ '{m.Name}' is a {m.Value.ValueKind.ToString().ToLowerInvariant()}, and the format allows only strings");
+                        if (!metadata.TryAdd(m.Name, m.Value.GetString()!))
+                            throw new CheckpointException(path, $"__metadata__ '{m.Name}' is named twice");
+                    }
                     continue;
                 }
                 var value = property.Value;
