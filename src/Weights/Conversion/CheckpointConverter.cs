@@ -37,7 +37,8 @@ public static class CheckpointConverter
             throw new CheckpointException(output, "output directory exists and is not empty (use --force to replace it)");
         string parent = Path.GetDirectoryName(output) ?? ".";
         Directory.CreateDirectory(parent);
-        string staging = Path.Combine(parent, $".{Path.GetFileName(output)}.partial-{Environment.ProcessId}");
+        StagingDirectories.SweepStale(output, log);
+        string staging = StagingDirectories.For(output);
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(staging);
         try
