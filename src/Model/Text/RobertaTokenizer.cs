@@ -42,7 +42,7 @@ public sealed class RobertaTokenizer
     public TokenizedText Encode(string text, int maxLength = 100)
     {
         if (maxLength < 2) throw new ArgumentOutOfRangeException(nameof(maxLength), "room is needed for <s> and </s>");
-        var content = ContentIds(text);
+        var content = ContentIds(text, maxLength - 2);
         int kept = Math.Min(content.Count, maxLength - 2), length = kept + 2;
         var ids = new int[maxLength];
         var mask = new int[maxLength];
@@ -54,21 +54,61 @@ public sealed class RobertaTokenizer
         return new TokenizedText(ids, mask, length);
     }
 
-    /// <summary>The ids of the text's own tokens, without &lt;s&gt;, &lt;/s&gt; or truncation.</summary>
-    public List<int> ContentIds(string text)
+    /// <summary>
+    /// The ids of the text's own tokens, without &lt;s&gt; or &lt;/s&gt;: all of them, or at least the first `limit`
+    /// (the same ids the whole text gives there; truncation keeps no more). Work stops once they are known, so a
+    /// megabyte-long line costs what its first tokens cost.
+    /// </summary>
+    public List<int> ContentIds(string text, int limit = int.MaxValue)
     {
         var ids = new List<int>();
         int position = 0;
-        while (position < text.Length)
+        while (position < text.Length && ids.Count < limit)
         {
             var (start, end, id) = NextSpecial(text, position);
             foreach (var piece in GptPreTokenizer.Split(text[position..start]))
-                ids.AddRange(_bpe.EncodeToIds(piece));
+            {
+                if (ids.Count >= limit) break;
+                ids.AddRange(EncodePiece(piece, limit - ids.Count));
+            }
             if (id < 0) break;
             ids.Add(id);
             position = end;
         }
         return ids;
+    }
+
+    /// <summary>Below this many characters a piece is encoded whole.</summary>
+    const int LongPiece = 4096;
+
+    /// <summary>
+    /// The BPE ids of one pre-tokenized piece, or at least its first `needed` ones. A long piece (one "word" of
+    /// thousands of characters) is encoded by prefixes of doubling length until two successive prefixes agree on
+    /// the first `needed` ids: a merge can only change tokens near where the prefix is cut, so agreement over a
+    /// doubled prefix means the cut is far from them. BPE over a whole megabyte-long word would take minutes.
+    /// </summary>
+    IReadOnlyList<int> EncodePiece(string piece, int needed)
+    {
+        if (piece.Length <= LongPiece || needed == int.MaxValue) return _bpe.EncodeToIds(piece);
+        int length = Math.Max(LongPiece / 4, needed * 16);
+        var shorter = _bpe.EncodeToIds(Prefix(piece, length));
+        while (2L * length < piece.Length)
+        {
+            length *= 2;
+            var longer = _bpe.EncodeToIds(Prefix(piece, length));
+            if (shorter.Count >= needed && longer.Count >= needed && shorter.Take(needed).SequenceEqual(longer.Take(needed)))
+                return longer.Take(needed).ToList();
+            shorter = longer;
+        }
+        return _bpe.EncodeToIds(piece);
+    }
+
+    /// <summary>The first `length` characters, one fewer when that would split a surrogate pair.</summary>
+    static string Prefix(string text, int length)
+    {
+        if (length >= text.Length) return text;
+        if (char.IsHighSurrogate(text[length - 1])) length--;
+        return text[..length];
     }
 
     /// <summary>
