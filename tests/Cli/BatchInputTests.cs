@@ -141,3 +141,25 @@ public class NotWhatItSaysTests
         Assert.That(given.Stderr, Does.Contain($"not found in {empty} (from --tokenizer)"));
     }
 }
+
+/// <summary>An AudioMAE model directory (audio encoder only) through embed-audio: its embedding is the mean of the hidden states.</summary>
+public class AudioMaeCommandTests
+{
+    [Test]
+    public void EmbedAudioWritesTheMeanOfTheHiddenStates()
+    {
+        using var temp = new TempDirectory();
+        var convert = ToolRunner.Run("cacophony", "convert", TestData.AudioMaeCheckpoint, temp.File("mae"), "--quiet");
+        Assert.That(convert.ExitCode, Is.Zero, convert.Stderr);
+        string wav = TestData.Tiny("wavs/noise.wav");
+        var result = ToolRunner.Run("cacophony", "embed-audio", "--model", temp.File("mae"), wav, "--out", temp.File("mae.npy"));
+        Assert.That(result.ExitCode, Is.Zero, result.Stderr);
+        var rows = NpyFile.Read(temp.File("mae.npy"));
+        using var model = CacophonyModel.Load(temp.File("mae"));
+        var encoded = model.EncodeAudio([AudioDecoder.Read(wav)], SequencePolicy.ZeroShot)[0];
+        int width = model.Config.Audio.HiddenSize;
+        Assert.That(rows.Shape, Is.EqualTo(new[] { 1, width }));
+        var mean = Enumerable.Range(0, width).Select(j => (float)Enumerable.Range(0, encoded.Patches).Average(r => (double)encoded.Hidden[r * width + j])).ToArray();
+        Assert.That(rows.Float32, Is.EqualTo(mean).Within(1e-5));
+    }
+}
