@@ -7,7 +7,22 @@ namespace Cacophony.Model.Audio;
 /// </summary>
 public static class AudioDecoder
 {
+    /// <summary>
+    /// The most samples a clip may have once at 16 kHz: what one array holds (37 hours). A longer one, or a file
+    /// whose rate makes its samples that many (a few seconds of data declared at 1 Hz), is refused by name.
+    /// </summary>
+    public const long MaxSamplesAt16k = 2_000_000_000;
+
     public static DecodedAudio Read(string path)
+    {
+        var audio = ReadAnyRate(path);
+        double at16k = Math.Round(audio.Samples.Length * 16000.0 / audio.SampleRate);
+        if (at16k > MaxSamplesAt16k)
+            throw new AudioFormatException(path, $"{audio.Samples.Length} samples at {audio.SampleRate} Hz would be {at16k:0} samples at 16 kHz, more than one clip can hold ({MaxSamplesAt16k})");
+        return audio;
+    }
+
+    static DecodedAudio ReadAnyRate(string path)
     {
         if (Directory.Exists(path)) throw new AudioFormatException(path, "is a directory, not an audio file");
         if (!File.Exists(path)) throw new AudioFormatException(path, "file not found");

@@ -11,7 +11,7 @@ namespace Cacophony.Model.Audio;
 /// </summary>
 public static class WavReader
 {
-    const int FramesPerBlock = 1 << 16;
+    const int BlockBytes = 1 << 20;
     const uint UnknownSize = 0xFFFFFFFF;
 
     enum SampleFormat { Pcm, Float }
@@ -166,7 +166,8 @@ public static class WavReader
         if (frames > Array.MaxLength) throw new AudioFormatException(name, $"{frames} frames are more than one array can hold");
         var output = toEnd ? new List<float>() : null;
         var samples = toEnd ? [] : new float[frames];
-        var block = new byte[FramesPerBlock * format.BlockAlign];
+        // About a megabyte a read whatever the frame size (65,535 channels make 64 KiB frames).
+        var block = new byte[Math.Max(1, BlockBytes / format.BlockAlign) * format.BlockAlign];
         long done = 0;
         while (toEnd || done < frames)
         {
@@ -185,7 +186,17 @@ public static class WavReader
             else MixToMono(block.AsSpan(0, count * format.BlockAlign), format, samples.AsSpan((int)done, count));
             done += count;
         }
-        return new DecodedAudio(toEnd ? [.. output!] : samples, format.SampleRate, format.Channels, format.Describe());
+        var decoded = toEnd ? [.. output!] : samples;
+        if (format.Kind == SampleFormat.Float) RequireFinite(decoded, format.SampleRate, name);
+        return new DecodedAudio(decoded, format.SampleRate, format.Channels, format.Describe());
+    }
+
+    /// <summary>A float WAV may hold NaN or infinity, which would make every embedding of the clip NaN: refused, with where.</summary>
+    static void RequireFinite(float[] mono, int rate, string name)
+    {
+        int bad = Array.FindIndex(mono, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new AudioFormatException(name, $"holds non-finite samples (the first, {mono[bad]}, at frame {bad} = {bad / (double)rate:F3} s; with several channels, their mean)");
     }
 
     /// <summary>Interleaved frames to mono: each channel scaled to [-1, 1), then averaged in float32.</summary>
