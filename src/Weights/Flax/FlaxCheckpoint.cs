@@ -88,19 +88,26 @@ public sealed class FlaxCheckpoint : IDisposable
         /// <summary>The path being read, for the error message when the bytes run out or make no sense.</summary>
         public string? Current { get; private set; }
 
-        public object ReadValue(ref MessagePackReader reader, string path)
+        /// <summary>
+        /// How deep maps and arrays may nest. A Flax parameter tree is about ten levels deep; the limit keeps a file
+        /// of nested headers from exhausting the stack (recursion) or memory (the paths grow with the depth).
+        /// </summary>
+        public const int MaxDepth = 64;
+
+        public object ReadValue(ref MessagePackReader reader, string path, int depth = 0)
         {
             Current = path.Length == 0 ? null : path;
+            if (depth > MaxDepth) throw new CheckpointException(file.Path, path, $"maps and arrays nest deeper than {MaxDepth} levels (not a parameter tree)");
             switch (reader.NextMessagePackType)
             {
                 case MessagePackType.Map:
-                    return ReadMap(ref reader, path);
+                    return ReadMap(ref reader, path, depth);
                 case MessagePackType.Extension:
                     return ReadExtension(ref reader, path);
                 case MessagePackType.Array:
-                    int count = reader.ReadArrayHeader();
+                    int count = reader.ReadArrayHeader(); // MessagePackReader refuses a count the bytes left cannot hold
                     var list = new Dictionary<string, object>(StringComparer.Ordinal);
-                    for (int i = 0; i < count; i++) list[i.ToString()] = ReadValue(ref reader, Join(path, i.ToString()));
+                    for (int i = 0; i < count; i++) list[i.ToString()] = ReadValue(ref reader, Join(path, i.ToString()), depth + 1);
                     return list;
                 case MessagePackType.String:
                     return reader.ReadString() ?? "";
@@ -119,10 +126,10 @@ public sealed class FlaxCheckpoint : IDisposable
             }
         }
 
-        object ReadMap(ref MessagePackReader reader, string path)
+        object ReadMap(ref MessagePackReader reader, string path, int depth)
         {
             int count = reader.ReadMapHeader();
-            var map = new Dictionary<string, object>(count, StringComparer.Ordinal);
+            var map = new Dictionary<string, object>(StringComparer.Ordinal);
             for (int i = 0; i < count; i++)
             {
                 string key = reader.NextMessagePackType switch
@@ -131,7 +138,8 @@ public sealed class FlaxCheckpoint : IDisposable
                     MessagePackType.Integer => reader.ReadInt64().ToString(),
                     _ => throw new CheckpointException(file.Path, path, $"map key of type {reader.NextMessagePackType} (expected a string)"),
                 };
-                map[key] = ReadValue(ref reader, Join(path, key));
+                if (map.ContainsKey(key)) throw new CheckpointException(file.Path, Join(path, key), "is named twice in its map");
+                map[key] = ReadValue(ref reader, Join(path, key), depth + 1);
             }
             return map.ContainsKey(ChunkedMarker) ? Unchunk(map, path) : map;
         }
