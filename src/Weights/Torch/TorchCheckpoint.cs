@@ -45,8 +45,16 @@ public sealed class TorchCheckpoint : IDisposable
         try
         {
             zip = new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
+            // The central directory is read here, not on first use, so that its faults are this one message.
+            var duplicate = zip.Entries.GroupBy(e => e.FullName, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null)
+            {
+                zip.Dispose();
+                // Readers disagree on which copy counts (torch reads one, .NET another): the file is ambiguous.
+                throw new CheckpointException(path, $"zip names the entry '{duplicate.Key}' {duplicate.Count()} times");
+            }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException and not FileNotFoundException)
         {
             throw new CheckpointException(path, $"corrupt or truncated zip: {e.Message}");
         }
