@@ -104,8 +104,10 @@ public sealed record ModelConfig
         if (!System.IO.File.Exists(path)) throw new CheckpointException(path, "file not found");
         try
         {
-            return JsonSerializer.Deserialize<ModelConfig>(System.IO.File.ReadAllText(path), JsonOptions)
+            var config = JsonSerializer.Deserialize<ModelConfig>(System.IO.File.ReadAllText(path), JsonOptions)
                 ?? throw new CheckpointException(path, "empty config");
+            ModelConfigValidation.Validate(config, path);
+            return config;
         }
         catch (JsonException e)
         {

@@ -24,6 +24,7 @@ public static class CheckpointConverter
         string checkpoint = options.Checkpoint;
         using var source = OpenCheckpoint(checkpoint, options.Overrides);
         var config = source.Config;
+        ModelConfigValidation.Validate(config, checkpoint);
         log($"{Path.GetFileName(checkpoint)}: {source.Format} {config.Kind} checkpoint, {source.Bound.Count} tensors, audio {config.Audio.NumLayers}x{config.Audio.HiddenSize}" +
             (config.Text is { } t ? $", text {t.NumHiddenLayers}x{t.HiddenSize}" : "") + (config.Decoder is { } d ? $", decoder {d.NumHiddenLayers}x{d.HiddenSize}" : ""));
 
