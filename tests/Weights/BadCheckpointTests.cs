@@ -106,6 +106,29 @@ public class BadCheckpointTests
         ConvertFails(ReplaceZipEntry(TestData.TorchCheckpoint, "evil.pt", "cacophony_tiny/data.pkl", evil), "os.system", "allow-list");
     }
 
+    /// <summary>
+    /// Pickles that once got a global past a separate pre-scan, because the scan read the opcodes differently from
+    /// the unpickler: now the unpickler checks each global where it resolves it, so a global is refused exactly
+    /// when it would be used.
+    /// </summary>
+    [Test]
+    public void GlobalsAreCheckedWhereTheUnpicklerResolvesThem()
+    {
+        static byte[] Str(string text) => [0x8c, (byte)text.Length, .. Encoding.ASCII.GetBytes(text)];
+        // STACK_GLOBAL with module and name fetched from the memo, then called.
+        byte[] memoized = [0x80, 0x04, .. Str("builtins"), 0x94, .. Str("eval"), 0x94, (byte)'h', 0, (byte)'h', 1, 0x93, .. Str("1+1"), 0x85, (byte)'R', (byte)'.'];
+        ConvertFails(ReplaceZipEntry(TestData.TorchCheckpoint, "stack.pt", "cacophony_tiny/data.pkl", memoized), "builtins.eval", "allow-list", "nothing was run");
+        // A short SHORT_BINBYTES whose declared length a scanner could misread, right before a GLOBAL: the GLOBAL is read and refused.
+        byte[] afterBytes = [0x80, 0x02, (byte)'C', 2, (byte)'c', (byte)'\n', (byte)'0', .. Encoding.ASCII.GetBytes("cposix\nsystem\n"), .. Str("id"), 0x85, (byte)'R', (byte)'.'];
+        ConvertFails(ReplaceZipEntry(TestData.TorchCheckpoint, "desync.pt", "cacophony_tiny/data.pkl", afterBytes), "posix.system", "allow-list");
+        // The same GLOBAL bytes inside a BINBYTES payload are data, not a global: the file is refused for what it is.
+        byte[] inData = [0x80, 0x02, (byte)'}', .. Str("w"), (byte)'C', 14, .. Encoding.ASCII.GetBytes("cposix\nsystem\n"), (byte)'s', (byte)'.'];
+        ConvertFails(ReplaceZipEntry(TestData.TorchCheckpoint, "data.pt", "cacophony_tiny/data.pkl", inData), "'w'", "not a tensor");
+        // An allow-listed module with a name outside the list.
+        byte[] otherName = [0x80, 0x02, .. Encoding.ASCII.GetBytes("ccollections\ndefaultdict\n"), (byte)')', (byte)'R', (byte)'.'];
+        ConvertFails(ReplaceZipEntry(TestData.TorchCheckpoint, "defaultdict.pt", "cacophony_tiny/data.pkl", otherName), "collections.defaultdict");
+    }
+
     [Test]
     public void WrongTorchShape()
     {

@@ -1,6 +1,4 @@
-using System.Collections;
 using System.IO.Compression;
-using Razorvine.Pickle;
 
 namespace Cacophony.Weights.Torch;
 
@@ -81,41 +79,33 @@ public sealed class TorchCheckpoint : IDisposable
     Dictionary<string, SourceTensor> ReadStateDict(byte[] pickle)
     {
         string pickleName = _prefix + "data.pkl";
+        object? root;
         try
         {
-            foreach (var global in PickleGlobalScanner.Globals(pickle))
-                if (!TorchPickleTypes.Allowed.Contains(global))
-                    throw new CheckpointException(Path, $"{pickleName} names the Python global '{global}', which is not on the allow-list of a state_dict (tensors, storages, OrderedDict)");
+            root = new StateDictUnpickler(pickle, Storage).Load();
+        }
+        catch (DisallowedGlobalException e)
+        {
+            throw new CheckpointException(Path, $"{pickleName} names the Python global '{e.Global}', which is not on the allow-list of a state_dict (tensors, storages, OrderedDict); nothing was run");
         }
         catch (FormatException e)
-        {
-            throw new CheckpointException(Path, $"{pickleName} is truncated or corrupt: {e.Message}");
-        }
-
-        TorchPickleTypes.Register();
-        object root;
-        try
-        {
-            using var unpickler = new TorchUnpickler();
-            root = unpickler.loads(pickle);
-        }
-        catch (Exception e) when (e is PickleException or InvalidCastException or InvalidOperationException or IOException or OverflowException or IndexOutOfRangeException or ArgumentException)
         {
             throw new CheckpointException(Path, $"{pickleName} cannot be unpickled as a state_dict: {e.Message}");
         }
 
-        if (root is IDictionary top)
+        if (root is StateDictUnpickler.Dict top)
             foreach (var key in new[] { "state_dict", "model_state_dict" })
-                if (top.Contains(key) && top[key] is IDictionary nested) root = nested;
-        if (root is not IDictionary stateDict) throw new CheckpointException(Path, $"{pickleName} holds a {root?.GetType().Name ?? "None"}, not a state_dict");
+                if (top.Items.LastOrDefault(i => i.Key as string == key).Value is StateDictUnpickler.Dict nested) root = nested;
+        if (root is not StateDictUnpickler.Dict stateDict) throw new CheckpointException(Path, $"{pickleName} holds a {root?.GetType().Name ?? "None"}, not a state_dict");
 
         var tensors = new Dictionary<string, SourceTensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in stateDict)
+        foreach (var (key, value) in stateDict.Items)
         {
-            string name = entry.Key as string ?? throw new CheckpointException(Path, $"state_dict key {entry.Key} is not a string");
-            if (entry.Value is not TorchPickleTypes.TensorRecord record)
-                throw new CheckpointException(Path, name, $"is a {entry.Value?.GetType().Name ?? "None"}, not a tensor");
-            tensors[name] = new TorchTensor(this, name, record);
+            string name = key as string ?? throw new CheckpointException(Path, $"state_dict key {key ?? "None"} is not a string");
+            if (value is not TorchPickleTypes.TensorRecord record)
+                throw new CheckpointException(Path, name, $"is a {value?.GetType().Name ?? "None"}, not a tensor");
+            if (!tensors.TryAdd(name, new TorchTensor(this, name, record)))
+                throw new CheckpointException(Path, name, "is named twice in the state_dict");
         }
         if (tensors.Count == 0) throw new CheckpointException(Path, "the state_dict holds no tensors");
         return tensors;
@@ -152,14 +142,11 @@ public sealed class TorchCheckpoint : IDisposable
 
     public void Dispose() => _zip.Dispose();
 
-    /// <summary>Resolves persistent ids ('storage', StorageType, key, location, numel) to storage records.</summary>
-    sealed class TorchUnpickler : Unpickler
+    /// <summary>A persistent id ('storage', StorageType, key, location, numel) as the storage it names.</summary>
+    static object Storage(object?[] pid)
     {
-        protected override object persistentLoad(object pid)
-        {
-            if (pid is object[] { Length: >= 5 } t && t[0] as string == "storage" && t[1] is TorchPickleTypes.StorageType type)
-                return new TorchPickleTypes.Storage(Convert.ToString(t[2]) ?? "", type.DType, Convert.ToInt64(t[4]));
-            throw new PickleException("unsupported persistent id (expected a tensor storage)");
-        }
+        if (pid is not ["storage", TorchPickleTypes.StorageType type, string key, string, long count] || count < 0)
+            throw new FormatException("a persistent id that is not ('storage', type, key, location, numel)");
+        return new TorchPickleTypes.Storage(key, type.DType, count);
     }
 }
