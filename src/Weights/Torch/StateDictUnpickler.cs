@@ -117,6 +117,7 @@ sealed class StateDictUnpickler(byte[] pickle, Func<object?[], object> persisten
         var shape = size.Select(d => d is long v && v >= 0 && v <= int.MaxValue ? (int)v : throw new FormatException($"tensor dimension {d} out of range")).ToArray();
         var strides = stride.Select(d => d is long v && v >= 0 ? v : throw new FormatException($"tensor stride {d} out of range")).ToArray();
         if (offset < 0) throw new FormatException($"storage offset {offset} is negative");
+        if (!TensorShape.TryElementCount(shape, out _)) throw new FormatException($"tensor shape {TensorShape.Format(shape)} has too many elements");
         return new TorchPickleTypes.TensorRecord(storage, offset, shape, strides);
     }
 

@@ -117,9 +117,10 @@ public sealed class TorchCheckpoint : IDisposable
         if (_lastStorage is { } cached && cached.Key == storage.Key) return cached.Bytes;
         string entryName = _prefix + "data/" + storage.Key;
         var entry = _zip.GetEntry(entryName) ?? throw new CheckpointException(Path, $"storage '{entryName}' is missing from the zip");
+        if (storage.ElementCount > Array.MaxLength / storage.DType.Size())
+            throw new CheckpointException(Path, $"storage '{entryName}' of {storage.ElementCount} elements is larger than 2 GB, which is not supported");
         long expected = storage.ElementCount * storage.DType.Size();
         if (entry.Length < expected) throw new CheckpointException(Path, $"storage '{entryName}' holds {entry.Length} bytes, {expected} expected");
-        if (expected > Array.MaxLength) throw new CheckpointException(Path, $"storage '{entryName}' is larger than 2 GB, which is not supported");
         var bytes = ReadAll(Path, entry);
         _lastStorage = (storage.Key, bytes);
         return bytes;

@@ -12,8 +12,15 @@ sealed class TorchTensor : SourceTensor
         _checkpoint = checkpoint;
         _record = record;
         long last = record.Offset;
-        for (int d = 0; d < record.Shape.Length; d++)
-            if (record.Shape[d] > 0) last += (record.Shape[d] - 1) * record.Strides[d];
+        try
+        {
+            for (int d = 0; d < record.Shape.Length; d++)
+                if (record.Shape[d] > 0) last = checked(last + (record.Shape[d] - 1) * record.Strides[d]);
+        }
+        catch (OverflowException)
+        {
+            last = long.MaxValue; // strides that overflow reach past any storage
+        }
         if (record.Offset < 0 || (ElementCount > 0 && last >= record.Storage.ElementCount))
             throw new CheckpointException(checkpoint.Path, name, $"view (offset {record.Offset}, shape {TensorShape.Format(record.Shape)}) reaches past its storage of {record.Storage.ElementCount} elements");
     }
