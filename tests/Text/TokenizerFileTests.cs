@@ -38,6 +38,17 @@ public class TokenizerFileTests
         Assert.That(error.Message, Does.StartWith(temp.File("vocab.json")).And.Contain(problem));
     }
 
+    [Test]
+    public void AVocabularyThatIsNotUtf8IsRefused()
+    {
+        // Found by the fuzz harness: a token with bytes that are not UTF-8 made System.Text.Json throw from the name.
+        using var temp = new TempDirectory();
+        File.WriteAllBytes(temp.File("vocab.json"), [.. "{\"<s>\": 0, \""u8, 0xC3, 0x28, .. "\": 1}"u8]);
+        File.WriteAllText(temp.File("merges.txt"), GoodMerges);
+        var error = Assert.Throws<CheckpointException>(() => new RobertaTokenizer(temp.File("vocab.json"), temp.File("merges.txt")))!;
+        Assert.That(error.Message, Does.StartWith(temp.File("vocab.json")).And.Contain("not valid UTF-8"));
+    }
+
     [TestCase("#version: 0.2\na b c\n", "line 2")]
     [TestCase("#version: 0.2\nab\n", "line 2")]
     [TestCase("a b\n b\n", "line 2")]

@@ -46,9 +46,11 @@ public sealed class RobertaTokenizer
     static void RequireVocabulary(string path)
     {
         System.Text.Json.JsonElement root;
+        var bytes = File.ReadAllBytes(path);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new CheckpointException(path, "is not valid UTF-8");
         try
         {
-            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+            using var document = System.Text.Json.JsonDocument.Parse(bytes);
             root = document.RootElement.Clone();
         }
         catch (System.Text.Json.JsonException e)
