@@ -28,6 +28,14 @@ public static class FfmpegAudioReader
         foreach (var arg in new[] { "-nostdin", "-v", "error", "-i", path, "-vn", "-map", "0:a:0", "-f", "wav", "-c:a", "pcm_f32le", "-" })
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start) ?? throw new AudioFormatException(path, "could not start ffmpeg");
+        // ffmpeg is stopped past a budget that no honest file of this size needs (a hostile one can loop or stall).
+        var budget = TimeSpan.FromSeconds(120 + 20 * (new FileInfo(path).Length >> 20));
+        bool stopped = false;
+        using var deadline = new Timer(_ =>
+        {
+            stopped = true;
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        }, null, budget, Timeout.InfiniteTimeSpan);
         var errors = process.StandardError.ReadToEndAsync();
         DecodedAudio? audio = null;
         AudioFormatException? readError = null;
@@ -40,6 +48,7 @@ public static class FfmpegAudioReader
             readError = e;
         }
         process.WaitForExit();
+        if (stopped) throw new AudioFormatException(path, $"ffmpeg was still decoding it after {budget.TotalSeconds:F0} s; stopped");
         if (process.ExitCode != 0)
         {
             string detail = errors.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? $"exit code {process.ExitCode}";
