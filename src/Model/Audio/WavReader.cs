@@ -181,6 +181,9 @@ public static class WavReader
                 var part = new float[count];
                 MixToMono(block.AsSpan(0, count * format.BlockAlign), format, part);
                 output!.AddRange(part);
+                // A stream of unknown length (ffmpeg's pipe) stops where one clip could no longer be held.
+                if (output.Count > StreamLimit(format.SampleRate))
+                    throw new AudioFormatException(name, $"the stream runs past {StreamLimit(format.SampleRate)} frames at {format.SampleRate} Hz, more than one clip can hold");
                 if (got < want) break;
             }
             else MixToMono(block.AsSpan(0, count * format.BlockAlign), format, samples.AsSpan((int)done, count));
@@ -190,6 +193,9 @@ public static class WavReader
         if (format.Kind == SampleFormat.Float) RequireFinite(decoded, format.SampleRate, name);
         return new DecodedAudio(decoded, format.SampleRate, format.Channels, format.Describe());
     }
+
+    /// <summary>Frames at this rate that make <see cref="AudioDecoder.MaxSamplesAt16k"/> at 16 kHz (and fit one array).</summary>
+    static long StreamLimit(int rate) => Math.Min(Array.MaxLength, AudioDecoder.MaxSamplesAt16k * rate / 16000);
 
     /// <summary>A float WAV may hold NaN or infinity, which would make every embedding of the clip NaN: refused, with where.</summary>
     static void RequireFinite(float[] mono, int rate, string name)
