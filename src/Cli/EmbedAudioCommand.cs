@@ -41,7 +41,7 @@ static class EmbedAudioCommand
                 AudioFeatures features;
                 try
                 {
-                    features = cacophony.FrontEnd.Process(AudioDecoder.Read(path), policy);
+                    features = cacophony.FrontEnd.ProcessFile(path, policy);
                 }
                 catch (Exception e) when (ClipReader.IsUnreadable(e))
                 {

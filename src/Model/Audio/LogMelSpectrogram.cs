@@ -33,17 +33,30 @@ public sealed class LogMelSpectrogram
     /// <summary>Row-major [frames, mel bins].</summary>
     public float[] Compute(ReadOnlySpan<double> waveform)
     {
-        int frames = FrameCount(waveform.Length), fft = _config.FftLength, bins = fft / 2 + 1, melBins = _config.NumMelBins;
-        var output = new float[frames * melBins];
+        int frames = FrameCount(waveform.Length);
+        var output = new float[frames * _config.NumMelBins];
+        ComputeFrames(waveform, 0, waveform.Length, 0, frames, output);
+        return output;
+    }
+
+    /// <summary>
+    /// Rows [first, first + count) of the spectrogram of a signal of `totalSamples` samples, from `segment`, its
+    /// samples from `segmentStart` on (every sample those frames read that lies inside the signal). `first` is
+    /// even, so frames pair into FFTs as in <see cref="Compute"/>: the rows are the same bits.
+    /// </summary>
+    public void ComputeFrames(ReadOnlySpan<double> segment, long segmentStart, long totalSamples, long first, int count, Span<float> output)
+    {
+        if (first % 2 != 0) throw new ArgumentException("frames are computed in pairs from an even frame");
+        int fft = _config.FftLength, bins = fft / 2 + 1, melBins = _config.NumMelBins;
         var plan = FftPlan.Get(fft);
         var z = new Complex[fft];
         var magnitudes = new double[2 * bins];
-        for (int t = 0; t < frames; t += 2)
+        for (int t = 0; t < count; t += 2)
         {
-            bool pair = t + 1 < frames;
+            bool pair = t + 1 < count;
             z.AsSpan().Clear();
             for (int k = 0; k < _window.Length; k++)
-                z[k] = new Complex(WindowedSample(waveform, t, k), pair ? WindowedSample(waveform, t + 1, k) : 0);
+                z[k] = new Complex(WindowedSample(segment, segmentStart, totalSamples, first + t, k), pair ? WindowedSample(segment, segmentStart, totalSamples, first + t + 1, k) : 0);
             plan.Forward(z);
             for (int k = 0; k < bins; k++)
             {
@@ -52,16 +65,15 @@ public sealed class LogMelSpectrogram
                 magnitudes[k] = ((zk + zc) * 0.5).Magnitude;
                 magnitudes[bins + k] = ((zk - zc) * new Complex(0, -0.5)).Magnitude;
             }
-            MelLog(magnitudes.AsSpan(0, bins), output.AsSpan(t * melBins, melBins));
-            if (pair) MelLog(magnitudes.AsSpan(bins, bins), output.AsSpan((t + 1) * melBins, melBins));
+            MelLog(magnitudes.AsSpan(0, bins), output.Slice(t * melBins, melBins));
+            if (pair) MelLog(magnitudes.AsSpan(bins, bins), output.Slice((t + 1) * melBins, melBins));
         }
-        return output;
     }
 
-    double WindowedSample(ReadOnlySpan<double> waveform, int frame, int k)
+    double WindowedSample(ReadOnlySpan<double> segment, long segmentStart, long totalSamples, long frame, int k)
     {
-        int index = frame * _config.FrameStep + k;
-        return index < waveform.Length ? waveform[index] * _window[k] : 0;
+        long index = frame * _config.FrameStep + k;
+        return index < totalSamples ? segment[(int)(index - segmentStart)] * _window[k] : 0;
     }
 
     void MelLog(ReadOnlySpan<double> magnitudes, Span<float> row)

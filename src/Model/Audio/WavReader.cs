@@ -47,6 +47,13 @@ public static class WavReader
 
     static DecodedAudio ReadChunks(Stream stream, string name)
     {
+        var (format, length, toEnd) = ReadHeader(stream, name);
+        return Decode(stream, name, format, toEnd ? long.MaxValue : length);
+    }
+
+    /// <summary>The chunks up to the data: its format, its length in bytes, and whether it runs to the stream's end (a pipe).</summary>
+    static (Format Format, long Length, bool ToEnd) ReadHeader(Stream stream, string name)
+    {
         Span<byte> header = stackalloc byte[12];
         if (stream.ReadAtLeast(header, 12, throwOnEndOfStream: false) < 12 || !LooksLikeWav(header))
             throw new AudioFormatException(name, "not a WAV file (no RIFF/RF64 ... WAVE header)");
@@ -80,7 +87,7 @@ public static class WavReader
                     bool toEnd = !stream.CanSeek && (size == UnknownSize || size == 0);
                     if (stream.CanSeek && stream.Length - stream.Position < length)
                         throw new AudioFormatException(name, $"truncated: the data chunk declares {length} bytes but only {stream.Length - stream.Position} follow");
-                    return Decode(stream, name, format, toEnd ? long.MaxValue : length.Value);
+                    return (format, length.Value, toEnd);
                 }
                 default:
                     Skip(stream, name, id, size + (size & 1));
@@ -204,6 +211,71 @@ public static class WavReader
         if (bad >= 0)
             throw new AudioFormatException(name, $"holds non-finite samples (the first, {mono[bad]}, at frame {bad} = {bad / (double)rate:F3} s; with several channels, their mean)");
     }
+
+    /// <summary>
+    /// A WAV file read in blocks of mono samples instead of whole: for clips too long to hold (hours), whose
+    /// front end runs as the samples arrive (<see cref="AudioFrontEnd.ProcessLong"/>).
+    /// </summary>
+    public sealed class Blocks : IDisposable
+    {
+        readonly FileStream _stream;
+        readonly Format _format;
+        readonly string _name;
+        readonly byte[] _block;
+        long _done;
+
+        public int SampleRate => _format.SampleRate;
+        public int Channels => _format.Channels;
+        public long Frames { get; }
+
+        internal Blocks(string path)
+        {
+            _name = path;
+            _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            try
+            {
+                var (format, length, _) = ReadHeader(_stream, path);
+                if (length % format.BlockAlign != 0)
+                    throw new AudioFormatException(path, $"data chunk of {length} bytes is not a whole number of {format.BlockAlign}-byte frames");
+                _format = format;
+                Frames = length / format.BlockAlign;
+                _block = new byte[Math.Max(1, BlockBytes / format.BlockAlign) * format.BlockAlign];
+            }
+            catch (EndOfStreamException)
+            {
+                _stream.Dispose();
+                throw new AudioFormatException(path, "truncated WAV file (ends inside a header)");
+            }
+            catch
+            {
+                _stream.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The next frames mixed to mono, as many as fit and remain; 0 at the end.</summary>
+        public int Read(Span<float> mono)
+        {
+            int want = (int)Math.Min(Math.Min(mono.Length, Frames - _done), _block.Length / _format.BlockAlign);
+            if (want <= 0) return 0;
+            int bytes = want * _format.BlockAlign;
+            if (_stream.ReadAtLeast(_block.AsSpan(0, bytes), bytes, throwOnEndOfStream: false) < bytes)
+                throw new AudioFormatException(_name, $"truncated: the data ends inside frame {_done + want} of {Frames}");
+            var output = mono[..want];
+            MixToMono(_block.AsSpan(0, bytes), _format, output);
+            if (_format.Kind == SampleFormat.Float)
+                foreach (float v in output)
+                    if (!float.IsFinite(v)) throw new AudioFormatException(_name, $"holds non-finite samples (from frame {_done} on)");
+            _done += want;
+            return want;
+        }
+
+        public void Dispose() => _stream.Dispose();
+    }
+
+    /// <summary>Opens a WAV file for reading in blocks (see <see cref="Blocks"/>).</summary>
+    public static Blocks OpenBlocks(string path) =>
+        File.Exists(path) ? new Blocks(path) : throw new AudioFormatException(path, "file not found");
 
     /// <summary>Interleaved frames to mono: each channel scaled to [-1, 1), then averaged in float32.</summary>
     static void MixToMono(ReadOnlySpan<byte> frames, Format format, Span<float> mono)
