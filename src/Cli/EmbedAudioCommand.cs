@@ -51,6 +51,8 @@ static class EmbedAudioCommand
                     bar.Advance();
                     continue;
                 }
+                if (features.Streamed)
+                    Console.Error.WriteLine($"note: {path} is longer than {AudioFrontEnd.LongClipSamples / 16000 / 60} minutes: streamed through the front end (resampling: {features.Resampler}); its waveform and mel are not kept");
                 var result = cacophony.EncodeAudio(features.Patches);
                 note.Check(path, result);
                 var embedding = cacophony.IsAudioMae ? result.Unnormalized : result.Normalized;

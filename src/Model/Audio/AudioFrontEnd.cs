@@ -6,6 +6,12 @@ namespace Cacophony.Model.Audio;
 public sealed record AudioFeatures(float[] Waveform16k, float[] Mel, int MelBins, AudioPatches Patches)
 {
     public int Frames => Mel.Length / MelBins;
+
+    /// <summary>How the samples reached 16 kHz: the original's FFT resampler over the whole clip unless a long clip was streamed.</summary>
+    public string Resampler { get; init; } = "the original's (one FFT over the whole clip)";
+
+    /// <summary>A long clip streamed through the front end (<see cref="AudioFrontEnd.ProcessLong"/>): its waveform and mel were not kept.</summary>
+    public bool Streamed => Waveform16k.Length == 0 && Patches.RealCount > 0;
 }
 
 /// <summary>Decoded audio -> 16 kHz (scipy FFT resample, float64) -> log-mel (float64 STFT) -> patches.</summary>
@@ -25,8 +31,8 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
     public const long LongClipSamples = 30L * 60 * 16000;
 
     /// <summary>
-    /// A file through the front end: a 16 kHz WAV longer than `longClipSamples` streamed in bounded memory (the
-    /// same patches, bit for bit; its waveform and mel are not kept), anything else decoded whole.
+    /// A file through the front end: a WAV longer than `longClipSamples` at 16 kHz streamed in bounded memory
+    /// (<see cref="ProcessLong"/>: its waveform and mel are not kept), anything else decoded whole.
     /// </summary>
     public AudioFeatures ProcessFile(string path, SequencePolicy policy, long longClipSamples = LongClipSamples)
     {
@@ -42,7 +48,7 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
             using (var probe = File.OpenRead(path))
                 if (probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !WavReader.LooksLikeWav(head)) return false;
             using var wav = WavReader.OpenBlocks(path);
-            return wav.SampleRate == config.SampleRate && wav.Frames > longClipSamples;
+            return wav.Frames * (double)config.SampleRate / wav.SampleRate > longClipSamples;
         }
         catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
         {
@@ -51,19 +57,24 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
     }
 
     /// <summary>
-    /// A 16 kHz WAV through the front end without holding it: the kept patches are chosen from the length in its
-    /// header (the sequence policy's choice is by index), then mel frames are computed chunk by chunk from the
-    /// samples as they are read and only the kept patches stored. Memory is a few megabytes whatever the length;
-    /// the patches equal <see cref="Process(DecodedAudio, SequencePolicy)"/>'s bit for bit (16 kHz needs no
-    /// resampling, and frames pair into FFTs as there).
+    /// A WAV file through the front end without holding it: the kept patches are chosen from the length in its
+    /// header (the sequence policy's choice is by index), the samples are read in blocks, and only the time
+    /// patches holding a kept patch are computed, each from the samples around it. Memory is a few megabytes
+    /// whatever the length. At 16 kHz the patches equal <see cref="Process(DecodedAudio, SequencePolicy)"/>'s bit
+    /// for bit (no resampling; a time patch's 16 frames start at an even frame, so they pair into FFTs as there);
+    /// at another rate the samples come from <see cref="SincResampler"/>, which only approximates the original's
+    /// FFT resampler (<see cref="AudioFeatures.Resampler"/> says which was used).
     /// </summary>
     public AudioFeatures ProcessLong(string path, SequencePolicy policy)
     {
         using var wav = WavReader.OpenBlocks(path);
-        if (wav.SampleRate != config.SampleRate)
-            throw new AudioFormatException(path, $"streams only at {config.SampleRate} Hz, not {wav.SampleRate} Hz (decode it whole, or convert it to {config.SampleRate} Hz)");
+        int rate = wav.SampleRate;
         long n = wav.Frames, hop = config.FrameStep;
-        long frames = (n + hop - 1) / hop, times = frames / config.PatchTime;
+        double at16k = Math.Round(n * (double)config.SampleRate / rate, MidpointRounding.ToEven);
+        if (at16k > AudioDecoder.MaxSamplesAt16k) throw new AudioFormatException(path, $"{n} samples at {rate} Hz would be {at16k:0} samples at 16 kHz, more than one clip can hold");
+        long n16 = rate == config.SampleRate ? n : (long)at16k;
+        var sinc = rate == config.SampleRate ? null : new SincResampler(rate, config.SampleRate);
+        long frames = (n16 + hop - 1) / hop, times = frames / config.PatchTime;
         int freqs = config.NumMelBins / config.PatchFreq, size = config.PatchTime * config.PatchFreq, melBins = config.NumMelBins;
         if (times * freqs > int.MaxValue) throw new AudioFormatException(path, $"{times * freqs} patches are more than one sequence can index");
         var keep = Patchifier.Select((int)(times * freqs), policy);
@@ -73,51 +84,74 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
         var freqIndices = new int[count];
         var mask = new int[count];
 
-        const int ChunkTimes = 256;
-        int chunkFrames = ChunkTimes * config.PatchTime;
+        var input = new InputWindow(wav, path);
         var mel = new float[config.PatchTime * melBins];
-        var buffer = new double[(chunkFrames - 1) * hop + config.FrameLength];
-        var block = new float[1 << 16];
-        long bufferStart = 0, read = 0;
-        int buffered = 0, next = 0;
-        for (long first = 0; first < times * config.PatchTime && next < keep.Length; first += chunkFrames)
+        int computed = -1;
+        for (int next = 0; next < keep.Length; next++)
         {
-            int chunk = (int)Math.Min(chunkFrames, times * config.PatchTime - first);
-            long start = first * hop, end = Math.Min(n, (first + chunk - 1) * hop + config.FrameLength);
-            // Drop the samples before this chunk, then read until it is covered.
-            int drop = (int)Math.Min(buffered, start - bufferStart);
-            Array.Copy(buffer, drop, buffer, 0, buffered - drop);
-            buffered -= drop;
-            bufferStart += drop;
-            while (bufferStart + buffered < end)
+            int t = keep[next] / freqs, f = keep[next] % freqs;
+            if (t != computed)
             {
-                int got = wav.Read(block.AsSpan(0, (int)Math.Min(block.Length, end - bufferStart - buffered)));
-                if (got == 0) throw new AudioFormatException(path, $"the data ends after {read} of {n} frames");
-                for (int i = 0; i < got; i++) buffer[buffered + i] = block[i];
-                buffered += got;
-                read += got;
-            }
-            // Only the time patches holding a kept patch are computed (a long clip keeps few of them): each is 16
-            // frames from an even frame, so its rows are those of the whole spectrogram.
-            long endTime = first / config.PatchTime + chunk / config.PatchTime;
-            int computed = -1;
-            for (; next < keep.Length && keep[next] < endTime * freqs; next++)
-            {
-                int t = keep[next] / freqs, f = keep[next] % freqs;
-                if (t != computed)
+                // The 16 kHz samples this time patch's frames read, and the input samples they come from.
+                long first = (long)t * config.PatchTime * hop, end = Math.Min(n16, ((long)t * config.PatchTime + config.PatchTime - 1) * hop + config.FrameLength);
+                if (sinc is null)
                 {
-                    _logMel.ComputeFrames(buffer.AsSpan(0, buffered), bufferStart, n, (long)t * config.PatchTime, config.PatchTime, mel);
-                    computed = t;
+                    input.Cover(first, end);
+                    _logMel.ComputeFrames(input.Samples, input.Start, n16, (long)t * config.PatchTime, config.PatchTime, mel);
                 }
-                timeIndices[next] = t;
-                freqIndices[next] = f;
-                mask[next] = 1;
-                var patch = patches.AsSpan(next * size, size);
-                for (int dt = 0; dt < config.PatchTime; dt++)
-                    mel.AsSpan(dt * melBins + f * config.PatchFreq, config.PatchFreq).CopyTo(patch.Slice(dt * config.PatchFreq, config.PatchFreq));
+                else
+                {
+                    long from = Math.Max(0, (long)Math.Floor(sinc.Position(first)) - sinc.Reach), to = Math.Min(n, (long)Math.Floor(sinc.Position(end - 1)) + sinc.Reach + 1);
+                    input.Cover(from, to);
+                    var segment = new double[end - first];
+                    sinc.Resample(input.Samples, input.Start, n, first, segment);
+                    _logMel.ComputeFrames(segment, first, n16, (long)t * config.PatchTime, config.PatchTime, mel);
+                }
+                computed = t;
+            }
+            timeIndices[next] = t;
+            freqIndices[next] = f;
+            mask[next] = 1;
+            var patch = patches.AsSpan(next * size, size);
+            for (int dt = 0; dt < config.PatchTime; dt++)
+                mel.AsSpan(dt * melBins + f * config.PatchFreq, config.PatchFreq).CopyTo(patch.Slice(dt * config.PatchFreq, config.PatchFreq));
+        }
+        return new AudioFeatures([], [], melBins, new AudioPatches(patches, timeIndices, freqIndices, mask, keep.Length))
+        {
+            Resampler = sinc is null ? "none (16 kHz), streamed" : $"windowed sinc from {rate} Hz, streamed (the original's FFT resampler cannot stream)",
+        };
+    }
+
+    /// <summary>A window onto a WAV's samples that only moves forward: it reads what a range needs and forgets what lies before it.</summary>
+    sealed class InputWindow(WavReader.Blocks wav, string path)
+    {
+        double[] _buffer = new double[1 << 16];
+        readonly float[] _block = new float[1 << 16];
+        long _read;
+        int _count;
+
+        public long Start { get; private set; }
+        public ReadOnlySpan<double> Samples => _buffer.AsSpan(0, _count);
+
+        /// <summary>Makes the window hold samples [from, to) (ranges come in increasing order).</summary>
+        public void Cover(long from, long to)
+        {
+            int drop = (int)Math.Clamp(from - Start, 0, _count);
+            Array.Copy(_buffer, drop, _buffer, 0, _count - drop);
+            _count -= drop;
+            Start += drop;
+            while (_read < to)
+            {
+                int got = wav.Read(_block.AsSpan(0, (int)Math.Min(_block.Length, to - _read)));
+                if (got == 0) throw new AudioFormatException(path, $"the data ends after {_read} of {wav.Frames} frames");
+                long keepFrom = Math.Max(_read, from);
+                if (_count == 0) Start = keepFrom;
+                int skip = (int)(keepFrom - _read);
+                if (_count + got - skip > _buffer.Length) Array.Resize(ref _buffer, Math.Max(2 * _buffer.Length, _count + got - skip));
+                for (int i = skip; i < got; i++) _buffer[_count++] = _block[i];
+                _read += got;
             }
         }
-        return new AudioFeatures([], [], melBins, new AudioPatches(patches, timeIndices, freqIndices, mask, keep.Length));
     }
 
     public AudioFeatures Process(DecodedAudio audio, SequencePolicy policy) => Process(audio.Samples, audio.SampleRate, policy);
