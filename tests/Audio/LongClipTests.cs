@@ -100,3 +100,26 @@ public class TenHourClipTests
         Assert.That(peak, Is.GreaterThan(0).And.LessThan(2L << 30));
     }
 }
+
+/// <summary>MP3 and Ogg Vorbis streamed in two passes (count, then read) against the whole-clip front end.</summary>
+public class StreamedCompressedTests
+{
+    [TestCase("tone440.mp3")]
+    [TestCase("tone440.ogg")]
+    public void AStreamedCompressedClipMatchesTheWholeClip(string file)
+    {
+        string path = Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "audio", file);
+        var frontEnd = new AudioFrontEnd(new PreprocessingConfig());
+        var policy = new SequencePolicy { Padding = SequencePadding.Exact, Length = 100_000 };
+        var decoded = AudioDecoder.Read(path);
+        var whole = frontEnd.Process(decoded, policy).Patches;
+        var streamed = frontEnd.ProcessFile(path, policy, longClipSamples: 1600);
+        Assert.That(streamed.Streamed, "streamed with a threshold of 0.1 s");
+        Assert.That(streamed.Patches.RealCount, Is.EqualTo(whole.RealCount), "the counting pass found the whole decode's length");
+        Assert.That(streamed.Patches.TimeIndices, Is.EqualTo(whole.TimeIndices));
+        var differences = whole.Patches.Zip(streamed.Patches.Patches, (a, b) => Math.Abs((double)a - b)).ToArray();
+        TestContext.Out.WriteLine($"{file} ({decoded.SampleRate} Hz): log-mel max-abs {differences.Max():E2}, mean {differences.Average():E2}");
+        if (decoded.SampleRate == 16000) Assert.That(differences.Max(), Is.Zero, "no resampling: the same bits");
+        else Assert.That(differences.Average(), Is.LessThan(2e-3));
+    }
+}

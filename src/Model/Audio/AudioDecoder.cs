@@ -53,7 +53,7 @@ public static class AudioDecoder
     }
 
     /// <summary>An ID3 tag, or an MPEG audio frame sync (11 set bits) with a valid layer (ADTS AAC, layer 0, is excluded).</summary>
-    static bool IsMp3(ReadOnlySpan<byte> head) =>
+    internal static bool IsMp3(ReadOnlySpan<byte> head) =>
         head.StartsWith("ID3"u8) || (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0 && (head[1] & 0x06) != 0);
 
     /// <summary>

@@ -31,24 +31,35 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
     public const long LongClipSamples = 30L * 60 * 16000;
 
     /// <summary>
-    /// A file through the front end: a WAV longer than `longClipSamples` at 16 kHz streamed in bounded memory
-    /// (<see cref="ProcessLong"/>: its waveform and mel are not kept), anything else decoded whole.
+    /// A file through the front end: a WAV, MP3 or Ogg Vorbis file longer than `longClipSamples` at 16 kHz streamed
+    /// in bounded memory (<see cref="ProcessLong(string, SequencePolicy)"/>: its waveform and mel are not kept),
+    /// anything else decoded whole.
     /// </summary>
     public AudioFeatures ProcessFile(string path, SequencePolicy policy, long longClipSamples = LongClipSamples)
     {
-        if (IsLongWav(path, longClipSamples)) return ProcessLong(path, policy);
+        if (IsLong(path, longClipSamples)) return ProcessLong(path, policy);
         return Process(AudioDecoder.Read(path), policy);
     }
 
-    bool IsLongWav(string path, long longClipSamples)
+    /// <summary>Whether the file is longer than `longClipSamples` at 16 kHz: a WAV by its header, MP3 and Ogg Vorbis by their decoders' estimate.</summary>
+    bool IsLong(string path, long longClipSamples)
     {
-        var head = new byte[12];
         try
         {
-            using (var probe = File.OpenRead(path))
-                if (probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !WavReader.LooksLikeWav(head)) return false;
-            using var wav = WavReader.OpenBlocks(path);
-            return wav.Frames * (double)config.SampleRate / wav.SampleRate > longClipSamples;
+            var head = new byte[64];
+            int length;
+            using (var probe = File.OpenRead(path)) length = probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            var start = head.AsSpan(0, length);
+            double seconds;
+            if (WavReader.LooksLikeWav(start))
+            {
+                using var wav = WavReader.OpenBlocks(path);
+                seconds = wav.Frames / (double)wav.SampleRate;
+            }
+            else if (AudioDecoder.IsMp3(start) || (start.StartsWith("OggS"u8) && start.IndexOf("\u0001vorbis"u8) >= 0))
+                seconds = CompressedAudioReaders.EstimateSeconds(path, AudioDecoder.IsMp3(start));
+            else return false;
+            return seconds * config.SampleRate > longClipSamples;
         }
         catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
         {
@@ -67,7 +78,26 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
     /// </summary>
     public AudioFeatures ProcessLong(string path, SequencePolicy policy)
     {
-        using var wav = WavReader.OpenBlocks(path);
+        using var source = OpenMono(path) ?? throw new AudioFormatException(path, "streams only as WAV, MP3 or Ogg Vorbis");
+        return ProcessLong(source, path, policy);
+    }
+
+    /// <summary>The file as mono blocks by its content: WAV, MP3 (NLayer) or Ogg Vorbis; null for anything else.</summary>
+    static IMonoSource? OpenMono(string path)
+    {
+        var head = new byte[64];
+        int length;
+        using (var probe = File.OpenRead(path)) length = probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var start = head.AsSpan(0, length);
+        if (WavReader.LooksLikeWav(start)) return WavReader.OpenBlocks(path);
+        if (AudioDecoder.IsMp3(start)) return CompressedAudioReaders.OpenStream(path, mp3: true);
+        if (start.StartsWith("OggS"u8) && start.IndexOf("\u0001vorbis"u8) >= 0) return CompressedAudioReaders.OpenStream(path, mp3: false);
+        return null;
+    }
+
+    /// <summary>The streamed front end over any mono source (see <see cref="ProcessLong(string, SequencePolicy)"/>).</summary>
+    public AudioFeatures ProcessLong(IMonoSource wav, string path, SequencePolicy policy)
+    {
         int rate = wav.SampleRate;
         long n = wav.Frames, hop = config.FrameStep;
         double at16k = Math.Round(n * (double)config.SampleRate / rate, MidpointRounding.ToEven);
@@ -123,7 +153,7 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
     }
 
     /// <summary>A window onto a WAV's samples that only moves forward: it reads what a range needs and forgets what lies before it.</summary>
-    sealed class InputWindow(WavReader.Blocks wav, string path)
+    sealed class InputWindow(IMonoSource wav, string path)
     {
         double[] _buffer = new double[1 << 16];
         readonly float[] _block = new float[1 << 16];

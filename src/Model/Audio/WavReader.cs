@@ -216,7 +216,7 @@ public static class WavReader
     /// A WAV file read in blocks of mono samples instead of whole: for clips too long to hold (hours), whose
     /// front end runs as the samples arrive (<see cref="AudioFrontEnd.ProcessLong"/>).
     /// </summary>
-    public sealed class Blocks : IDisposable
+    public sealed class Blocks : IMonoSource
     {
         readonly FileStream _stream;
         readonly Format _format;
