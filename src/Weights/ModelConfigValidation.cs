@@ -28,7 +28,12 @@ public static class ModelConfigValidation
             Require(config.NumAttentionPoolHeads > 0 && config.Audio!.HiddenSize % config.NumAttentionPoolHeads == 0, "num_attention_pool_heads",
                 $"{config.NumAttentionPoolHeads} does not divide the audio width {config.Audio!.HiddenSize}");
         }
-        if (config.Text is { } text) Roberta(text, "text", Require);
+        if (config.Text is { } text)
+        {
+            Roberta(text, "text", Require);
+            int longest = Math.Max(config.Preprocessing.MaxTextLen, config.Preprocessing.MaxTextLenZeroShotClasses);
+            Require(longest <= text.MaxPositionEmbeddings, "preprocessing.max_text_len", $"{longest} tokens do not fit the {text.MaxPositionEmbeddings} text positions");
+        }
         if (config.Decoder is { } decoder) Roberta(decoder, "decoder", Require);
         Require(double.IsFinite(config.NormEpsEmbedding) && config.NormEpsEmbedding >= 0, "norm_eps_embedding", $"must be finite and not negative, not {config.NormEpsEmbedding}");
         Preprocessing(config.Preprocessing, config.Audio!, Require);
@@ -63,11 +68,11 @@ public static class ModelConfigValidation
 
     static void Preprocessing(PreprocessingConfig p, AudioEncoderConfig audio, Action<bool, string, string> require)
     {
-        require(p.SampleRate > 0, "preprocessing.sample_rate", $"must be positive, not {p.SampleRate}");
-        require(p.FrameStep > 0, "preprocessing.frame_step", $"must be positive, not {p.FrameStep}");
+        require(p.SampleRate >= 1000 && p.SampleRate <= 384_000, "preprocessing.sample_rate", $"must be 1000-384000 Hz, not {p.SampleRate}");
+        require(p.FrameStep > 0 && p.FrameStep <= p.FftLength, "preprocessing.frame_step", $"must be 1-{p.FftLength} (fft_length), not {p.FrameStep}");
         require(p.FrameLength > 0 && p.FrameLength <= p.FftLength, "preprocessing.frame_length", $"must be 1-{p.FftLength} (fft_length), not {p.FrameLength}");
         require(p.FftLength >= 2 && p.FftLength <= 1 << 16, "preprocessing.fft_length", $"must be 2-65536, not {p.FftLength}");
-        require(p.NumMelBins > 0, "preprocessing.num_mel_bins", $"must be positive, not {p.NumMelBins}");
+        require(p.NumMelBins > 0 && p.NumMelBins <= p.FftLength / 2 + 1, "preprocessing.num_mel_bins", $"must be 1-{p.FftLength / 2 + 1} (the spectrum's bins), not {p.NumMelBins}");
         require(double.IsFinite(p.LowerEdgeHertz) && p.LowerEdgeHertz >= 0 && double.IsFinite(p.UpperEdgeHertz) && p.LowerEdgeHertz < p.UpperEdgeHertz && p.UpperEdgeHertz <= p.SampleRate / 2.0,
             "preprocessing.lower_edge_hertz / upper_edge_hertz", $"need 0 <= lower < upper <= sample_rate / 2, not {p.LowerEdgeHertz} and {p.UpperEdgeHertz}");
         require(PositiveFinite(p.LogMelOffset), "preprocessing.log_mel_offset", $"must be positive and finite (log of a zero mel otherwise), not {p.LogMelOffset}");
@@ -77,9 +82,13 @@ public static class ModelConfigValidation
         require((long)p.PatchTime * p.PatchFreq == audio.PatchSize, "audio.patch_size", $"{audio.PatchSize} is not patch_time x patch_freq = {(long)p.PatchTime * p.PatchFreq}");
         require(p.PatchFreq > 0 && p.NumMelBins / p.PatchFreq == audio.NumFreqPatches, "audio.num_freq_patches",
             $"{audio.NumFreqPatches} is not num_mel_bins / patch_freq = {(p.PatchFreq > 0 ? p.NumMelBins / p.PatchFreq : 0)}");
-        require(p.SeqLenZeroShot > 0 && p.SeqLenRetrievalCaption > 0 && p.SeqLenHear > 0, "preprocessing.seq_len_*", "sequence lengths must be positive");
+        foreach (var (field, length) in new[] { ("seq_len_zero_shot", p.SeqLenZeroShot), ("seq_len_retrieval_caption", p.SeqLenRetrievalCaption), ("seq_len_hear", p.SeqLenHear) })
+            require(length > 0 && length <= MaxSequence, $"preprocessing.{field}", $"must be 1-{MaxSequence} patches, not {length}");
         require(p.MaxTextLen >= 2 && p.MaxTextLenZeroShotClasses >= 2, "preprocessing.max_text_len*", "need room for <s> and </s> (at least 2)");
     }
+
+    /// <summary>The longest sequence a config may ask for (a padded sequence of it is allocated per clip): 16 minutes of patches.</summary>
+    const int MaxSequence = 50_000;
 
     static bool PositiveFinite(double value) => double.IsFinite(value) && value > 0;
 }

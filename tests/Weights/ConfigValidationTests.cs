@@ -25,6 +25,9 @@ public class ConfigValidationTests
     [TestCase("num_attention_pool_heads", "3", "num_attention_pool_heads: 3 does not divide the audio width 40")]
     [TestCase("audio", "null", "audio: missing")]
     [TestCase("kind", "\"bert\"", "kind: 'bert' is neither")]
+    [TestCase("preprocessing.sample_rate", "2147483647", "preprocessing.sample_rate: must be 1000-384000 Hz")] // found by the fuzz harness: 16 GB to resample to it
+    [TestCase("preprocessing.seq_len_zero_shot", "2147483647", "preprocessing.seq_len_zero_shot: must be 1-50000")]
+    [TestCase("preprocessing.max_text_len", "600", "600 tokens do not fit the 514 text positions")]
     public void AValueTheEngineCannotRunIsRefusedByName(string field, string value, string problem)
     {
         var json = JsonNode.Parse(TinyConfig())!.AsObject();

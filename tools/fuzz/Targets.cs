@@ -62,8 +62,13 @@ public static class Targets
         void Audio(string path, Workspace _)
         {
             var audio = AudioDecoder.Read(path);
-            // The front end too, on what a clip of up to a minute gives (longer ones are decoded only, to stay fast).
-            if (audio.DurationSeconds < 60) frontEnd.Process(audio, SequencePolicy.ZeroShot);
+            // The front end too, on what a clip of up to a minute gives (longer ones are decoded only, to stay fast),
+            // and the streamed front end that long files take (a threshold of 0.1 s sends every clip there).
+            if (audio.DurationSeconds < 60)
+            {
+                frontEnd.Process(audio, SequencePolicy.ZeroShot);
+                frontEnd.ProcessFile(path, SequencePolicy.ZeroShot, longClipSamples: 1600);
+            }
         }
 
         void Checkpoint(string path, Workspace _)
