@@ -20,7 +20,7 @@ public class ConfigValidationTests
     [TestCase("preprocessing.patch_freq", "15", "patch_freq dividing num_mel_bins 128")]
     [TestCase("preprocessing.log_mel_offset", "0", "preprocessing.log_mel_offset: must be positive")]
     [TestCase("preprocessing.upper_edge_hertz", "9000", "upper <= sample_rate / 2")]
-    [TestCase("preprocessing.frame_step", "0", "preprocessing.frame_step: must be positive")]
+    [TestCase("preprocessing.frame_step", "0", "preprocessing.frame_step: must be 1-512")]
     [TestCase("audio.layer_norm_eps", "-1", "audio.layer_norm_eps: must be positive")]
     [TestCase("num_attention_pool_heads", "3", "num_attention_pool_heads: 3 does not divide the audio width 40")]
     [TestCase("audio", "null", "audio: missing")]
