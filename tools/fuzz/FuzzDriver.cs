@@ -71,10 +71,15 @@ public sealed class FuzzDriver(IReadOnlyList<Target> targets, Workspace workspac
         return report;
     }
 
+    static long PrivateBytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.PrivateMemorySize64;
+    }
+
     (Outcome, string) RunOne(Target target, string path)
     {
-        long baseline = Process.GetCurrentProcess().PrivateMemorySize64;
-        long peak = baseline;
+        long baseline = PrivateBytes(), peak = baseline;
         Exception? escaped = null;
         var work = Task.Factory.StartNew(() =>
         {
@@ -90,8 +95,7 @@ public sealed class FuzzDriver(IReadOnlyList<Target> targets, Workspace workspac
         var clock = Stopwatch.StartNew();
         while (!work.Wait(20))
         {
-            using var self = Process.GetCurrentProcess();
-            peak = Math.Max(peak, self.PrivateMemorySize64);
+            peak = Math.Max(peak, PrivateBytes());
             if (peak - baseline > memoryLimitBytes) return (Outcome.BlowUp, $"memory grew by {(peak - baseline) >> 20} MiB (limit {memoryLimitBytes >> 20} MiB)");
             if (clock.Elapsed > timeout) return (Outcome.Hang, $"still running after {timeout.TotalSeconds:F0} s");
         }

@@ -22,17 +22,32 @@ public static class AudioDecoder
         return audio;
     }
 
+    /// <summary>What a file's first bytes say it is, among the formats read without ffmpeg.</summary>
+    internal enum Content { Wav, Mp3, OggVorbis, Other }
+
+    /// <summary>The first 64 bytes of a file (fewer when it is shorter).</summary>
+    internal static byte[] Head(string path)
+    {
+        var head = new byte[64];
+        using var probe = File.OpenRead(path);
+        return head[..probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+    }
+
+    internal static Content Sniff(ReadOnlySpan<byte> head) =>
+        WavReader.LooksLikeWav(head) ? Content.Wav
+        : IsMp3(head) ? Content.Mp3
+        : head.StartsWith("OggS"u8) && head.IndexOf("\u0001vorbis"u8) >= 0 ? Content.OggVorbis
+        : Content.Other;
+
     static DecodedAudio ReadAnyRate(string path)
     {
         if (Directory.Exists(path)) throw new AudioFormatException(path, "is a directory, not an audio file");
         if (!File.Exists(path)) throw new AudioFormatException(path, "file not found");
-        var head = new byte[64];
-        int length;
-        using (var probe = File.OpenRead(path)) length = probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        var start = head.AsSpan(0, length);
-        if (length == 0) throw new AudioFormatException(path, "file is empty");
+        var start = Head(path);
+        if (start.Length == 0) throw new AudioFormatException(path, "file is empty");
 
-        if (WavReader.LooksLikeWav(start))
+        var content = Sniff(start);
+        if (content == Content.Wav)
         {
             try
             {
@@ -43,8 +58,8 @@ public static class AudioDecoder
                 return FfmpegAudioReader.Read(path);
             }
         }
-        if (IsMp3(start)) return CompressedAudioReaders.ReadMp3(path);
-        if (start.StartsWith("OggS"u8) && start.IndexOf("\u0001vorbis"u8) >= 0) return CompressedAudioReaders.ReadVorbis(path);
+        if (content == Content.Mp3) return CompressedAudioReaders.ReadMp3(path);
+        if (content == Content.OggVorbis) return CompressedAudioReaders.ReadVorbis(path);
         if (LooksLikeText(start)) throw new AudioFormatException(path, "is not audio: its content is text");
         var container = ContainerName(start);
         if (FfmpegAudioReader.IsAvailable) return FfmpegAudioReader.Read(path);
@@ -53,7 +68,7 @@ public static class AudioDecoder
     }
 
     /// <summary>An ID3 tag, or an MPEG audio frame sync (11 set bits) with a valid layer (ADTS AAC, layer 0, is excluded).</summary>
-    internal static bool IsMp3(ReadOnlySpan<byte> head) =>
+    static bool IsMp3(ReadOnlySpan<byte> head) =>
         head.StartsWith("ID3"u8) || (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0 && (head[1] & 0x06) != 0);
 
     /// <summary>

@@ -46,19 +46,19 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
     {
         try
         {
-            var head = new byte[64];
-            int length;
-            using (var probe = File.OpenRead(path)) length = probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            var start = head.AsSpan(0, length);
             double seconds;
-            if (WavReader.LooksLikeWav(start))
+            var content = AudioDecoder.Sniff(AudioDecoder.Head(path));
+            switch (content)
             {
-                using var wav = WavReader.OpenBlocks(path);
-                seconds = wav.Frames / (double)wav.SampleRate;
+                case AudioDecoder.Content.Wav:
+                    using (var wav = WavReader.OpenBlocks(path)) seconds = wav.Frames / (double)wav.SampleRate;
+                    break;
+                case AudioDecoder.Content.Mp3 or AudioDecoder.Content.OggVorbis:
+                    seconds = CompressedAudioReaders.EstimateSeconds(path, content == AudioDecoder.Content.Mp3);
+                    break;
+                default:
+                    return false;
             }
-            else if (AudioDecoder.IsMp3(start) || (start.StartsWith("OggS"u8) && start.IndexOf("\u0001vorbis"u8) >= 0))
-                seconds = CompressedAudioReaders.EstimateSeconds(path, AudioDecoder.IsMp3(start));
-            else return false;
             return seconds * config.SampleRate > longClipSamples;
         }
         catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
@@ -83,17 +83,13 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
     }
 
     /// <summary>The file as mono blocks by its content: WAV, MP3 (NLayer) or Ogg Vorbis; null for anything else.</summary>
-    static IMonoSource? OpenMono(string path)
+    static IMonoSource? OpenMono(string path) => AudioDecoder.Sniff(AudioDecoder.Head(path)) switch
     {
-        var head = new byte[64];
-        int length;
-        using (var probe = File.OpenRead(path)) length = probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        var start = head.AsSpan(0, length);
-        if (WavReader.LooksLikeWav(start)) return WavReader.OpenBlocks(path);
-        if (AudioDecoder.IsMp3(start)) return CompressedAudioReaders.OpenStream(path, mp3: true);
-        if (start.StartsWith("OggS"u8) && start.IndexOf("\u0001vorbis"u8) >= 0) return CompressedAudioReaders.OpenStream(path, mp3: false);
-        return null;
-    }
+        AudioDecoder.Content.Wav => WavReader.OpenBlocks(path),
+        AudioDecoder.Content.Mp3 => CompressedAudioReaders.OpenStream(path, mp3: true),
+        AudioDecoder.Content.OggVorbis => CompressedAudioReaders.OpenStream(path, mp3: false),
+        _ => null,
+    };
 
     /// <summary>The streamed front end over any mono source (see <see cref="ProcessLong(string, SequencePolicy)"/>).</summary>
     public AudioFeatures ProcessLong(IMonoSource wav, string path, SequencePolicy policy)

@@ -14,62 +14,30 @@ static class CompressedAudioReaders
 {
     const int BlockSamples = 1 << 16;
 
-    public static DecodedAudio ReadMp3(string path)
-    {
-        try
-        {
-            using var file = new MpegFile(path);
-            if (file.Channels < 1 || file.SampleRate < 1) throw new AudioFormatException(path, "MP3 stream without a valid frame header");
-            return Decode(path, "MP3", file.Channels, file.SampleRate, (block, count) => file.ReadSamples(block, 0, count));
-        }
-        catch (Exception e) when (e is not AudioFormatException and not OutOfMemoryException)
-        {
-            throw new AudioFormatException(path, $"corrupt MP3 data: {e.Message}");
-        }
-    }
+    public static DecodedAudio ReadMp3(string path) => Read(path, mp3: true);
 
-    public static DecodedAudio ReadVorbis(string path)
+    public static DecodedAudio ReadVorbis(string path) => Read(path, mp3: false);
+
+    static DecodedAudio Read(string path, bool mp3) => Guarded(path, mp3, () =>
     {
-        try
-        {
-            using var reader = new VorbisReader(path);
-            if (reader.Channels < 1 || reader.SampleRate < 1) throw new AudioFormatException(path, "Ogg Vorbis stream without a valid identification header");
-            return Decode(path, "Ogg Vorbis", reader.Channels, reader.SampleRate, (block, count) => reader.ReadSamples(block, 0, count));
-        }
-        catch (Exception e) when (e is not AudioFormatException and not OutOfMemoryException)
-        {
-            throw new AudioFormatException(path, $"not a decodable Ogg Vorbis stream: {e.Message}");
-        }
-    }
+        using var decoder = Decoder.Open(path, mp3);
+        var mixer = new InterleavedMixer(decoder.Channels);
+        ReadAll(path, decoder, mixer.Add);
+        return new DecodedAudio(mixer.ToArray(), decoder.SampleRate, decoder.Channels, decoder.Encoding);
+    });
 
     /// <summary>
     /// An MP3 or Ogg Vorbis file as mono blocks for the streamed front end, in two passes: the first decodes it to
     /// count its samples (the exact length, which the patch choice needs first, is known only at the end), the
     /// second delivers them. Time, not memory, grows with the length.
     /// </summary>
-    public static IMonoSource OpenStream(string path, bool mp3)
+    public static IMonoSource OpenStream(string path, bool mp3) => Guarded(path, mp3, () =>
     {
-        try
-        {
-            long frames = 0;
-            using (var counting = Decoder.Open(path, mp3))
-            {
-                var budget = new DecodeBudget(path, new FileInfo(path).Length);
-                var block = new float[BlockSamples * counting.Channels];
-                int count;
-                while ((count = counting.Read(block, block.Length)) > 0)
-                {
-                    frames += count / counting.Channels;
-                    budget.Spend(count / counting.Channels, counting.Encoding);
-                }
-            }
-            return new MonoStream(Decoder.Open(path, mp3), frames);
-        }
-        catch (Exception e) when (e is not AudioFormatException and not OutOfMemoryException)
-        {
-            throw new AudioFormatException(path, $"corrupt {(mp3 ? "MP3" : "Ogg Vorbis")} data: {e.Message}");
-        }
-    }
+        long frames = 0;
+        using (var counting = Decoder.Open(path, mp3))
+            ReadAll(path, counting, block => frames += block.Length / counting.Channels);
+        return (IMonoSource)new MonoStream(Decoder.Open(path, mp3), frames);
+    });
 
     /// <summary>The decoder's own estimate of the duration (from the stream's headers), for choosing the streamed front end.</summary>
     public static double EstimateSeconds(string path, bool mp3)
@@ -90,6 +58,32 @@ static class CompressedAudioReaders
         }
     }
 
+    /// <summary>Whatever the library throws, as one message naming the file.</summary>
+    static T Guarded<T>(string path, bool mp3, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is not AudioFormatException and not OutOfMemoryException)
+        {
+            throw new AudioFormatException(path, mp3 ? $"corrupt MP3 data: {e.Message}" : $"not a decodable Ogg Vorbis stream: {e.Message}");
+        }
+    }
+
+    /// <summary>Every block of the stream, within its <see cref="DecodeBudget"/>.</summary>
+    static void ReadAll(string path, Decoder decoder, Action<ReadOnlySpan<float>> take)
+    {
+        var budget = new DecodeBudget(path, new FileInfo(path).Length);
+        var block = new float[BlockSamples * decoder.Channels];
+        int count;
+        while ((count = decoder.Read(block, block.Length)) > 0)
+        {
+            take(block.AsSpan(0, count));
+            budget.Spend(count / decoder.Channels, decoder.Encoding);
+        }
+    }
+
     /// <summary>NLayer or NVorbis behind one face: channels, rate, interleaved reads.</summary>
     sealed class Decoder(IDisposable owner, int channels, int rate, string encoding, Func<float[], int, int> read) : IDisposable
     {
@@ -104,12 +98,17 @@ static class CompressedAudioReaders
             if (mp3)
             {
                 var file = new MpegFile(path);
-                if (file.Channels < 1 || file.Channels > 255 || file.SampleRate < 1) { file.Dispose(); throw new AudioFormatException(path, "MP3 stream without a valid frame header"); }
-                return new Decoder(file, file.Channels, file.SampleRate, "MP3", (b, n) => file.ReadSamples(b, 0, n));
+                return Checked(new Decoder(file, file.Channels, file.SampleRate, "MP3", (b, n) => file.ReadSamples(b, 0, n)), path, "a valid frame header");
             }
             var reader = new VorbisReader(path);
-            if (reader.Channels < 1 || reader.Channels > 255 || reader.SampleRate < 1) { reader.Dispose(); throw new AudioFormatException(path, "Ogg Vorbis stream without a valid identification header"); }
-            return new Decoder(reader, reader.Channels, reader.SampleRate, "Ogg Vorbis", (b, n) => reader.ReadSamples(b, 0, n));
+            return Checked(new Decoder(reader, reader.Channels, reader.SampleRate, "Ogg Vorbis", (b, n) => reader.ReadSamples(b, 0, n)), path, "a valid identification header");
+        }
+
+        static Decoder Checked(Decoder decoder, string path, string what)
+        {
+            if (decoder.Channels is >= 1 and <= 255 && decoder.SampleRate >= 1) return decoder;
+            decoder.Dispose();
+            throw new AudioFormatException(path, $"{decoder.Encoding} stream without {what} ({decoder.Channels} channels at {decoder.SampleRate} Hz)");
         }
     }
 
@@ -124,31 +123,11 @@ static class CompressedAudioReaders
         {
             int channels = decoder.Channels;
             int count = decoder.Read(_block, Math.Min(_block.Length, mono.Length * channels)) / channels;
-            for (int i = 0; i < count; i++)
-            {
-                float sum = 0;
-                for (int c = 0; c < channels; c++) sum += _block[i * channels + c];
-                mono[i] = channels == 1 ? sum : sum / channels;
-            }
+            InterleavedMixer.Mix(_block.AsSpan(0, count * channels), channels, mono[..count]);
             return count;
         }
 
         public void Dispose() => decoder.Dispose();
-    }
-
-    static DecodedAudio Decode(string path, string encoding, int channels, int rate, Func<float[], int, int> read)
-    {
-        if (channels > 255) throw new AudioFormatException(path, $"{channels} channels in an {encoding} stream");
-        var budget = new DecodeBudget(path, new FileInfo(path).Length);
-        var mixer = new InterleavedMixer(channels);
-        var block = new float[BlockSamples * channels];
-        int count;
-        while ((count = read(block, block.Length)) > 0)
-        {
-            mixer.Add(block.AsSpan(0, count));
-            budget.Spend(count / channels, encoding);
-        }
-        return new DecodedAudio(mixer.ToArray(), rate, channels, encoding);
     }
 
     /// <summary>

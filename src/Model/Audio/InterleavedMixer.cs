@@ -8,16 +8,21 @@ sealed class InterleavedMixer(int channels)
 
     public void Add(ReadOnlySpan<float> interleaved)
     {
-        int frames = interleaved.Length / channels;
-        var mono = new float[frames];
-        for (int i = 0; i < frames; i++)
+        var mono = new float[interleaved.Length / channels];
+        Mix(interleaved, channels, mono);
+        _blocks.Add(mono);
+        _frames += mono.Length;
+    }
+
+    /// <summary>Interleaved frames to mono: the channels' mean in float32 (a lone channel as it is).</summary>
+    public static void Mix(ReadOnlySpan<float> interleaved, int channels, Span<float> mono)
+    {
+        for (int i = 0; i < mono.Length; i++)
         {
             float sum = 0;
             for (int c = 0; c < channels; c++) sum += interleaved[i * channels + c];
             mono[i] = channels == 1 ? sum : sum / channels;
         }
-        _blocks.Add(mono);
-        _frames += frames;
     }
 
     public float[] ToArray()
