@@ -242,11 +242,11 @@ public sealed class CacophonyModel : IDisposable
         var tower = _audio.Value;
         if (tower.EncodeWaveforms is not { } onDevice)
             return EncodeAudio(clips.Select(c => FrontEnd.Process(c, policy).Patches).ToList());
-        var waveforms = clips.Select(c => Resampler.Resample(c.Samples, c.SampleRate, Config.Preprocessing.SampleRate).Select(v => (float)v).ToArray()).ToList();
         // A clip under one patch is encoded as the original's all-padding sequence (AudioPatches.PaddingOnly),
         // which the CPU front end and the patch route give.
-        if (waveforms.Any(w => !FrontEnd.HasPatch(w.Length)))
+        if (clips.Any(c => !FrontEnd.HasPatch(Resampler.OutputLength(c.Samples.Length, c.SampleRate, Config.Preprocessing.SampleRate))))
             return EncodeAudio(clips.Select(c => FrontEnd.Process(c, policy).Patches).ToList());
+        var waveforms = clips.Select(c => Resampler.Resample(c.Samples, c.SampleRate, Config.Preprocessing.SampleRate).Select(v => (float)v).ToArray()).ToList();
         var (hidden, pooled, patches) = onDevice(waveforms, policy);
         return Assemble(tower, patches, hidden, pooled);
     }
