@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Cacophony.Kernels.Cpu;
 using Cacophony.Model.Audio;
 using Cacophony.Weights;
 
@@ -12,7 +13,7 @@ namespace Cacophony.Benchmarks.Audio;
 public class FrontEndBenchmarks
 {
     readonly AudioFrontEnd _frontEnd = new(new PreprocessingConfig());
-    readonly LogMelSpectrogram _logMel = new(new PreprocessingConfig());
+    readonly LogMelSpectrogram _logMel = new(new PreprocessingConfig().LogMel());
     string _directory = "";
     string _wav = "";
     DecodedAudio _decoded = null!;

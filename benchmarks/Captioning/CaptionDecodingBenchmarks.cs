@@ -19,7 +19,7 @@ public class CaptionDecodingBenchmarks
 {
     const int Tokens = 24;
     CacophonyModel _model = null!;
-    ICaptionMemory[] _memories = [];
+    DecoderMemory[] _memories = [];
 
     [Params(10, 30)]
     public int Seconds;
@@ -35,7 +35,7 @@ public class CaptionDecodingBenchmarks
     {
         WorkerPool.MaxThreads = Threads;
         var config = StandardConfigs.Full;
-        _model = new CacophonyModel(config, new SyntheticWeights(config, std: 0.02, seed: 3));
+        _model = CacophonyModel.FromWeights(config, new SyntheticWeights(config, std: 0.02, seed: 3));
         var samples = BenchmarkInputs.Clip(Seconds, seed: 4);
         var patches = _model.FrontEnd.Process(samples, 16000, SequencePolicy.RetrievalAndCaptioning with { Padding = SequencePadding.Exact }).Patches;
         var audio = _model.EncodeAudio(patches);

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Cacophony.Kernels;
 using Cacophony.Kernels.Gpu;
 using Cacophony.Model;
 using Cacophony.Model.Audio;
@@ -29,17 +30,15 @@ public class GpuEncoderBenchmarks
     [Params(1, 32)]
     public int Batch;
 
-    internal static GpuDevice OpenDevice()
-    {
-        var kind = Environment.GetEnvironmentVariable("CACOPHONY_BENCH_DEVICE") == "opencl" ? DeviceKind.OpenCL : DeviceKind.Cuda;
-        return GpuDevice.TryOpen(kind, out var reason) ?? throw new InvalidOperationException($"no {kind} device: {reason}");
-    }
+    static DeviceKind Kind => Environment.GetEnvironmentVariable("CACOPHONY_BENCH_DEVICE") == "opencl" ? DeviceKind.OpenCL : DeviceKind.Cuda;
+
+    internal static GpuDevice OpenDevice() => GpuDevice.TryOpen(Kind, out var reason) ?? throw new InvalidOperationException($"no {Kind} device: {reason}");
 
     [GlobalSetup]
     public void Setup()
     {
         var config = StandardConfigs.Full;
-        _model = new CacophonyModel(config, new SyntheticWeights(config, std: 0.02, seed: 3), gpu: OpenDevice());
+        _model = CacophonyModel.FromWeights(config, new SyntheticWeights(config, std: 0.02, seed: 3), new ModelOptions { Device = Kind });
         _model.WarmUp(decoder: false);
         var samples = BenchmarkInputs.Clip(Seconds);
         var policy = (Seconds <= 10 ? SequencePolicy.ZeroShot : SequencePolicy.RetrievalAndCaptioning) with { Padding = SequencePadding.Exact };

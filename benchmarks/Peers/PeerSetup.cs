@@ -14,7 +14,7 @@ static class PeerSetup
     {
         WorkerPool.MaxThreads = threads;
         var weights = new SyntheticWeights(Config, std: 0.02, seed: 0);
-        return (new CacophonyModel(Config, weights), Graph(weights, graphFile, torchPrefix));
+        return (CacophonyModel.FromWeights(Config, weights), Graph(weights, graphFile, torchPrefix));
     }
 
     /// <summary>Only the ONNX graph with those weights, for runs of the peer alone.</summary>

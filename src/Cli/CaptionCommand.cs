@@ -42,7 +42,7 @@ static class CaptionCommand
             for (int start = 0; start < paths.Length; start += batchSize)
             {
                 var chunk = Enumerable.Range(start, Math.Min(batchSize, paths.Length - start));
-                var (readable, unreadable) = ClipReader.Prepare(cacophony, paths, chunk, policy);
+                var (readable, unreadable) = ClipReader.Prepare(paths, chunk, policy);
                 // One unreadable clip is reported and skipped; the others still get their captions.
                 foreach (var (_, error) in unreadable) Console.Error.WriteLine($"error: {error}");
                 failures += unreadable.Count;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cacophony.Eval;
+using Cacophony.Model;
 using Cacophony.Model.Audio;
 using Cacophony.Weights.Numpy;
 
@@ -38,10 +39,14 @@ static class EmbedAudioCommand
             int failures = 0;
             foreach (var path in paths)
             {
-                AudioFeatures features;
+                // With --dump the CPU front end's intermediates are kept; otherwise the model runs the front end on its backend.
+                bool dumping = parse.GetValue(dump) is not null;
+                AudioFeatures? features;
+                AudioEmbedding result;
                 try
                 {
-                    features = cacophony.FrontEnd.ProcessFile(path, policy);
+                    features = dumping ? cacophony.FrontEnd.ProcessFile(path, policy) : null;
+                    result = features is null ? cacophony.EncodeAudioFile(path, policy, out features) : cacophony.EncodeAudio(features.Patches);
                 }
                 catch (Exception e) when (ClipReader.IsUnreadable(e))
                 {
@@ -51,9 +56,8 @@ static class EmbedAudioCommand
                     bar.Advance();
                     continue;
                 }
-                if (features.Streamed)
+                if (features is { Streamed: true })
                     Console.Error.WriteLine($"note: {path} is longer than {AudioFrontEnd.LongClipSamples / 16000 / 60} minutes: streamed through the front end (resampling: {features.Resampler}); its waveform and mel are not kept");
-                var result = cacophony.EncodeAudio(features.Patches);
                 note.Check(path, result);
                 var embedding = cacophony.IsAudioMae ? result.Unnormalized : result.Normalized;
                 rows.Add(embedding);
@@ -61,7 +65,7 @@ static class EmbedAudioCommand
                 if (parse.GetValue(dump) is { } dumpDirectory)
                     DumpDirectory.WriteAtomically(Path.Combine(dumpDirectory, FeatureDump.UniqueStem(path, stems)), staging =>
                     {
-                        FeatureDump.WriteFrontEnd(staging, features);
+                        FeatureDump.WriteFrontEnd(staging, features!);
                         FeatureDump.WriteAudio(staging, result, cacophony.Config.Audio.HiddenSize);
                     });
                 if (outPath is null)

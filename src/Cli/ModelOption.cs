@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Cacophony.Kernels.Gpu;
+using Cacophony.Kernels;
 using Cacophony.Model;
 
 namespace Cacophony.Cli;
@@ -25,11 +25,19 @@ sealed class ModelOption
         command.Options.Add(_gpuWeights);
     }
 
+    /// <summary>The device and weight precision the options ask for.</summary>
+    public ModelOptions Options(ParseResult parse) => new()
+    {
+        Device = DeviceNamed(parse.GetValue(_device)!),
+        Precision = parse.GetValue(_gpuWeights) == "fp16" ? WeightPrecision.Float16 : WeightPrecision.Float32,
+    };
+
+    public static DeviceKind DeviceNamed(string name) => name switch { "cpu" => DeviceKind.Cpu, "cuda" => DeviceKind.Cuda, "opencl" => DeviceKind.OpenCL, _ => DeviceKind.Auto };
+
     /// <summary>Loads the model on the chosen device and says on stderr which one it runs on.</summary>
     public CacophonyModel Load(ParseResult parse)
     {
-        var kind = parse.GetValue(_device) switch { "cpu" => DeviceKind.Cpu, "cuda" => DeviceKind.Cuda, "opencl" => DeviceKind.OpenCL, _ => DeviceKind.Auto };
-        var model = CacophonyModel.Load(parse.GetValue(_model)!, kind, parse.GetValue(_gpuWeights) == "fp16");
+        var model = CacophonyModel.Load(parse.GetValue(_model)!, Options(parse));
         Console.Error.WriteLine($"device: {model.Device}");
         return model;
     }

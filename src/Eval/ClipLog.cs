@@ -44,7 +44,7 @@ public sealed class ClipLog
         var paths = clips.Select(c => c.Path).ToList();
         foreach (var chunk in todo.Chunk(Math.Max(1, batchSize)))
         {
-            var (ready, errors) = ClipReader.Prepare(model, paths, chunk, policy, assumedRate);
+            var (ready, errors) = ClipReader.Prepare(paths, chunk, policy, assumedRate);
             ReadAtAnotherRate += ready.ReadAtAnotherRate;
             var encoded = ready.Encode(model);
             PaddingOnly += encoded.Count(e => e.PaddingOnly);

@@ -9,7 +9,7 @@ public static class ClipReader
     /// <param name="assumedRate">Read every file as if at this rate, whatever its header says (the original protocol's
     /// load_audio); null: each file at its own rate.</param>
     public static (ClipBatch Ready, List<(int Index, string Error)> Failed) Prepare(
-        CacophonyModel model, IReadOnlyList<string> paths, IEnumerable<int> indices, SequencePolicy policy, int? assumedRate = null)
+        IReadOnlyList<string> paths, IEnumerable<int> indices, SequencePolicy policy, int? assumedRate = null)
     {
         var ready = new ClipBatch(policy);
         var failed = new List<(int, string)>();
@@ -23,7 +23,7 @@ public static class ClipReader
                     audio = audio with { SampleRate = rate };
                     ready.ReadAtAnotherRate++;
                 }
-                ready.Add(i, model, audio);
+                ready.Add(i, audio);
             }
             catch (Exception e) when (IsUnreadable(e))
             {

@@ -1,7 +1,7 @@
+using Cacophony.Kernels;
 using Cacophony.Model.Captioning;
 using Cacophony.Model.Layers;
 using Cacophony.Weights;
-using System.Numerics.Tensors;
 
 namespace Cacophony.Model;
 
@@ -11,74 +11,63 @@ namespace Cacophony.Model;
 /// reaches real tokens: only the real tokens are computed. The caption decoder runs it incrementally,
 /// one new token per step, with a KV cache per layer.
 /// </summary>
-public sealed class TextEncoder
+sealed class TextEncoder
 {
+    readonly IComputeBackend _backend;
     readonly RobertaConfig _config;
-    readonly EmbeddingTable _word;
-    readonly float[] _position, _tokenType;
+    readonly TokenEmbeddingWeights _embedding;
     readonly Norm _embeddingNorm;
     readonly RobertaLayer[] _layers;
 
     public int Width => _config.HiddenSize;
     public int LayerCount => _layers.Length;
+    public IComputeBackend Backend => _backend;
 
     public TextEncoder(WeightLoader weights, RobertaConfig config)
     {
+        _backend = weights.Backend;
         _config = config;
-        _word = weights.Table("text.embed.word");
-        _position = weights.Tensor("text.embed.position");
-        _tokenType = weights.Tensor("text.embed.token_type");
+        _embedding = _backend.TokenEmbedding(weights.Table("text.embed.word"), weights.Tensor("text.embed.position"), weights.Tensor("text.embed.token_type"));
         _embeddingNorm = weights.Norm("text.embed.norm", config.LayerNormEps);
         _layers = Enumerable.Range(0, config.NumHiddenLayers)
             .Select(i => new RobertaLayer(weights, $"text.layers.{i}", config, crossAttention: false)).ToArray();
     }
 
-    /// <summary>Hidden states [ids.Length, width] of the real tokens.</summary>
-    public float[] Forward(int[] ids) => Forward([ids]);
-
     /// <summary>
-    /// A batch of texts in one pass: all tokens are stacked so each dense layer is one GEMM, attention
+    /// A batch of texts in one pass: all tokens are stacked so each dense layer is one product, attention
     /// stays within each text. Each text's rows equal those of a pass of its own.
     /// </summary>
-    public float[] Forward(IReadOnlyList<int[]> batch) => Forward(batch, caches: null, out _);
+    public Tensor Forward(IReadOnlyList<int[]> batch, out int[] offsets) => Forward(batch, caches: null, out offsets);
 
     /// <summary>
-    /// Continues texts whose earlier tokens are in <paramref name="caches"/> (per text, one cache per layer):
-    /// the new ids take the positions after the cached ones. Returns the new tokens' hidden states stacked.
+    /// Hidden states of `newIds` on the backend (the caller disposes them): positions continue after what each
+    /// text's caches hold (per text, one cache per layer), whose keys and values grow by the new tokens.
     /// </summary>
-    public float[] Forward(IReadOnlyList<int[]> newIds, IReadOnlyList<KvCache[]>? caches, out int[] offsets)
+    public Tensor Forward(IReadOnlyList<int[]> newIds, IReadOnlyList<KvCache[]>? caches, out int[] offsets)
     {
         int t = Width;
         offsets = new int[newIds.Count + 1];
         for (int b = 0; b < newIds.Count; b++) offsets[b + 1] = offsets[b] + newIds[b].Length;
-        var x = new float[offsets[^1] * t];
+        int l = offsets[^1];
+        if (newIds.Count == 0 || newIds.Any(text => text.Length == 0)) throw new ArgumentException("a text with no tokens cannot be encoded");
+        var positions = new int[l];
         for (int b = 0; b < newIds.Count; b++)
         {
             int start = caches is null ? 0 : caches[b][0].Length;
-            Embed(newIds[b], start, x.AsSpan(offsets[b] * t, newIds[b].Length * t));
+            if (start + newIds[b].Length > _config.MaxPositionEmbeddings) throw new ArgumentException($"{start + newIds[b].Length} tokens exceed the {_config.MaxPositionEmbeddings} positions");
+            foreach (int id in newIds[b])
+                if ((uint)id >= (uint)_config.VocabSize) throw new ArgumentException($"token id {id} outside the vocabulary of {_config.VocabSize}");
+            for (int i = 0; i < newIds[b].Length; i++) positions[offsets[b] + i] = start + i;
         }
-        _embeddingNorm.Apply(x, offsets[^1], x);
-        using var scratch = new Scratch();
+        var x = _backend.Allocate((long)l * t);
+        _backend.EmbedTokens(_embedding, newIds.SelectMany(ids => ids).ToArray(), positions, x);
+        _embeddingNorm.Apply(x, l, x);
+        using var work = new Workspace(_backend);
         for (int i = 0; i < _layers.Length; i++)
-            _layers[i].Forward(x, offsets, caches?.Select(c => c[i]).ToArray(), memories: null, scratch);
+            _layers[i].Forward(x, offsets, work, caches?.Select(c => c[i]).ToArray());
         return x;
     }
 
     /// <summary>One empty cache per layer, for a text decoded token by token.</summary>
-    public KvCache[] NewCaches() => _layers.Select(_ => new KvCache(Width)).ToArray();
-
-    /// <summary>word[id] + position[start + i] + token_type[0] for each id, before the embedding LayerNorm.</summary>
-    void Embed(int[] ids, int start, Span<float> rows)
-    {
-        int t = Width;
-        if (start + ids.Length > _config.MaxPositionEmbeddings) throw new ArgumentException($"{start + ids.Length} tokens exceed the {_config.MaxPositionEmbeddings} positions");
-        for (int i = 0; i < ids.Length; i++)
-        {
-            if ((uint)ids[i] >= (uint)_config.VocabSize) throw new ArgumentException($"token id {ids[i]} outside the vocabulary of {_config.VocabSize}");
-            var row = rows.Slice(i * t, t);
-            _word.CopyRow(ids[i], row);
-            TensorPrimitives.Add(row, _position.AsSpan((start + i) * t, t), row);
-            TensorPrimitives.Add(row, _tokenType.AsSpan(0, t), row);
-        }
-    }
+    public KvCache[] NewCaches() => _layers.Select(_ => new KvCache(_backend, Width)).ToArray();
 }

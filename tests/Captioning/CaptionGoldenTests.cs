@@ -17,7 +17,7 @@ public class CaptionGoldenTests : TinyModelFixture
 {
     const double LogitTolerance = 4e-6;
 
-    ICaptionMemory Memory(string caseName)
+    DecoderMemory Memory(string caseName)
     {
         var mask = Golden.Ints(caseName, "mask");
         var patches = new AudioPatches(Golden.Floats(caseName, "patches"), Golden.Ints(caseName, "time_inds"), Golden.Ints(caseName, "freq_inds"), mask, mask.Sum());

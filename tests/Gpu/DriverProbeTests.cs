@@ -1,3 +1,4 @@
+using Cacophony.Kernels;
 using Cacophony.Kernels.Gpu;
 using ILGPU;
 using ILGPU.Runtime.Cuda;

@@ -23,11 +23,9 @@ public class GpuCaptionGoldenTests(string backend)
     [OneTimeSetUp]
     public void Load()
     {
-        var device = backend == "simulator" ? GpuDevice.Simulator()
-            : GpuDevice.TryOpen(backend == "cuda" ? DeviceKind.Cuda : DeviceKind.OpenCL, out var reason) ?? throw new IgnoreException($"no {backend} accelerator here: {reason}");
+        var device = TestBackends.Open(backend);
         _temp = new TempDirectory();
-        var directory = ModelDirectory.Open(TinyModel.Convert(_temp));
-        _model = new CacophonyModel(directory.Config, directory, owner: directory, gpu: device);
+        _model = CacophonyModel.Load(TinyModel.Convert(_temp), new ModelOptions { Backend = device });
     }
 
     [OneTimeTearDown]
@@ -37,7 +35,7 @@ public class GpuCaptionGoldenTests(string backend)
         _temp?.Dispose();
     }
 
-    ICaptionMemory Memory(string caseName)
+    DecoderMemory Memory(string caseName)
     {
         var mask = Golden.Ints(caseName, "mask");
         var audio = _model.EncodeAudio(new AudioPatches(Golden.Floats(caseName, "patches"), Golden.Ints(caseName, "time_inds"), Golden.Ints(caseName, "freq_inds"), mask, mask.Sum()));

@@ -1,5 +1,5 @@
-using Cacophony.Kernels.Gpu;
 using Cacophony.Model;
+using Cacophony.Tests.Support;
 using Cacophony.Model.Audio;
 using Cacophony.Model.Layers;
 using Cacophony.Weights.Synthetic;
@@ -17,11 +17,11 @@ public class GpuFullSizeParityTests
     [Test]
     public void OpenClMatchesTheCpuEngineAtFullSize()
     {
-        var device = GpuDevice.TryOpen(DeviceKind.OpenCL, out var reason) ?? throw new IgnoreException($"no OpenCL device here: {reason}");
+        var device = TestBackends.Open("opencl");
         var config = StandardConfigs.Full;
         var weights = new SyntheticWeights(config, std: 0.02, seed: 11);
-        using var cpu = new CacophonyModel(config, weights);
-        using var gpu = new CacophonyModel(config, weights, gpu: device);
+        using var cpu = CacophonyModel.FromWeights(config, weights);
+        using var gpu = CacophonyModel.FromWeights(config, weights, new ModelOptions { Backend = device });
         var random = new Random(5);
         var clip = Enumerable.Range(0, 48000).Select(i => (float)(0.4 * Math.Sin(2 * Math.PI * 440 * i / 16000) + 0.05 * (random.NextDouble() - 0.5))).ToArray();
         var policy = new SequencePolicy { Padding = SequencePadding.Exact };

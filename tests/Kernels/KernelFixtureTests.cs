@@ -1,3 +1,4 @@
+using Cacophony.Kernels;
 using Cacophony.Kernels.Cpu;
 
 namespace Cacophony.Tests.Kernels;

@@ -1,5 +1,7 @@
+using Cacophony.Kernels;
 using Cacophony.Model;
 using Cacophony.Model.Layers;
+using Cacophony.Tests.Support;
 
 namespace Cacophony.Tests.Model;
 
@@ -7,9 +9,35 @@ namespace Cacophony.Tests.Model;
 /// The pools never form keys or values (they score against W_k q and project the weighted mean): checked
 /// against the literal definition in float64 (k = h W_k + b_k, v = h W_v + b_v, softmax of q . k / sqrt(d)
 /// per head, p V), with key biases large enough that dropping their term would show if it did not cancel.
+/// Every backend runs this one formulation: the CPU engine, ILGPU's simulator, OpenCL and CUDA where present.
 /// </summary>
-public class AttentionPoolTests
+[TestFixture("cpu")]
+[TestFixture("simulator")]
+[TestFixture("opencl")]
+[TestFixture("cuda")]
+public class AttentionPoolTests(string backendName)
 {
+    IComputeBackend _backend = null!;
+
+    [OneTimeSetUp]
+    public void Open() => _backend = TestBackends.Open(backendName);
+
+    [OneTimeTearDown]
+    public void Close() => _backend?.Dispose();
+
+    /// <summary>The pool (and its output layer, if any) over one sequence of `rows` hidden states, on the backend.</summary>
+    float[] Pool(AttentionPool pool, Linear? output, float[] hidden, int rows)
+    {
+        using var rowsOnBackend = _backend.Upload(hidden);
+        using var pooled = _backend.Allocate(pool.Outputs);
+        pool.Forward(rowsOnBackend, [0, rows], pooled);
+        using var projected = _backend.Allocate(output?.Outputs ?? 0);
+        output?.Apply(pooled, 1, projected);
+        var result = new float[output?.Outputs ?? pool.Outputs];
+        _backend.Download(output is null ? pooled : projected, result);
+        return result;
+    }
+
     sealed class Tensors(Dictionary<string, (int[] Shape, float[] Values)> tensors) : IWeightSource
     {
         public int[] Shape(string name) => tensors[name].Shape;
@@ -38,7 +66,8 @@ public class AttentionPoolTests
         };
         var source = new Tensors(tensors);
         var hidden = Normal(random, rows * width, 1);
-        var pooled = AttentionPool.Audio(new WeightLoader(source), heads).Forward(hidden, rows);
+        var weights = new WeightLoader(source, _backend);
+        var pooled = Pool(AttentionPool.Audio(weights, heads), weights.Linear("audio_pool.out"), hidden, rows);
 
         var kv = Dense(Widen(hidden), rows, source, "audio_pool.kv");
         var attended = Attend(source.Read("audio_pool.query"), kv, 2 * width, 0, kv, 2 * width, width, rows, width, heads);
@@ -62,7 +91,7 @@ public class AttentionPoolTests
         };
         var source = new Tensors(tensors);
         var hidden = Normal(random, rows * width, 1);
-        var pooled = AttentionPool.Text(new WeightLoader(source)).Forward(hidden, rows);
+        var pooled = Pool(AttentionPool.Text(new WeightLoader(source, _backend)), null, hidden, rows);
 
         var keys = Dense(Widen(hidden), rows, source, "text_pool.key");
         var values = Dense(Widen(hidden), rows, source, "text_pool.value");
@@ -111,12 +140,12 @@ public class AttentionPoolTests
         return output;
     }
 
-    static void Compare(string what, float[] actual, double[] expected)
+    void Compare(string what, float[] actual, double[] expected)
     {
         Assert.That(actual, Has.Length.EqualTo(expected.Length));
         double maxAbs = 0, scale = expected.Max(Math.Abs);
         for (int i = 0; i < actual.Length; i++) maxAbs = Math.Max(maxAbs, Math.Abs(actual[i] - expected[i]));
-        TestContext.Out.WriteLine($"{what}: max-abs {maxAbs:E2}, relative to the largest {maxAbs / scale:E2}");
+        TestContext.Out.WriteLine($"{backendName}: {what}: max-abs {maxAbs:E2}, relative to the largest {maxAbs / scale:E2}");
         Assert.That(maxAbs / scale, Is.LessThan(2e-6));
     }
 }

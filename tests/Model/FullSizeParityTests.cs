@@ -19,7 +19,7 @@ public class FullSizeParityTests
     {
         var config = StandardConfigs.Full with { Decoder = null };
         var weights = new SyntheticWeights(config, std: 0.02, seed: 11);
-        using var engine = new CacophonyModel(config, weights);
+        using var engine = CacophonyModel.FromWeights(config, weights);
         var reference = new ReferenceModel(config, weights);
 
         var random = new Random(5);
@@ -69,7 +69,7 @@ public class FullSizeCaptionParityTests
     {
         var config = StandardConfigs.Full;
         var weights = new SyntheticWeights(config, std: 0.02, seed: 12);
-        using var engine = new CacophonyModel(config, weights);
+        using var engine = CacophonyModel.FromWeights(config, weights);
         var reference = new ReferenceModel(config, weights);
 
         var random = new Random(9);

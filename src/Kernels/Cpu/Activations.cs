@@ -4,14 +4,6 @@ using System.Runtime.Intrinsics;
 
 namespace Cacophony.Kernels.Cpu;
 
-/// <summary>An activation applied to a GEMM's output tile as it is written (<see cref="Gemm"/>).</summary>
-public enum Activation
-{
-    None,
-    SiLU,
-    Gelu,
-}
-
 /// <summary>Element-wise activations, in place, vectorized with <see cref="VectorMath"/>'s exp.</summary>
 public static class Activations
 {

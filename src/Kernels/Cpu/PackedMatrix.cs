@@ -124,6 +124,13 @@ public sealed class PackedMatrix
         Pack(block, firstColumn, end, width, 1);
     }
 
+    /// <summary>Packs whole panels [firstPanel, endPanel) from a row-major source of all N columns, `rowStride` apart.</summary>
+    internal void PackPanels(ReadOnlySpan<float> source, int firstPanel, int endPanel, int rowStride)
+    {
+        int first = firstPanel * PanelWidth, end = Math.Min(N, endPanel * PanelWidth);
+        if (end > first) Pack(source[first..], first, end, rowStride, 1);
+    }
+
     /// <summary>Packs the panels of columns [first, end), whose column first is the source's column 0.</summary>
     void Pack(ReadOnlySpan<float> source, int first, int end, int rowStride, int columnStride)
     {

@@ -10,7 +10,7 @@ public static class ElementwiseKernels
 
     /// <summary>x = act(x): 1 GELU (exact), 2 SiLU.</summary>
     public static void Activate(Index1D i, ArrayView<float> x, int activation) =>
-        x[i] = activation == (int)Epilogue.Gelu ? DeviceMath.Gelu(x[i]) : activation == (int)Epilogue.SiLU ? DeviceMath.SiLU(x[i]) : x[i];
+        x[i] = activation == (int)Activation.Gelu ? DeviceMath.Gelu(x[i]) : activation == (int)Activation.SiLU ? DeviceMath.SiLU(x[i]) : x[i];
 
     /// <summary>
     /// RoBERTa input embeddings of row r: word[ids[r]] + position[positions[r]] + tokenType[0] (width t).
@@ -51,12 +51,12 @@ public static class ElementwiseKernels
     }
 
     /// <summary>
-    /// dst[r * width + c] = src[r * srcStride + c] for r &lt; rows: copies rows out of a wider block (the k or v
-    /// columns of a fused q|k|v block into a KV cache; last rows into a contiguous batch).
+    /// dst[r * dstStride + c] = src[r * srcStride + c] for r &lt; rows, c &lt; width: copies rows out of a wider block
+    /// (the k or v columns of a fused q|k|v block into a KV cache; last rows into a contiguous batch).
     /// </summary>
-    public static void CopyRows(Index1D i, ArrayView<float> source, int sourceStride, ArrayView<float> destination, int width)
+    public static void CopyRows(Index1D i, ArrayView<float> source, int sourceStride, ArrayView<float> destination, int destinationStride, int width)
     {
         int row = i / width, column = i % width;
-        destination[i] = source[(long)row * sourceStride + column];
+        destination[(long)row * destinationStride + column] = source[(long)row * sourceStride + column];
     }
 }

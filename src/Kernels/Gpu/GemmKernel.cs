@@ -3,14 +3,6 @@ using ILGPU.Runtime;
 
 namespace Cacophony.Kernels.Gpu;
 
-/// <summary>What the GEMM epilogue applies to A B + bias before the optional residual add.</summary>
-public enum Epilogue
-{
-    None = 0,
-    Gelu = 1,
-    SiLU = 2,
-}
-
 /// <summary>
 /// C = act(A B + bias) (+ R), float32: A is M x K row-major, B is K x N row-major (the canonical (in, out)
 /// weights), bias has N entries, R (optional, may alias nothing) is M x N.
@@ -140,8 +132,8 @@ public static class GemmKernel
     {
         if (column >= n) return;
         if (bias.Length > 0) value += bias[column];
-        if (epilogue == (int)Epilogue.Gelu) value = DeviceMath.Gelu(value);
-        else if (epilogue == (int)Epilogue.SiLU) value = DeviceMath.SiLU(value);
+        if (epilogue == (int)Activation.Gelu) value = DeviceMath.Gelu(value);
+        else if (epilogue == (int)Activation.SiLU) value = DeviceMath.SiLU(value);
         long index = (long)row * n + column;
         if (residual.Length > 0) value += residual[index];
         c[index] = value;

@@ -6,15 +6,6 @@ using ILGPU.Runtime.OpenCL;
 
 namespace Cacophony.Kernels.Gpu;
 
-/// <summary>Where the network runs: `auto` picks CUDA, then an OpenCL GPU, then the CPU engine.</summary>
-public enum DeviceKind
-{
-    Auto,
-    Cpu,
-    Cuda,
-    OpenCL,
-}
-
 /// <summary>
 /// One ILGPU accelerator with its kernels loaded: CUDA, OpenCL (a GPU for `auto`; any OpenCL device,
 /// PoCL's CPU device included, when asked for by name), or ILGPU's CPU simulator for tests.

@@ -21,7 +21,7 @@ public sealed class GpuKernels
     readonly Action<KernelConfig, ArrayView<float>, int, float> _softmax;
     readonly Action<KernelConfig, ArrayView<float>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _stft;
     readonly Action<Index1D, ArrayView<float>> _logMel;
-    readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int> _copyRows;
+    readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int> _copyRows;
     readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int> _gatherPatches;
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
     readonly Action<Index1D, ArrayView<float>, int> _activate;
@@ -39,7 +39,7 @@ public sealed class GpuKernels
         _softmax = accelerator.LoadStreamKernel<ArrayView<float>, int, float>(SoftmaxKernel.Run);
         _stft = accelerator.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(StftKernel.Run);
         _logMel = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>>(ElementwiseKernels.LogMel);
-        _copyRows = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int>(ElementwiseKernels.CopyRows);
+        _copyRows = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int>(ElementwiseKernels.CopyRows);
         _gatherPatches = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(ElementwiseKernels.GatherPatches);
         _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add);
         _activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int>(ElementwiseKernels.Activate);
@@ -51,7 +51,7 @@ public sealed class GpuKernels
 
     /// <summary>c[m, n] = act(a[m, k] b[k, n] + bias) (+ residual); bias and residual may be empty.</summary>
     public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, int m, int k, int n,
-        Epilogue epilogue = Epilogue.None, ArrayView<float> residual = default)
+        Activation epilogue = Activation.None, ArrayView<float> residual = default)
     {
         if (m == 0) return;
         _gemm(GemmKernel.Config(m, n), a, b, bias.IsValid ? bias : Empty, residual.IsValid ? residual : Empty, c, m, k, n, (int)epilogue);
@@ -59,7 +59,7 @@ public sealed class GpuKernels
 
     /// <summary>The same with B stored as float16 (half the weight memory and bandwidth), accumulated in float32.</summary>
     public void Gemm(ArrayView<float> a, ArrayView<ushort> b, ArrayView<float> bias, ArrayView<float> c, int m, int k, int n,
-        Epilogue epilogue = Epilogue.None, ArrayView<float> residual = default)
+        Activation epilogue = Activation.None, ArrayView<float> residual = default)
     {
         if (m == 0) return;
         _gemmHalf(GemmKernel.Config(m, n), a, b, bias.IsValid ? bias : Empty, residual.IsValid ? residual : Empty, c, m, k, n, (int)epilogue);
@@ -92,9 +92,9 @@ public sealed class GpuKernels
     }
 
     /// <summary>rows x width values from `source` (row stride sourceStride) to contiguous `destination`: the KV-cache append.</summary>
-    public void CopyRows(ArrayView<float> source, int sourceStride, ArrayView<float> destination, int rows, int width)
+    public void CopyRows(ArrayView<float> source, int sourceStride, ArrayView<float> destination, int destinationStride, int rows, int width)
     {
-        if (rows > 0) _copyRows(rows * width, source, sourceStride, destination, width);
+        if (rows > 0) _copyRows(rows * width, source, sourceStride, destination, destinationStride, width);
     }
 
     public void LogMel(ArrayView<float> x) => _logMel((int)x.Length, x);
@@ -104,7 +104,7 @@ public sealed class GpuKernels
 
     public void Add(ArrayView<float> x, ArrayView<float> y) => _add((int)x.Length, x, y);
 
-    public void Activate(ArrayView<float> x, Epilogue activation) => _activate((int)x.Length, x, (int)activation);
+    public void Activate(ArrayView<float> x, Activation activation) => _activate((int)x.Length, x, (int)activation);
 
     public void Embed(ArrayView<int> ids, ArrayView<int> positions, ArrayView<float> word, ArrayView<float> position, ArrayView<float> tokenType,
         ArrayView<float> x, int rows, int width) => _embed(rows * width, ids, positions, word, position, tokenType, x, width);

@@ -1,3 +1,4 @@
+using Cacophony.Kernels.Cpu;
 using Cacophony.Weights;
 
 namespace Cacophony.Model.Audio;
@@ -17,7 +18,7 @@ public sealed record AudioFeatures(float[] Waveform16k, float[] Mel, int MelBins
 /// <summary>Decoded audio -> 16 kHz (scipy FFT resample, float64) -> log-mel (float64 STFT) -> patches.</summary>
 public sealed class AudioFrontEnd(PreprocessingConfig config)
 {
-    readonly LogMelSpectrogram _logMel = new(config);
+    readonly LogMelSpectrogram _logMel = new(config.LogMel());
 
     public PreprocessingConfig Config => config;
 
@@ -40,6 +41,10 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
         if (IsLong(path, longClipSamples)) return ProcessLong(path, policy);
         return Process(AudioDecoder.Read(path), policy);
     }
+
+    /// <summary>The streamed front end (<see cref="ProcessLong(string, SequencePolicy)"/>) when the file is a long WAV, MP3 or Ogg Vorbis file; else null.</summary>
+    public AudioFeatures? ProcessIfLong(string path, SequencePolicy policy, long longClipSamples = LongClipSamples) =>
+        IsLong(path, longClipSamples) ? ProcessLong(path, policy) : null;
 
     /// <summary>Whether the file is longer than `longClipSamples` at 16 kHz: a WAV by its header, MP3 and Ogg Vorbis by their decoders' estimate.</summary>
     bool IsLong(string path, long longClipSamples)

@@ -16,7 +16,7 @@ public static class CaptionSearch
 
     /// <param name="streams">Sampling stream of each clip (default: its index): a clip samples the same tokens
     /// whatever batch it is in, when it keeps its stream number (e.g. its file's index).</param>
-    public static CaptionTokens[] Run(ICaptionDecoder decoder, IReadOnlyList<ICaptionMemory> clips, DecodingOptions options, IReadOnlyList<ulong>? streams = null)
+    public static CaptionTokens[] Run(CaptionDecoder decoder, IReadOnlyList<DecoderMemory> clips, DecodingOptions options, IReadOnlyList<ulong>? streams = null)
     {
         options.Validate();
         if (streams is not null && streams.Count != clips.Count) throw new ArgumentException("one sampling stream per clip");
@@ -25,7 +25,7 @@ public static class CaptionSearch
     }
 
     /// <summary>Greedy or sampled: one token per clip per step.</summary>
-    static CaptionTokens[] Sequential(ICaptionDecoder decoder, IReadOnlyList<ICaptionMemory> clips, DecodingOptions options, IReadOnlyList<ulong> streams)
+    static CaptionTokens[] Sequential(CaptionDecoder decoder, IReadOnlyList<DecoderMemory> clips, DecodingOptions options, IReadOnlyList<ulong> streams)
     {
         int n = clips.Count, vocab = decoder.VocabSize;
         var states = clips.Select(decoder.Start).ToArray();
@@ -54,7 +54,7 @@ public static class CaptionSearch
         return Enumerable.Range(0, n).Select(i => new CaptionTokens(tokens[i].ToArray(), chosen[i].ToArray(), double.NaN)).ToArray();
     }
 
-    sealed record Hypothesis(ICaptionState? State, int[] Tokens, float[] Logits, double LogProbability);
+    sealed record Hypothesis(DecoderState? State, int[] Tokens, float[] Logits, double LogProbability);
 
     /// <summary>
     /// Beam search as Hugging Face's generate: per clip, the 2 x beams best continuations of all beams by total
@@ -62,7 +62,7 @@ public static class CaptionSearch
     /// log p / (tokens + 1)^penalty, the rest continue. A clip is done when it has `beams` finished captions and
     /// (with early stopping, at once; otherwise) no running beam can still beat the worst of them.
     /// </summary>
-    static CaptionTokens[] Beam(ICaptionDecoder decoder, IReadOnlyList<ICaptionMemory> clips, DecodingOptions options)
+    static CaptionTokens[] Beam(CaptionDecoder decoder, IReadOnlyList<DecoderMemory> clips, DecodingOptions options)
     {
         int n = clips.Count, width = options.Beams, vocab = decoder.VocabSize;
         var running = clips.Select(c => new List<Hypothesis> { new(decoder.Start(c), [], [], 0) }).ToArray();

@@ -1,3 +1,5 @@
+using Cacophony.Kernels;
+
 namespace Cacophony.Model.Layers;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Cacophony.Model.Layers;
 /// it whole was ~150 ms of page faults and reads before the first text embedding). Weights made in memory
 /// are kept as one array.
 /// </summary>
-public sealed class EmbeddingTable
+public sealed class EmbeddingTable : IRowSource
 {
     readonly IWeightSource _source;
     readonly string _name;
@@ -30,4 +32,6 @@ public sealed class EmbeddingTable
         if (_values is null) _source.ReadRange(_name, (long)row * Width, destination[..Width]);
         else _values.AsSpan(row * Width, Width).CopyTo(destination);
     }
+
+    public float[] ReadAll() => _values ?? _source.Read(_name);
 }

@@ -1,25 +1,16 @@
-using Cacophony.Kernels.Cpu;
+using Cacophony.Kernels;
 
 namespace Cacophony.Model.Layers;
 
-/// <summary>A dense layer y = x W + b, W (in, out) packed once for the GEMM micro-kernel.</summary>
-public sealed class Linear(PackedMatrix weight, float[] bias)
+/// <summary>A dense layer y = x W + b on a backend.</summary>
+sealed class Linear(IComputeBackend backend, LinearWeights weights)
 {
-    public int Inputs => weight.K;
-    public int Outputs => weight.N;
+    public int Inputs => weights.Inputs;
+    public int Outputs => weights.Outputs;
 
-    public void Apply(ReadOnlySpan<float> x, int rows, Span<float> y) => Gemm.Multiply(x, rows, weight, bias, y);
+    /// <summary>y = activation(x W + b), the activation fused into the product.</summary>
+    public void Apply(TensorView x, int rows, TensorView y, Activation activation = Activation.None) => backend.Linear(weights, x, rows, y, activation);
 
-    /// <summary>y = activation(x W + b), the activation fused into the product's tiles.</summary>
-    public void Apply(ReadOnlySpan<float> x, int rows, Span<float> y, Activation activation) => Gemm.Multiply(x, rows, weight, bias, y, activation);
-
-    /// <summary>y = x W + b + residual, the residual connection fused into the product's tiles (residual may be y itself).</summary>
-    public void ApplyAdd(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> residual, Span<float> y) => Gemm.MultiplyAdd(x, rows, weight, bias, residual, y);
-
-    public float[] Apply(ReadOnlySpan<float> x, int rows)
-    {
-        var y = new float[rows * Outputs];
-        Apply(x, rows, y);
-        return y;
-    }
+    /// <summary>y = residual + x W + b, the residual add fused into the product (residual may be y itself).</summary>
+    public void ApplyAdd(TensorView x, int rows, TensorView residual, TensorView y) => backend.LinearAdd(weights, x, rows, residual, y);
 }

@@ -1,8 +1,9 @@
+using Cacophony.Kernels;
+
 namespace Cacophony.Model.Layers;
 
-/// <summary>LayerNorm parameters with the epsilon of their stack (1e-6 audio, 1e-5 RoBERTa).</summary>
-public sealed class Norm(float[] scale, float[] bias, float eps)
+/// <summary>LayerNorm on a backend, with the epsilon of its stack (1e-6 audio, 1e-5 RoBERTa).</summary>
+sealed class Norm(IComputeBackend backend, NormWeights weights)
 {
-    public void Apply(ReadOnlySpan<float> x, int rows, Span<float> y) =>
-        Kernels.Cpu.LayerNorm.Apply(x, rows, scale.Length, scale, bias, eps, y);
+    public void Apply(TensorView x, int rows, TensorView y) => backend.LayerNorm(weights, x, rows, y);
 }

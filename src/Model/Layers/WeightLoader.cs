@@ -1,53 +1,45 @@
-using Cacophony.Kernels.Cpu;
+using Cacophony.Kernels;
 
 namespace Cacophony.Model.Layers;
 
-/// <summary>Builds layers from canonical tensors (names of WeightMap.cs), packing matrices for the GEMM.</summary>
-public sealed class WeightLoader(IWeightSource source)
+/// <summary>Reads canonical tensors (names of WeightMap.cs) and prepares them on a backend, once, at load.</summary>
+sealed class WeightLoader(IWeightSource source, IComputeBackend backend)
 {
-    // Matrices are read into this one buffer and packed from it: the unpacked copy never piles up.
+    // Matrices are read into this one buffer and handed to the backend from it: the unprepared copy never piles up.
     float[] _staging = [];
+
+    public IComputeBackend Backend => backend;
 
     public float[] Tensor(string name) => source.Read(name);
 
-    /// <summary>An embedding table whose rows are read when needed (not copied at load).</summary>
-    public EmbeddingTable Table(string name) => new(source, name);
+    public int[] Shape(string name) => source.Shape(name);
 
-    public Linear Linear(string name)
-    {
-        var shape = source.Shape(name + ".weight");
-        return new Linear(new PackedMatrix(Staged(name + ".weight", shape), shape[0], shape[1]), Tensor(name + ".bias"));
-    }
+    public Linear Linear(string name) => FusedLinear(name);
 
     /// <summary>
-    /// Several dense layers on the same input as one: weights side by side (in, sum of outs), one GEMM.
-    /// Each part is read into the staging buffer and packed into its own columns, so no concatenated copy
-    /// is made (fresh memory costs a page fault per 4 KB on first touch: ~100 ms per 340 MB here).
+    /// Several dense layers on the same input as one: weights side by side (in, sum of outs), one product. Each
+    /// part is read into the staging buffer and prepared into its own columns, so no concatenated copy is made
+    /// (fresh memory costs a page fault per 4 KB on first touch: ~100 ms per 340 MB).
     /// </summary>
     public Linear FusedLinear(params string[] names)
     {
-        var (shapes, input, output) = FusedWeights.Shapes(source, names);
-        var packed = new PackedMatrix(input, output);
-        if (shapes[..^1].Any(s => s[1] % packed.PanelWidth != 0))
-        {
-            // A part that ends inside a panel: concatenate first (no real model has one), then pack the whole.
-            var (weight, bias, _, _) = FusedWeights.Concatenate(source, names);
-            packed.PackColumns(weight, 0, output);
-            return new Linear(packed, bias);
-        }
-        var biases = new float[output];
+        var shapes = names.Select(n => source.Shape(n + ".weight")).ToArray();
+        int inputs = shapes[0][0], outputs = shapes.Sum(s => s[1]);
+        if (shapes.Any(s => s.Length != 2 || s[0] != inputs)) throw new ArgumentException($"{string.Join(", ", names)} do not share an input width");
+        var builder = backend.Linear(inputs, outputs);
+        var biases = new float[outputs];
         int column = 0;
         foreach (var (name, shape) in names.Zip(shapes))
         {
-            packed.PackColumns(Staged(name + ".weight", shape), column, shape[1]);
+            builder.Columns(Staged(name + ".weight", shape), column, shape[1]);
             source.Read(name + ".bias").CopyTo(biases, column);
             column += shape[1];
         }
-        return new Linear(packed, biases);
+        return new Linear(backend, builder.Build(biases));
     }
 
     /// <summary>A matrix read into the staging buffer (valid until the next read).</summary>
-    Span<float> Staged(string name, int[] shape)
+    ReadOnlySpan<float> Staged(string name, int[] shape)
     {
         int count = shape[0] * shape[1];
         if (_staging.Length < count) _staging = new float[count];
@@ -56,5 +48,8 @@ public sealed class WeightLoader(IWeightSource source)
         return staging;
     }
 
-    public Norm Norm(string name, double eps) => new(Tensor(name + ".scale"), Tensor(name + ".bias"), (float)eps);
+    public Norm Norm(string name, double eps) => new(backend, backend.Norm(Tensor(name + ".scale"), Tensor(name + ".bias"), (float)eps));
+
+    /// <summary>An embedding table whose rows are read when needed (not copied at load on the CPU engine).</summary>
+    public EmbeddingTable Table(string name) => new(source, name);
 }

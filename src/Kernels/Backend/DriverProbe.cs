@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Cacophony.Kernels.Gpu;
+namespace Cacophony.Kernels;
 
 /// <summary>
 /// A cheap look for GPU drivers before ILGPU is started. Creating an ILGPU context costs ~175 ms (mostly

@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
 /// <c>tf.signal.linear_to_mel_weight_matrix(num_mel_bins, num_spectrogram_bins, sample_rate, lower, upper)</c>

@@ -1,8 +1,6 @@
 using System.Numerics;
-using Cacophony.Kernels.Cpu;
-using Cacophony.Weights;
 
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
 /// The original's features (tfio spectrogram + melscale, i.e. tf.signal), computed in float64:
@@ -14,27 +12,27 @@ namespace Cacophony.Model.Audio;
 /// </summary>
 public sealed class LogMelSpectrogram
 {
-    readonly PreprocessingConfig _config;
+    readonly LogMelSettings _config;
     readonly double[] _window;
     readonly MelFilterBank _mel;
 
-    public LogMelSpectrogram(PreprocessingConfig config)
+    public LogMelSpectrogram(LogMelSettings config)
     {
         _config = config;
         _window = new double[config.FrameLength];
         for (int k = 0; k < _window.Length; k++) _window[k] = 0.5 - 0.5 * Math.Cos(2 * Math.PI * k / config.FrameLength);
-        _mel = new MelFilterBank(config.NumMelBins, config.FftLength / 2 + 1, config.SampleRate, config.LowerEdgeHertz, config.UpperEdgeHertz);
+        _mel = new MelFilterBank(config.MelBins, config.FftLength / 2 + 1, config.SampleRate, config.LowerEdgeHertz, config.UpperEdgeHertz);
     }
 
-    public int MelBins => _config.NumMelBins;
+    public int MelBins => _config.MelBins;
 
-    public int FrameCount(int samples) => (samples + _config.FrameStep - 1) / _config.FrameStep;
+    public int FrameCount(int samples) => _config.FrameCount(samples);
 
     /// <summary>Row-major [frames, mel bins].</summary>
     public float[] Compute(ReadOnlySpan<double> waveform)
     {
         int frames = FrameCount(waveform.Length);
-        var output = new float[frames * _config.NumMelBins];
+        var output = new float[frames * _config.MelBins];
         ComputeFrames(waveform, 0, waveform.Length, 0, frames, output);
         return output;
     }
@@ -47,7 +45,7 @@ public sealed class LogMelSpectrogram
     public void ComputeFrames(ReadOnlySpan<double> segment, long segmentStart, long totalSamples, long first, int count, Span<float> output)
     {
         if (first % 2 != 0) throw new ArgumentException("frames are computed in pairs from an even frame");
-        int fft = _config.FftLength, bins = fft / 2 + 1, melBins = _config.NumMelBins;
+        int fft = _config.FftLength, bins = fft / 2 + 1, melBins = _config.MelBins;
         var plan = FftPlan.Get(fft);
         var z = new Complex[fft];
         var magnitudes = new double[2 * bins];
@@ -93,6 +91,6 @@ public sealed class LogMelSpectrogram
             for (int m = 0; m < count; m++) target[m] += magnitude * w[m];
         }
         for (int m = 0; m < melBins; m++)
-            row[m] = (float)(Math.Log(mel[m] + _config.LogMelOffset) * _config.LogMelScale + _config.LogMelBias);
+            row[m] = (float)(Math.Log(mel[m] + _config.LogOffset) * _config.LogScale + _config.LogBias);
     }
 }

@@ -1,0 +1,25 @@
+using Cacophony.Kernels;
+using Cacophony.Kernels.Cpu;
+using Cacophony.Kernels.Gpu;
+
+namespace Cacophony.Tests.Support;
+
+/// <summary>The compute backends a test can run on, by name; an accelerator this machine lacks ends the test as ignored.</summary>
+static class TestBackends
+{
+    public static IComputeBackend Open(string name, bool halfWeights = false) => name switch
+    {
+        "cpu" => new CpuBackend(),
+        "simulator" => GpuBackends.Simulator(halfWeights),
+        "opencl" => GpuBackends.TryOpen(DeviceKind.OpenCL, halfWeights, out var reason) ?? throw new IgnoreException($"no OpenCL accelerator here: {reason}"),
+        "cuda" => GpuBackends.TryOpen(DeviceKind.Cuda, halfWeights, out var reason) ?? throw new IgnoreException($"no CUDA accelerator here: {reason}"),
+        _ => throw new ArgumentException($"no backend named {name}"),
+    };
+
+    /// <summary>Whether an OpenCL device is here, and why not when it is not.</summary>
+    public static bool HasOpenCL(out string reason)
+    {
+        using var backend = GpuBackends.TryOpen(DeviceKind.OpenCL, false, out reason);
+        return backend is not null;
+    }
+}
