@@ -11,9 +11,9 @@ nvidia-smi > "$results/nvidia-smi.txt" 2>&1 || true
 case "${1:-}" in
   tests)
     mkdir -p publish && tar -xJf publish/device/tests.tar.xz -C publish
-    # Every GPU test on the real devices (the kernel fixture against float64, golden tiny towers and decoder,
-    # full-size parity); ILGPU's CPU simulator fixtures are left to CI (108 -> 73 tests).
-    publish/device-tests/cacophony-device-tests --filter "FullyQualifiedName~Gpu&FullyQualifiedName!~simulator" 2>&1 | tee "$results/gpu-tests.txt"
+    # Every GPU test on the real devices (the backend conformance table against float64, the pools, golden tiny
+    # towers and decoder, full-size parity); ILGPU's CPU simulator fixtures are left to CI.
+    publish/device-tests/cacophony-device-tests --filter "(FullyQualifiedName~Gpu|FullyQualifiedName~BackendConformance|FullyQualifiedName~AttentionPool)&FullyQualifiedName!~simulator" 2>&1 | tee "$results/gpu-tests.txt"
     ;;
   bench)
     cli=publish/device/cli/cacophony
