@@ -6,7 +6,7 @@ namespace Cacophony.Benchmarks.Peers;
 
 /// <summary>
 /// ONNX Runtime (CPU provider, optimization level ALL) running ../shared/onnx's encoder graphs with the
-/// same weights as ours, moved into initializers so that ORT pre-packs them: the peer of issue 5.
+/// same weights as ours, moved into initializers so that ORT pre-packs them: the peer our speed is measured against.
 /// </summary>
 sealed class OrtEncoders : IDisposable
 {

@@ -9,7 +9,7 @@ namespace Cacophony.Kernels.Cpu;
 /// The rows of A (M x K, row-major) as the GEMM's row tiles read them: the R rows of a tile (R = 5 to 8) copied
 /// once, by the first thread to reach the tile, into a k-major block, block[k * R + r] = A[row + r, k], at the
 /// offset the rows had in A (row x K). A tile then reads one contiguous stream of R floats per k instead of R
-/// rows K floats apart: on the Zen 3 of docs/PERFORMANCE.md (session 9), +8-10% on the K = 3072 products of
+/// rows K floats apart: on a Zen 3 (docs/PERFORMANCE.md), +8-10% on the K = 3072 products of
 /// 100-500 rows, +2-5% on those of K = 768, one thread; end to end 2-8%.
 /// A tile whose block another thread is still writing reads A itself: both layouts give the same bits (each
 /// output is the same k-ordered chain of fused multiply-adds), so the threads never wait on each other.
