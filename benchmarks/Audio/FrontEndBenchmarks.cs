@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Cacophony.Kernels.Cpu;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Weights;
 
 namespace Cacophony.Benchmarks.Audio;

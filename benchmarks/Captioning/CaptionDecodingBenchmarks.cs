@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
 using Cacophony.Model.Layers;
 using Cacophony.Weights.Synthetic;

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Cacophony.Kernels;
 using Cacophony.Kernels.Gpu;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Weights.Synthetic;
 using ILGPU;

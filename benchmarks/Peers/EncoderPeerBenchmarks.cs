@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Cacophony.Benchmarks.Peers;
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Weights.Synthetic;
 

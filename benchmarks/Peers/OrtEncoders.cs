@@ -1,4 +1,4 @@
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

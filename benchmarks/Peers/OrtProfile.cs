@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Cacophony.Benchmarks.Peers;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Microsoft.ML.OnnxRuntime;
 using Cpu = Cacophony.Kernels.Cpu;
 

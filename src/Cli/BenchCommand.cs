@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Weights;
 using Cacophony.Weights.Synthetic;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cacophony.Eval;
-using Cacophony.Model.Audio;
 using Cacophony.Model.Captioning;
 
 namespace Cacophony.Cli;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Cacophony.Eval;
 using Cacophony.Eval.Datasets;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 
 namespace Cacophony.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cacophony.Eval;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
 
 namespace Cacophony.Cli;
 

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Cacophony.Eval;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Weights.Numpy;
 
 namespace Cacophony.Cli;

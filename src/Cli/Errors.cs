@@ -25,7 +25,7 @@ static class Errors
         {
             Console.Error.WriteLine($"error: {e.Message}");
         }
-        catch (Model.Audio.AudioFormatException e)
+        catch (Audio.AudioFormatException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
         }

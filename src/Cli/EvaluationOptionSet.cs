@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Cacophony.Eval;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 
 namespace Cacophony.Cli;
 

@@ -1,6 +1,6 @@
 using Cacophony.Cli.Rendering;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Weights.Numpy;
 
 namespace Cacophony.Cli;

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Weights;
 
 namespace Cacophony.Cli;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Cacophony.Cli;
-using Cacophony.Tools.ConvertCheckpoint;
 
 var root = new RootCommand("Cacophony: contrastive audio-text model inference in pure .NET.")
 {

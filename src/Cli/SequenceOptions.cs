@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Weights.Numpy;
 
 namespace Cacophony.Cli;

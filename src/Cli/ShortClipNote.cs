@@ -4,7 +4,7 @@ namespace Cacophony.Cli;
 
 /// <summary>
 /// Says once on stderr that a clip under one patch (160 ms) was met and how it was encoded: as the original
-/// encodes its all-padding sequence (<see cref="Model.Audio.AudioPatches.PaddingOnly"/>), in either sequence policy.
+/// encodes its all-padding sequence (<see cref="Model.FrontEnd.AudioPatches.PaddingOnly"/>), in either sequence policy.
 /// </summary>
 sealed class ShortClipNote
 {

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Cacophony.Cli.Rendering;
 using Cacophony.Eval;
 using Cacophony.Eval.Datasets;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 
 namespace Cacophony.Cli;
 

@@ -3,7 +3,7 @@ using Cacophony.Eval.CaptionMetrics;
 using Cacophony.Eval.CaptionMetrics.Java;
 using Cacophony.Eval.Datasets;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
 
 namespace Cacophony.Eval;

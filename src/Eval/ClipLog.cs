@@ -1,5 +1,5 @@
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 
 namespace Cacophony.Eval;
 

@@ -1,5 +1,6 @@
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 
 namespace Cacophony.Eval;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Cacophony.Eval.Datasets;
 using Cacophony.Eval.Metrics;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 
 namespace Cacophony.Eval;
 

@@ -1,5 +1,7 @@
 using Cacophony.Kernels;
 using Cacophony.Model.Layers;
+using Cacophony.Weights.Canonical;
+using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model;
 
@@ -45,20 +47,20 @@ sealed class AttentionPool
 
     public static AttentionPool Audio(WeightLoader weights, int heads)
     {
-        var query = weights.Tensor("audio_pool.query");
-        var keyValue = weights.Tensor("audio_pool.kv.weight");
+        var query = weights.Tensor(Names.AudioPool.Query);
+        var keyValue = weights.Tensor(Names.AudioPool.KeyValue.Weight);
         int width = query.Length, inputs = keyValue.Length / (2 * width);
         // One dense layer makes k | v side by side: k in columns [0, width), v in [width, 2 width).
-        return new(weights.Backend, query, heads, inputs, keyValue, 2 * width, keyValue, 2 * width, width, weights.Tensor("audio_pool.kv.bias")[width..]);
+        return new(weights.Backend, query, heads, inputs, keyValue, 2 * width, keyValue, 2 * width, width, weights.Tensor(Names.AudioPool.KeyValue.Bias)[width..]);
     }
 
     public static AttentionPool Text(WeightLoader weights)
     {
-        var query = weights.Tensor("text_pool.query");
-        var key = weights.Tensor("text_pool.key.weight");
-        var value = weights.Tensor("text_pool.value.weight");
+        var query = weights.Tensor(Names.Text.PoolQuery);
+        var key = weights.Tensor(Names.Text.PoolKey.Weight);
+        var value = weights.Tensor(Names.Text.PoolValue.Weight);
         int width = query.Length, inputs = key.Length / width;
-        return new(weights.Backend, query, 1, inputs, key, width, value, width, 0, weights.Tensor("text_pool.value.bias"));
+        return new(weights.Backend, query, 1, inputs, key, width, value, width, 0, weights.Tensor(Names.Text.PoolValue.Bias));
     }
 
     /// <summary>One pooled row per sequence (sequence b: rows offsets[b] .. offsets[b+1]-1 of hidden).</summary>

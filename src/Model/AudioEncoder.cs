@@ -1,7 +1,9 @@
 using Cacophony.Kernels;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
+using Cacophony.Weights.Canonical;
 using Cacophony.Weights;
+using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model;
 
@@ -24,17 +26,17 @@ sealed class AudioEncoder
     public int Width => _config.HiddenSize;
     public int PatchSize => _patchEmbed.Inputs;
 
-    public AudioEncoder(WeightLoader weights, AudioEncoderConfig config, string prefix = "audio")
+    public AudioEncoder(WeightLoader weights, AudioEncoderConfig config, AudioEncoderNames names)
     {
         _backend = weights.Backend;
         _config = config;
         double eps = config.LayerNormEps;
-        _patchEmbed = weights.Linear($"{prefix}.patch_embed");
-        _positions = _backend.PatchPositions(weights.Tensor($"{prefix}.freq_embed"), config.HiddenSize, config.MaxTimeInd);
-        _blocks = Enumerable.Range(0, config.NumLayers).Select(i => new AudioBlockNames(prefix, i)).Select(n => new Block(
-            weights.Norm(n.Norm1, eps), weights.FusedLinear(n.QueryKeyValue), weights.Linear(n.Out),
+        _patchEmbed = weights.Linear(names.PatchEmbed);
+        _positions = _backend.PatchPositions(weights.Tensor(names.FreqEmbed), config.HiddenSize, config.MaxTimeInd);
+        _blocks = Enumerable.Range(0, config.NumLayers).Select(names.Block).Select(n => new Block(
+            weights.Norm(n.Norm1, eps), weights.FusedLinear(n.Query, n.Key, n.Value), weights.Linear(n.Out),
             weights.Norm(n.Norm2, eps), weights.Linear(n.Fc1), weights.Linear(n.Fc2))).ToArray();
-        _norm = weights.Norm($"{prefix}.norm", eps);
+        _norm = weights.Norm(names.Norm, eps);
     }
 
     /// <summary>Where each clip's real patches begin in the stacked rows (clips + 1 entries).</summary>

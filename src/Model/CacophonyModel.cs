@@ -1,9 +1,12 @@
+using Cacophony.Audio;
 using Cacophony.Kernels;
-using Cacophony.Model.Audio;
 using Cacophony.Model.Captioning;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Model.Text;
+using Cacophony.Weights.Canonical;
 using Cacophony.Weights;
+using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model;
 
@@ -68,9 +71,9 @@ public sealed class CacophonyModel : IDisposable
         _audio = new(() =>
         {
             var weights = new WeightLoader(source, backend);
-            return new AudioTower(new AudioEncoder(weights, config.Audio),
+            return new AudioTower(new AudioEncoder(weights, config.Audio, Names.AudioEncoder),
                 IsAudioMae ? null : AttentionPool.Audio(weights, config.NumAttentionPoolHeads),
-                IsAudioMae ? null : weights.Linear("audio_pool.out"),
+                IsAudioMae ? null : weights.Linear(Names.AudioPool.Out),
                 new PatchFrontEnd(backend, config.Preprocessing));
         });
         // The text encoder is shared by the text tower and the caption decoder (which drives it, KV-cached).
@@ -79,14 +82,14 @@ public sealed class CacophonyModel : IDisposable
         {
             if (_textEncoder.Value is not { } encoder) return null;
             var weights = new WeightLoader(source, backend);
-            return new TextTower(encoder, AttentionPool.Text(weights), weights.Linear("text_proj"));
+            return new TextTower(encoder, AttentionPool.Text(weights), weights.Linear(Names.Text.Projection));
         });
         _decoder = new(() =>
         {
             if (config.Decoder is not { } decoder || _textEncoder.Value is not { } text) throw new InvalidOperationException("this model has no caption decoder");
             return new CaptionDecoder(new WeightLoader(source, backend), decoder, text);
         });
-        LogitScale = IsAudioMae ? float.NaN : MathF.Exp(source.Read("logit_scale")[0]);
+        LogitScale = IsAudioMae ? float.NaN : MathF.Exp(source.Read(Names.LogitScale)[0]);
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
 using Cacophony.Kernels;
 using Cacophony.Model.Captioning;
 using Cacophony.Model.Layers;
+using Cacophony.Weights.Canonical;
 using Cacophony.Weights;
+using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model;
 
@@ -26,22 +28,22 @@ sealed class RobertaLayer
     public int Width => _width;
     public int IntermediateSize => _fc1.Outputs;
 
-    public RobertaLayer(WeightLoader weights, string name, RobertaConfig config, bool crossAttention)
+    public RobertaLayer(WeightLoader weights, RobertaLayerNames name, RobertaConfig config, bool crossAttention)
     {
         _backend = weights.Backend;
         double eps = config.LayerNormEps;
         _width = config.HiddenSize;
         _heads = config.NumAttentionHeads;
         _scale = 1 / MathF.Sqrt(_width / _heads);
-        _qkv = weights.FusedLinear($"{name}.attn.q", $"{name}.attn.k", $"{name}.attn.v");
-        _out = weights.Linear($"{name}.attn.out");
-        _attentionNorm = weights.Norm($"{name}.attn.norm", eps);
+        _qkv = weights.FusedLinear(name.Query, name.Key, name.Value);
+        _out = weights.Linear(name.Out);
+        _attentionNorm = weights.Norm(name.AttentionNorm, eps);
         if (crossAttention)
-            _cross = new CrossAttention(weights.Linear($"{name}.cross_attn.q"), weights.Linear($"{name}.cross_attn.k"),
-                weights.Linear($"{name}.cross_attn.v"), weights.Linear($"{name}.cross_attn.out"), weights.Norm($"{name}.cross_attn.norm", eps));
-        _fc1 = weights.Linear($"{name}.mlp.fc1");
-        _fc2 = weights.Linear($"{name}.mlp.fc2");
-        _mlpNorm = weights.Norm($"{name}.mlp.norm", eps);
+            _cross = new CrossAttention(weights.Linear(name.CrossQuery), weights.Linear(name.CrossKey),
+                weights.Linear(name.CrossValue), weights.Linear(name.CrossOut), weights.Norm(name.CrossNorm, eps));
+        _fc1 = weights.Linear(name.Fc1);
+        _fc2 = weights.Linear(name.Fc2);
+        _mlpNorm = weights.Norm(name.MlpNorm, eps);
     }
 
     /// <summary>Cross-attention keys and values of a clip's audio hidden states (rows of the audio width, on the backend).</summary>

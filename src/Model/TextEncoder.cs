@@ -1,7 +1,9 @@
 using Cacophony.Kernels;
 using Cacophony.Model.Captioning;
 using Cacophony.Model.Layers;
+using Cacophony.Weights.Canonical;
 using Cacophony.Weights;
+using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model;
 
@@ -27,10 +29,10 @@ sealed class TextEncoder
     {
         _backend = weights.Backend;
         _config = config;
-        _embedding = _backend.TokenEmbedding(weights.Table("text.embed.word"), weights.Tensor("text.embed.position"), weights.Tensor("text.embed.token_type"));
-        _embeddingNorm = weights.Norm("text.embed.norm", config.LayerNormEps);
+        _embedding = _backend.TokenEmbedding(weights.Table(Names.Text.WordEmbedding), weights.Tensor(Names.Text.PositionEmbedding), weights.Tensor(Names.Text.TokenTypeEmbedding));
+        _embeddingNorm = weights.Norm(Names.Text.EmbeddingNorm, config.LayerNormEps);
         _layers = Enumerable.Range(0, config.NumHiddenLayers)
-            .Select(i => new RobertaLayer(weights, $"text.layers.{i}", config, crossAttention: false)).ToArray();
+            .Select(i => new RobertaLayer(weights, Names.Text.Layer(i), config, crossAttention: false)).ToArray();
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 using Cacophony.Weights;
 

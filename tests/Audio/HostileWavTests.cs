@@ -1,4 +1,4 @@
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
 using Cacophony.Tests.Support;
 
 namespace Cacophony.Tests.Audio;

@@ -1,4 +1,4 @@
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 
 namespace Cacophony.Tests.Audio;
 

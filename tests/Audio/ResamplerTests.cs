@@ -1,4 +1,4 @@
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
 
 namespace Cacophony.Tests.Audio;
 

@@ -1,6 +1,6 @@
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
 using Cacophony.Tests.Support;
 using Cacophony.Weights.Canonical;

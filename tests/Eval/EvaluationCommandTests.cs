@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Cacophony.Eval.Datasets;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 
 namespace Cacophony.Tests.Eval;

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Cacophony.Eval.Hear;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 using Cacophony.Weights.Canonical;
 using Cacophony.Weights.Conversion;

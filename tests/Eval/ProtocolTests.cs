@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Cacophony.Eval.Datasets;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
 using Cacophony.Tests.Support;
 

@@ -1,6 +1,6 @@
 using Cacophony.Model;
 using Cacophony.Tests.Support;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Weights.Synthetic;
 

@@ -1,6 +1,6 @@
 using Cacophony.Kernels;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 
 namespace Cacophony.Tests.Gpu;

@@ -67,7 +67,7 @@ public class AttentionPoolTests(string backendName)
         var source = new Tensors(tensors);
         var hidden = Normal(random, rows * width, 1);
         var weights = new WeightLoader(source, _backend);
-        var pooled = Pool(AttentionPool.Audio(weights, heads), weights.Linear("audio_pool.out"), hidden, rows);
+        var pooled = Pool(AttentionPool.Audio(weights, heads), weights.Linear(new("audio_pool.out")), hidden, rows);
 
         var kv = Dense(Widen(hidden), rows, source, "audio_pool.kv");
         var attended = Attend(source.Read("audio_pool.query"), kv, 2 * width, 0, kv, 2 * width, width, rows, width, heads);

@@ -1,5 +1,5 @@
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 using Cacophony.Weights.Canonical;
 using Cacophony.Weights.Conversion;

@@ -1,5 +1,5 @@
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Weights;
 using Cacophony.Weights.Synthetic;

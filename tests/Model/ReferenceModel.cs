@@ -1,4 +1,4 @@
-using Cacophony.Model.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Weights;
 

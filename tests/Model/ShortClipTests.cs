@@ -1,5 +1,6 @@
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 
 namespace Cacophony.Tests.Model;

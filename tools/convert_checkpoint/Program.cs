@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Cacophony.Tools.ConvertCheckpoint;
+using Cacophony.Cli;
 
 var command = ConvertCommand.Create("convert_checkpoint");
 var root = new RootCommand(command.Description ?? "");

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Text;
 using Cacophony.Weights;
 using Cacophony.Weights.Canonical;

@@ -2,7 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cacophony.Eval.Datasets;
 using Cacophony.Model;
-using Cacophony.Model.Audio;
+using Cacophony.Audio;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Weights.Numpy;
 
 namespace Cacophony.Eval.Hear;

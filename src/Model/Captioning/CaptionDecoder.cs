@@ -1,6 +1,8 @@
 using Cacophony.Kernels;
 using Cacophony.Model.Layers;
+using Cacophony.Weights.Canonical;
 using Cacophony.Weights;
+using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model.Captioning;
 
@@ -26,8 +28,8 @@ public sealed class CaptionDecoder
         _backend = weights.Backend;
         _text = text;
         _layers = Enumerable.Range(0, config.NumHiddenLayers)
-            .Select(i => new RobertaLayer(weights, $"decoder.layers.{i}", config, crossAttention: true)).ToArray();
-        _vocabulary = weights.Linear("decoder.vocab");
+            .Select(i => new RobertaLayer(weights, Names.Decoder.Layer(i), config, crossAttention: true)).ToArray();
+        _vocabulary = weights.Linear(Names.Decoder.Vocabulary);
     }
 
     /// <summary>Cross-attention keys and values of a clip's hidden states (its real patches), once per clip.</summary>

@@ -1,8 +1,9 @@
 using Cacophony.Kernels;
+using Cacophony.Weights.Canonical;
 
 namespace Cacophony.Model.Layers;
 
-/// <summary>Reads canonical tensors (names of WeightMap.cs) and prepares them on a backend, once, at load.</summary>
+/// <summary>Reads canonical tensors (named by WeightMap.Names) and prepares them on a backend, once, at load.</summary>
 sealed class WeightLoader(IWeightSource source, IComputeBackend backend)
 {
     // Matrices are read into this one buffer and handed to the backend from it: the unprepared copy never piles up.
@@ -14,25 +15,25 @@ sealed class WeightLoader(IWeightSource source, IComputeBackend backend)
 
     public int[] Shape(string name) => source.Shape(name);
 
-    public Linear Linear(string name) => FusedLinear(name);
+    public Linear Linear(LinearNames name) => FusedLinear(name);
 
     /// <summary>
     /// Several dense layers on the same input as one: weights side by side (in, sum of outs), one product. Each
     /// part is read into the staging buffer and prepared into its own columns, so no concatenated copy is made
     /// (fresh memory costs a page fault per 4 KB on first touch: ~100 ms per 340 MB).
     /// </summary>
-    public Linear FusedLinear(params string[] names)
+    public Linear FusedLinear(params LinearNames[] names)
     {
-        var shapes = names.Select(n => source.Shape(n + ".weight")).ToArray();
+        var shapes = names.Select(n => source.Shape(n.Weight)).ToArray();
         int inputs = shapes[0][0], outputs = shapes.Sum(s => s[1]);
-        if (shapes.Any(s => s.Length != 2 || s[0] != inputs)) throw new ArgumentException($"{string.Join(", ", names)} do not share an input width");
+        if (shapes.Any(s => s.Length != 2 || s[0] != inputs)) throw new ArgumentException($"{string.Join(", ", names.Select(n => n.Prefix))} do not share an input width");
         var builder = backend.Linear(inputs, outputs);
         var biases = new float[outputs];
         int column = 0;
         foreach (var (name, shape) in names.Zip(shapes))
         {
-            builder.Columns(Staged(name + ".weight", shape), column, shape[1]);
-            source.Read(name + ".bias").CopyTo(biases, column);
+            builder.Columns(Staged(name.Weight, shape), column, shape[1]);
+            source.Read(name.Bias).CopyTo(biases, column);
             column += shape[1];
         }
         return new Linear(backend, builder.Build(biases));
@@ -48,7 +49,7 @@ sealed class WeightLoader(IWeightSource source, IComputeBackend backend)
         return staging;
     }
 
-    public Norm Norm(string name, double eps) => new(backend, backend.Norm(Tensor(name + ".scale"), Tensor(name + ".bias"), (float)eps));
+    public Norm Norm(NormNames name, double eps) => new(backend, backend.Norm(Tensor(name.Scale), Tensor(name.Bias), (float)eps));
 
     /// <summary>An embedding table whose rows are read when needed (not copied at load on the CPU engine).</summary>
     public EmbeddingTable Table(string name) => new(source, name);

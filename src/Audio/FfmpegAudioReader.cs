@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>
 /// Any other container (FLAC, Opus, M4A/AAC, WMA, video files ...) through the `ffmpeg` program when it

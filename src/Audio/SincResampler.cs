@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>
 /// A band-limited resampler that needs only the input near each output sample, for clips too long to resample

@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>Collects interleaved float frames from a decoder and mixes them to mono (channel mean, float32).</summary>
 sealed class InterleavedMixer(int channels)

@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Model.FrontEnd;
 
 /// <summary>How patch sequences are shaped for the encoder.</summary>
 public enum SequencePadding

@@ -3,7 +3,7 @@ using Cacophony.Weights;
 using Cacophony.Weights.Canonical;
 using Cacophony.Weights.Conversion;
 
-namespace Cacophony.Tools.ConvertCheckpoint;
+namespace Cacophony.Cli;
 
 /// <summary>
 /// <c>convert_checkpoint &lt;checkpoint&gt; &lt;out-dir&gt; [--tokenizer DIR] [--dtype f32|f16|bf16]</c>;

@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Model.FrontEnd;
 
 /// <summary>
 /// The encoder's input: patches [Count, 256] (16 frames x 16 mel bins, flattened time-major), the time

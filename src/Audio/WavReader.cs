@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>
 /// RIFF/WAVE and RF64 (and BW64) files: PCM 8 (unsigned), 16, 24 and 32-bit, IEEE float 32 and

@@ -1,7 +1,8 @@
+using Cacophony.Audio;
 using Cacophony.Kernels;
 using Cacophony.Weights;
 
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Model.FrontEnd;
 
 /// <summary>
 /// The front end on the model's backend, from 16 kHz samples to the encoder's input: the log-mel

@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>A clip read as blocks of mono samples, its length known before the first block (what streaming the front end needs).</summary>
 public interface IMonoSource : IDisposable

@@ -1,7 +1,7 @@
 using System.Numerics;
 using Cacophony.Kernels.Cpu;
 
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>
 /// <c>scipy.signal.resample(x, round(n * target / rate))</c>, the original's resampler, in float64:

@@ -1,7 +1,8 @@
+using Cacophony.Audio;
 using Cacophony.Kernels.Cpu;
 using Cacophony.Weights;
 
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Model.FrontEnd;
 
 /// <summary>Everything the front end computes for one clip, kept for --dump and for debugging a port.</summary>
 public sealed record AudioFeatures(float[] Waveform16k, float[] Mel, int MelBins, AudioPatches Patches)

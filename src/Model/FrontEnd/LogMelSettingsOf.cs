@@ -1,7 +1,7 @@
 using Cacophony.Kernels;
 using Cacophony.Weights;
 
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Model.FrontEnd;
 
 public static class LogMelSettingsOf
 {

@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>
 /// Decodes an audio file by its content (not its extension): WAV/RF64 natively, MP3 with NLayer, Ogg

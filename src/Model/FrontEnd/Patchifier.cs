@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Model.FrontEnd;
 
 /// <summary>
 /// Log-mel [frames, 128] -> 16x16 patches. Trailing frames are dropped to a multiple of 16; patch (t, f)

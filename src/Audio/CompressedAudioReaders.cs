@@ -2,7 +2,7 @@ using System.Diagnostics;
 using NLayer;
 using NVorbis;
 
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>
 /// MP3 (NLayer) and Ogg Vorbis (NVorbis), both fully managed. Lossy decoders differ slightly from one

@@ -1,4 +1,4 @@
-namespace Cacophony.Model.Audio;
+namespace Cacophony.Audio;
 
 /// <summary>A decoded clip mixed to mono: float32 samples in [-1, 1) at the file's own rate.</summary>
 /// <param name="Encoding">What the file held, for messages: "PCM 16-bit", "IEEE float 32-bit", "MP3" ...</param>
