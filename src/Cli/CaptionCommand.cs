@@ -61,14 +61,8 @@ static class CaptionCommand
     static void WriteRow(string path, Model.Caption caption, bool asJson)
     {
         if (asJson)
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                file = path,
-                caption = caption.Text,
-                tokens = caption.Tokens.Tokens,
-                logits = caption.Tokens.ChosenLogits,
-                score = double.IsNaN(caption.Tokens.Score) ? (double?)null : caption.Tokens.Score,
-            }, Eval.JsonText.Line));
+            Console.WriteLine(Eval.JsonText.Serialize(new CaptionJson(path, caption.Text, caption.Tokens.Tokens, caption.Tokens.ChosenLogits,
+                double.IsNaN(caption.Tokens.Score) ? null : caption.Tokens.Score), CliJson.Line));
         else
             Console.WriteLine(Eval.Datasets.Csv.Line([path, caption.Text]));
         Console.Out.Flush();

@@ -55,7 +55,7 @@ static class ClassifyCommand
                 var ranked = cacophony.ZeroShot(audio.Normalized, classes, classEmbeddings).Take(shown).ToList();
                 if (parse.GetValue(json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(new { file = path, labels = ranked.Select(r => new { label = r.Label, probability = r.Probability, logit = r.Logit }) }, JsonText.Line));
+                    Console.WriteLine(JsonText.Serialize(new ClassifiedJson(path, ranked.Select(r => new RankedLabelJson(r.Label, r.Probability, r.Logit)).ToList()), CliJson.Line));
                     continue;
                 }
                 Console.WriteLine(path);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using Cacophony.Eval;
 using Cacophony.Model;
 
 namespace Cacophony.Cli;
@@ -27,7 +27,7 @@ static class SimilarityCommand
             {
                 var logits = cosine.Select(row => row.Select(c => c * cacophony.LogitScale).ToArray()).ToArray();
                 var probabilities = logits.Select(row => { double max = row.Max(), sum = row.Sum(l => Math.Exp(l - max)); return row.Select(l => Math.Exp(l - max) / sum).ToArray(); }).ToArray();
-                Console.WriteLine(JsonSerializer.Serialize(new { audio = files, text = texts, cosine, logits, probabilities }, Eval.JsonText.Indented));
+                Console.WriteLine(JsonText.Serialize(new SimilarityJson(files, texts, cosine, logits, probabilities), CliJson.Indented));
                 return 0;
             }
             Console.WriteLine($"{"audio \\ text",-40}  " + string.Join("  ", texts.Select((t, i) => $"[{i}]".PadLeft(7))));

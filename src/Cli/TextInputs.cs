@@ -47,7 +47,7 @@ sealed class TextInputs
                 if (text.Length == 0) continue;
                 try
                 {
-                    texts.Add(new TextInput($"{path}:{line}", JsonSerializer.Deserialize<string>(text) ?? throw new JsonException("null")));
+                    texts.Add(new TextInput($"{path}:{line}", JsonSerializer.Deserialize(text, CliJson.Default.String) ?? throw new JsonException("null")));
                 }
                 catch (JsonException)
                 {

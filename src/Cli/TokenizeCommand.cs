@@ -22,7 +22,7 @@ static class TokenizeCommand
             foreach (var text in texts.Read(parse))
             {
                 var encoded = tokenizer.Encode(text, parse.GetValue(maxLength));
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, int[]> { ["input_ids"] = encoded.InputIds, ["attention_mask"] = encoded.AttentionMask }, Eval.JsonText.Line));
+                Console.WriteLine(Eval.JsonText.Serialize(new Dictionary<string, int[]> { ["input_ids"] = encoded.InputIds, ["attention_mask"] = encoded.AttentionMask }, CliJson.Line));
             }
             return 0;
         }));

@@ -87,23 +87,13 @@ public static class CaptionEvaluation
         var report = new CaptionReport(bleu, rouge.DefaultIfEmpty(double.NaN).Average(), cider.DefaultIfEmpty(double.NaN).Average(), meteor?.Corpus, spice?.Corpus, evaluated.Count,
             set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => log.Failed.ContainsKey(c.Id)),
             ProtocolNotes.Of(options, set.Name, log));
-        files.WriteAtomically("results.json", JsonSerializer.Serialize(new
-        {
-            task = "caption-eval",
-            dataset = set.Name,
-            protocol = report.Protocol.ToJson(),
-            decoding = new { strategy = decoding.Strategy.ToString().ToLowerInvariant(), decoding.MaxTokens, decoding.Temperature, decoding.TopK, decoding.TopP, decoding.Seed, decoding.Beams, decoding.LengthPenalty },
-            bleu_1 = bleu[0], bleu_2 = bleu[1], bleu_3 = bleu[2], bleu_4 = bleu[3],
-            rouge_l = report.RougeL,
-            cider_d = report.CiderD,
-            meteor = report.Meteor is double m ? (object)m : "skipped: give --meteor-jar (METEOR 1.5) to compute it",
-            spice = report.Spice is double sp ? (object)sp : "skipped: give --spice-jar (SPICE 1.0) to compute it",
-            spider = report.Spider is double sd ? (object)sd : "skipped: SPIDEr needs SPICE",
-            clips_evaluated = report.Clips,
-            clips_listed = report.Listed,
-            clips_missing = report.Missing,
-            clips_unreadable = report.Unreadable,
-        }, JsonText.Indented));
+        files.WriteAtomically("results.json", JsonText.Serialize(new CaptionResultsJson("caption-eval", set.Name, report.Protocol.ToJson(),
+            new DecodingJson(decoding.Strategy.ToString().ToLowerInvariant(), decoding.MaxTokens, decoding.Temperature, decoding.TopK, decoding.TopP, decoding.Seed, decoding.Beams, decoding.LengthPenalty),
+            bleu[0], bleu[1], bleu[2], bleu[3], report.RougeL, report.CiderD,
+            report.Meteor is double m ? m : "skipped: give --meteor-jar (METEOR 1.5) to compute it",
+            report.Spice is double sp ? sp : "skipped: give --spice-jar (SPICE 1.0) to compute it",
+            report.Spider is double sd ? sd : "skipped: SPIDEr needs SPICE",
+            report.Clips, report.Listed, report.Missing, report.Unreadable), JsonText.Results));
         log.Finish();
         return report;
     }

@@ -10,13 +10,11 @@ public sealed record ProtocolNotes(EvaluationProtocol Protocol, int? AssumedSamp
     public static ProtocolNotes Of(EvaluationOptions options, string dataset, ClipLog log) =>
         new(options.Protocol, OriginalProtocol.AssumedSampleRate(options.Protocol, dataset), log.ReadAtAnotherRate, log.PaddingOnly);
 
-    public object ToJson() => new
-    {
-        name = OriginalProtocol.Name(Protocol),
-        sample_rate = AssumedSampleRate is int rate ? $"every file read as {rate} Hz, as the original's load_audio does" : "each file at its own rate",
-        clips_read_at_another_rate = ReadAtAnotherRate,
-        clips_shorter_than_one_patch = ShorterThanOnePatch,
-    };
+    public ProtocolJson ToJson() => new(
+        OriginalProtocol.Name(Protocol),
+        AssumedSampleRate is int rate ? $"every file read as {rate} Hz, as the original's load_audio does" : "each file at its own rate",
+        ReadAtAnotherRate,
+        ShorterThanOnePatch);
 
     /// <summary>Lines for the summary a person reads: only what needs saying.</summary>
     public IEnumerable<string> Describe()

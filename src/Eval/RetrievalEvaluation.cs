@@ -66,21 +66,9 @@ public static class RetrievalEvaluation
             $"{Csv.Quote(c.Id)},{FirstHit(audioToText.AsSpan(j * t, t), key => relevant[j].Contains(keyIdentity[key]))}\n")));
         var report = new RetrievalReport(t2a, a2t, a, t, set.Clips.Count + set.Missing.Count, set.Missing.Count, clips.Count(c => failed.ContainsKey(c.Id)),
             t2aByString, t2aByClip, ProtocolNotes.Of(options, set.Name, log));
-        files.WriteAtomically("results.json", JsonSerializer.Serialize(new
-        {
-            task = "retrieval",
-            dataset = set.Name,
-            protocol = report.Protocol.ToJson(),
-            clips_evaluated = a,
-            captions = t,
-            clips_listed = report.Listed,
-            clips_missing = report.Missing,
-            clips_unreadable = report.Unreadable,
-            text_to_audio = Json(t2a, laion: false),
-            text_to_audio_by_caption_string = Json(t2aByString, laion: false),
-            text_to_audio_by_own_clip = Json(t2aByClip, laion: false),
-            audio_to_text = Json(a2t, laion: true),
-        }, JsonText.Indented));
+        files.WriteAtomically("results.json", JsonText.Serialize(new RetrievalResultsJson("retrieval", set.Name, report.Protocol.ToJson(),
+            a, t, report.Listed, report.Missing, report.Unreadable,
+            Json(t2a, laion: false), Json(t2aByString, laion: false), Json(t2aByClip, laion: false), Json(a2t, laion: true)), JsonText.Results));
         log.Finish();
         return report;
     }
@@ -93,10 +81,10 @@ public static class RetrievalEvaluation
         return 0;
     }
 
-    static object Json(RetrievalScores s, bool laion)
+    static RetrievalScoresJson Json(RetrievalScores s, bool laion)
     {
-        static object I(Interval i) => new { estimate = i.Estimate, ci95 = new[] { i.Low, i.High } };
-        object? laionMap = laion && s.MeanAveragePrecision10OverRelevant is { } l ? I(l) : null;
-        return new { r1 = I(s.R1), r5 = I(s.R5), r10 = I(s.R10), map10 = I(s.MeanAveragePrecision10), map10_laion_clap = laionMap };
+        static IntervalJson I(Interval i) => new(i.Estimate, [i.Low, i.High]);
+        var laionMap = laion && s.MeanAveragePrecision10OverRelevant is { } l ? I(l) : null;
+        return new(I(s.R1), I(s.R5), I(s.R10), I(s.MeanAveragePrecision10), laionMap);
     }
 }

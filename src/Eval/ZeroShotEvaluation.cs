@@ -72,21 +72,9 @@ public static class ZeroShotEvaluation
         for (int t = 0; t < s.Classes.Count; t++)
             confusion.Append(Csv.Quote(s.Classes[t])).Append(',').AppendJoin(',', Enumerable.Range(0, s.Classes.Count).Select(p => s.Confusion[t, p])).Append('\n');
         files.WriteAtomically("confusion.csv", confusion.ToString());
-        var json = new
-        {
-            task = "zeroshot",
-            dataset = set.Name,
-            protocol = report.Protocol.ToJson(),
-            prompt = report.Prompt,
-            top1 = s.Top1,
-            top5 = s.Top5,
-            clips_evaluated = s.Clips,
-            clips_listed = report.Listed,
-            clips_missing = report.Missing,
-            clips_unreadable = report.Unreadable,
-            classes = s.Classes.Count,
-            per_class = s.Classes.Select((c, i) => new { @class = c, clips = s.PerClassCount[i], accuracy = double.IsNaN(s.PerClassAccuracy[i]) ? (double?)null : s.PerClassAccuracy[i] }),
-        };
-        files.WriteAtomically("results.json", JsonSerializer.Serialize(json, JsonText.Indented));
+        var json = new ZeroShotResultsJson("zeroshot", set.Name, report.Protocol.ToJson(), report.Prompt, s.Top1, s.Top5,
+            s.Clips, report.Listed, report.Missing, report.Unreadable, s.Classes.Count,
+            s.Classes.Select((c, i) => new ClassAccuracyJson(c, s.PerClassCount[i], double.IsNaN(s.PerClassAccuracy[i]) ? null : s.PerClassAccuracy[i])).ToList());
+        files.WriteAtomically("results.json", JsonText.Serialize(json, JsonText.Results));
     }
 }

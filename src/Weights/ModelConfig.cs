@@ -90,21 +90,14 @@ public sealed record ModelConfig
     public string WeightsDtype { get; init; } = "f32";
     public SourceCheckpoint? Source { get; init; }
 
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, ModelConfigJson.Default.ModelConfig);
 
     public static ModelConfig Load(string path)
     {
         if (!System.IO.File.Exists(path)) throw new CheckpointException(path, "file not found");
         try
         {
-            var config = JsonSerializer.Deserialize<ModelConfig>(System.IO.File.ReadAllText(path), JsonOptions)
+            var config = JsonSerializer.Deserialize(System.IO.File.ReadAllText(path), ModelConfigJson.Default.ModelConfig)
                 ?? throw new CheckpointException(path, "empty config");
             ModelConfigValidation.Validate(config, path);
             return config;
@@ -115,3 +108,9 @@ public sealed record ModelConfig
         }
     }
 }
+
+/// <summary>config.json's serializer, generated at build time so that a trimmed or native build reads it too.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ModelConfig))]
+internal sealed partial class ModelConfigJson : JsonSerializerContext;

@@ -84,7 +84,6 @@ public static class HearExport
     static void EmbedFile(CacophonyModel model, HearTask task, string audioPath, string outputStem, JsonNode? fileLabels, int seed)
     {
         var decoded = AudioDecoder.Read(audioPath);
-        var options = new JsonSerializerOptions { WriteIndented = task.IsEvent };
         if (!task.IsEvent)
         {
             // On a GPU the log-mel runs on the device too; timestamp embeddings below cut windows on the CPU.
@@ -97,8 +96,8 @@ public static class HearExport
         var events = (fileLabels as JsonArray ?? []).Select(e => (Label: e!["label"]!.ToString(), Start: e["start"]!.GetValue<double>(), End: e["end"]!.GetValue<double>())).ToList();
         // hear-eval-kit's IntervalTree: an event covers [start, end + 0.0001).
         var perTimestamp = timestamps.Select(t => events.Where(e => e.Start <= t && t < e.End + 0.0001).Select(e => e.Label).ToList()).ToList();
-        File.WriteAllText(outputStem + ".timestamps.json", JsonSerializer.Serialize(timestamps));
-        File.WriteAllText(outputStem + ".target-labels.json", JsonSerializer.Serialize(perTimestamp, options));
+        File.WriteAllText(outputStem + ".timestamps.json", JsonSerializer.Serialize(timestamps, HearJson.Compact.DoubleArray));
+        File.WriteAllText(outputStem + ".target-labels.json", JsonSerializer.Serialize(perTimestamp, (task.IsEvent ? HearJson.Indented : HearJson.Compact).ListListString));
         WriteNpyAtomically(outputStem + ".embedding.npy", embeddings, timestamps.Length, width);
     }
 
@@ -152,7 +151,7 @@ public static class HearExport
                 labels.Add(fileLabels.Select(l => l!.ToString()).ToList());
                 continue;
             }
-            var timestamps = JsonSerializer.Deserialize<double[]>(File.ReadAllText(stem + ".timestamps.json"))!;
+            var timestamps = JsonSerializer.Deserialize(File.ReadAllText(stem + ".timestamps.json"), HearJson.Compact.DoubleArray)!;
             for (int t = 0; t < timestamps.Length; t++)
             {
                 rows.Add(values.AsSpan(t * width, width).ToArray());
@@ -164,10 +163,10 @@ public static class HearExport
         {
             foreach (var row in rows) stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
         });
-        File.WriteAllText(Path.Combine(output, $"{split}.embedding-dimensions.json"), JsonSerializer.Serialize(new[] { rows.Count, width }));
+        File.WriteAllText(Path.Combine(output, $"{split}.embedding-dimensions.json"), JsonSerializer.Serialize([rows.Count, width], HearJson.Compact.Int32Array));
         WriteAtomically(Path.Combine(output, $"{split}.target-labels.pkl"), stream => PickleWriter.WriteListOfStringLists(stream, labels));
         if (task.IsEvent)
-            File.WriteAllText(Path.Combine(output, $"{split}.filename-timestamps.json"), JsonSerializer.Serialize(filenameTimestamps, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(output, $"{split}.filename-timestamps.json"), JsonSerializer.Serialize(filenameTimestamps, HearJson.Indented.ListObjectArray));
     }
 
     static void WriteNpyAtomically(string path, float[] values, params int[] shape)

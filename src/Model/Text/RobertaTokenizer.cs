@@ -29,12 +29,14 @@ public sealed class RobertaTokenizer
     {
         foreach (var file in new[] { vocabFile, mergesFile })
             if (!File.Exists(file)) throw new CheckpointException(file, "tokenizer file not found");
-        RequireVocabulary(vocabFile);
-        RequireMerges(mergesFile);
+        var vocabulary = ReadVocabulary(vocabFile);
+        var merges = ReadMerges(mergesFile);
         try
         {
-            // Pieces arrive already pre-tokenized: the library must treat each as one word (its default splits on spaces).
-            _bpe = BpeTokenizer.Create(new BpeOptions(vocabFile, mergesFile) { ByteLevel = true, PreTokenizer = new WholeText() });
+            // The files are read here, not by the library, whose file reader deserializes JSON by reflection (a native
+            // build cannot). Pieces arrive already pre-tokenized: the library must treat each as one word (its default
+            // splits on spaces).
+            _bpe = BpeTokenizer.Create(new BpeOptions(vocabulary) { Merges = merges, ByteLevel = true, PreTokenizer = new WholeText() });
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or ArgumentException or InvalidOperationException or InvalidDataException or KeyNotFoundException)
         {
@@ -43,7 +45,7 @@ public sealed class RobertaTokenizer
     }
 
     /// <summary>vocab.json: one JSON object of token -> id, every id a distinct integer from 0 up, the special tokens at their ids.</summary>
-    static void RequireVocabulary(string path)
+    static Dictionary<string, int> ReadVocabulary(string path)
     {
         System.Text.Json.JsonElement root;
         var bytes = File.ReadAllBytes(path);
@@ -59,22 +61,24 @@ public sealed class RobertaTokenizer
         }
         if (root.ValueKind != System.Text.Json.JsonValueKind.Object) throw new CheckpointException(path, "is not a JSON object of token -> id");
         var ids = new HashSet<int>();
-        var special = new Dictionary<string, int>();
+        var vocabulary = new Dictionary<string, int>();
         foreach (var entry in root.EnumerateObject())
         {
             if (entry.Value.ValueKind != System.Text.Json.JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
                 throw new CheckpointException(path, $"token '{entry.Name}' has the id {entry.Value.GetRawText()}, not a non-negative integer");
             if (!ids.Add(id)) throw new CheckpointException(path, $"the id {id} is given to two tokens (one is '{entry.Name}')");
-            special[entry.Name] = id;
+            vocabulary[entry.Name] = id;
         }
         foreach (var (text, id) in Specials)
-            if (!special.TryGetValue(text, out int found) || found != id)
-                throw new CheckpointException(path, $"'{text}' must have the id {id} (RoBERTa's), not {(special.TryGetValue(text, out int other) ? other.ToString() : "none")}");
+            if (!vocabulary.TryGetValue(text, out int found) || found != id)
+                throw new CheckpointException(path, $"'{text}' must have the id {id} (RoBERTa's), not {(vocabulary.TryGetValue(text, out int other) ? other.ToString() : "none")}");
+        return vocabulary;
     }
 
     /// <summary>merges.txt: an optional "#version" line, then one merge a line, two tokens separated by one space.</summary>
-    static void RequireMerges(string path)
+    static List<string> ReadMerges(string path)
     {
+        var merges = new List<string>();
         int line = 0;
         foreach (var text in File.ReadLines(path))
         {
@@ -83,7 +87,9 @@ public sealed class RobertaTokenizer
             int space = text.IndexOf(' ');
             if (space <= 0 || space == text.Length - 1 || text.IndexOf(' ', space + 1) >= 0)
                 throw new CheckpointException(path, $"line {line} is not a merge of two tokens separated by one space: '{(text.Length > 60 ? text[..60] + "..." : text)}'");
+            merges.Add(text);
         }
+        return merges;
     }
 
     sealed class WholeText : PreTokenizer

@@ -20,7 +20,7 @@ public static class Spice
         string input = Path.Combine(workDirectory, "spice-input.json"), output = Path.Combine(workDirectory, "spice-output.json");
         var items = new JsonArray();
         for (int i = 0; i < candidates.Count; i++)
-            items.Add(new JsonObject
+            items.Add((JsonNode)new JsonObject
             {
                 ["image_id"] = i,
                 ["test"] = string.Join(' ', candidates[i]),
