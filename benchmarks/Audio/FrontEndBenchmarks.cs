@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Cacophony.Kernels.Cpu;
 using Cacophony.Audio;
+using Cacophony.Kernels.Cpu;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Weights;
 

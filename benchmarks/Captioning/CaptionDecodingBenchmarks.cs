@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
-using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Weights.Synthetic;
 

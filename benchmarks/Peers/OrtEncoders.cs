@@ -72,7 +72,7 @@ sealed class OrtEncoders : IDisposable
             NamedOnnxValue.CreateFromTensor("audio_freq_inds", freq),
             NamedOnnxValue.CreateFromTensor("audio_mask", mask),
         ], ["audio_embedding"]);
-        return results.First().AsTensor<float>().ToArray();
+        return results[0].AsTensor<float>().ToArray();
     }
 
     /// <summary>Normalized text embeddings of a batch of id sequences, right-padded with 1 to the longest.</summary>
@@ -88,7 +88,7 @@ sealed class OrtEncoders : IDisposable
                 mask[i, j] = j < texts[i].Length ? 1 : 0;
             }
         using var results = _text!.Run([NamedOnnxValue.CreateFromTensor("text_input_ids", ids), NamedOnnxValue.CreateFromTensor("text_mask", mask)], ["text_embedding"]);
-        return results.First().AsTensor<float>().ToArray();
+        return results[0].AsTensor<float>().ToArray();
     }
 
     /// <summary>Stops the profiler of the (one) open session and returns its JSON file.</summary>

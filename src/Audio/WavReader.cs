@@ -214,7 +214,7 @@ public static class WavReader
 
     /// <summary>
     /// A WAV file read in blocks of mono samples instead of whole: for clips too long to hold (hours), whose
-    /// front end runs as the samples arrive (<see cref="AudioFrontEnd.ProcessLong"/>).
+    /// front end runs as the samples arrive (the model's AudioFrontEnd.ProcessLong).
     /// </summary>
     public sealed class Blocks : IMonoSource
     {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using Cacophony.Eval;
 using Cacophony.Audio;
+using Cacophony.Eval;
 
 namespace Cacophony.Cli;
 

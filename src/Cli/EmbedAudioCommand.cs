@@ -1,7 +1,7 @@
 using System.CommandLine;
+using Cacophony.Audio;
 using Cacophony.Eval;
 using Cacophony.Model;
-using Cacophony.Audio;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Weights.Numpy;
 

@@ -22,6 +22,9 @@ sealed class OtherLoad
         return capacity <= 0 ? null : Math.Clamp((end - start - own) / capacity, 0, 1);
     }
 
+    // /proc/stat's cpu line: user, nice, system, idle, iowait, irq, softirq, steal.
+    static readonly int[] BusyFields = [1, 2, 3, 6, 7, 8];
+
     /// <summary>Seconds all CPUs spent busy since boot: user, nice, system, irq, softirq, steal (not idle, iowait).</summary>
     static double? SystemBusySeconds()
     {
@@ -29,7 +32,7 @@ sealed class OtherLoad
         {
             var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (fields[0] != "cpu" || fields.Length < 9) return null;
-            long busy = new[] { 1, 2, 3, 6, 7, 8 }.Sum(i => long.Parse(fields[i]));
+            long busy = BusyFields.Sum(i => long.Parse(fields[i]));
             return busy / 100.0; // USER_HZ is 100 on every Linux the runtime supports
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)

@@ -3,8 +3,8 @@ using Cacophony.Eval.CaptionMetrics;
 using Cacophony.Eval.CaptionMetrics.Java;
 using Cacophony.Eval.Datasets;
 using Cacophony.Model;
-using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
+using Cacophony.Model.FrontEnd;
 
 namespace Cacophony.Eval;
 

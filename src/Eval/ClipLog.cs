@@ -4,7 +4,7 @@ using Cacophony.Model.FrontEnd;
 namespace Cacophony.Eval;
 
 /// <summary>
-/// The resumable per-clip part of an evaluation: clips not yet in the log (`<name>.partial.csv`, first
+/// The resumable per-clip part of an evaluation: clips not yet in the log (`&lt;name&gt;.partial.csv`, first
 /// column the clip id) are decoded and encoded in batches, each batch's rows appended and flushed; clips
 /// that cannot be decoded go to `unreadable.partial.csv`. A resumed run reads both logs back first.
 /// </summary>
@@ -28,7 +28,6 @@ public sealed class ClipLog
         Failed = files.ReadLog("unreadable.partial.csv").Where(r => r.Length == 2).ToDictionary(r => r[0], r => r[1]);
     }
 
-    /// <param name="rows">the log rows of a batch of encoded clips (clip index in `clips`, its encoding).</param>
     /// <summary>Clips of this run read at an assumed rate other than their own (see <see cref="ClipReader.Prepare"/>).</summary>
     public int ReadAtAnotherRate { get; private set; }
 

@@ -4,8 +4,8 @@ using Cacophony.Model.Captioning;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Model.Text;
-using Cacophony.Weights.Canonical;
 using Cacophony.Weights;
+using Cacophony.Weights.Canonical;
 using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model;

@@ -1,8 +1,8 @@
 using Cacophony.Kernels;
 using Cacophony.Model.Captioning;
 using Cacophony.Model.Layers;
-using Cacophony.Weights.Canonical;
 using Cacophony.Weights;
+using Cacophony.Weights.Canonical;
 using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model;

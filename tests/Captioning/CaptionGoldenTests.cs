@@ -1,7 +1,7 @@
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
-using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 using Cacophony.Weights.Canonical;
 using Cacophony.Weights.Conversion;

@@ -53,7 +53,7 @@ public class DatasetLayoutTests
         using var temp = new TempDirectory();
         string root = MiniDatasets.AudioCaps(temp.File("audiocaps"));
         var set = AudioCaps.Read(root);
-        Assert.That(set.Clips.First().Captions, Is.EqualTo(new[] { "Constant rattling noise and sharp vibrations", "A rattling, then vibrations" }));
+        Assert.That(set.Clips[0].Captions, Is.EqualTo(new[] { "Constant rattling noise and sharp vibrations", "A rattling, then vibrations" }));
         Assert.That(set.Clips, Has.Count.EqualTo(2));
         Assert.That(set.Missing, Is.EqualTo(new[] { "6BJ455B1aAs" }));
     }

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Cacophony.Audio;
 using Cacophony.Eval.Hear;
 using Cacophony.Model;
-using Cacophony.Audio;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 using Cacophony.Weights.Canonical;

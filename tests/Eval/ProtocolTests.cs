@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using Cacophony.Audio;
 using Cacophony.Eval.Datasets;
 using Cacophony.Model;
-using Cacophony.Audio;
-using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 
 namespace Cacophony.Tests.Eval;

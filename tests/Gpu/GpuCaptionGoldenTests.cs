@@ -1,7 +1,7 @@
 using Cacophony.Kernels.Gpu;
 using Cacophony.Model;
-using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Captioning;
+using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 
 namespace Cacophony.Tests.Gpu;

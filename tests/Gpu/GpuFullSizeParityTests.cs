@@ -1,7 +1,7 @@
 using Cacophony.Model;
-using Cacophony.Tests.Support;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
+using Cacophony.Tests.Support;
 using Cacophony.Weights.Synthetic;
 
 namespace Cacophony.Tests.Gpu;

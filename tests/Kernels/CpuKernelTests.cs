@@ -35,7 +35,7 @@ public class CpuKernelTests
     /// lane by lane with the same fused multiply-adds (slow, same values), so the AVX-512 tiles are checked on
     /// every machine, not only on the ones that run them.
     /// </summary>
-    static IEnumerable<InstructionSet> GemmPaths() => Enum.GetValues<InstructionSet>();
+    static InstructionSet[] GemmPaths() => Enum.GetValues<InstructionSet>();
 
     [Test]
     public void ReportsTheInstructionSet() =>

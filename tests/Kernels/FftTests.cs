@@ -37,10 +37,29 @@ public class FftTests
     }
 
     // Radix 4, 2, 3, 5, 7, 11, 13 mixes; primes 17, 97, 251 and 2 * 4999 go through Bluestein.
-    [TestCase(1)] [TestCase(2)] [TestCase(3)] [TestCase(4)] [TestCase(5)] [TestCase(6)] [TestCase(7)]
-    [TestCase(8)] [TestCase(12)] [TestCase(13)] [TestCase(17)] [TestCase(30)] [TestCase(64)] [TestCase(97)]
-    [TestCase(100)] [TestCase(243)] [TestCase(251)] [TestCase(400)] [TestCase(512)] [TestCase(1001)]
-    [TestCase(2310)] [TestCase(4096)] [TestCase(9998)]
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(4)]
+    [TestCase(5)]
+    [TestCase(6)]
+    [TestCase(7)]
+    [TestCase(8)]
+    [TestCase(12)]
+    [TestCase(13)]
+    [TestCase(17)]
+    [TestCase(30)]
+    [TestCase(64)]
+    [TestCase(97)]
+    [TestCase(100)]
+    [TestCase(243)]
+    [TestCase(251)]
+    [TestCase(400)]
+    [TestCase(512)]
+    [TestCase(1001)]
+    [TestCase(2310)]
+    [TestCase(4096)]
+    [TestCase(9998)]
     public void MatchesTheNaiveDft(int n)
     {
         var x = RandomSignal(n, n);
@@ -97,7 +116,15 @@ public class FftTests
         }
     }
 
-    [TestCase(1)] [TestCase(2)] [TestCase(3)] [TestCase(8)] [TestCase(9)] [TestCase(400)] [TestCase(512)] [TestCase(1002)] [TestCase(1003)]
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(8)]
+    [TestCase(9)]
+    [TestCase(400)]
+    [TestCase(512)]
+    [TestCase(1002)]
+    [TestCase(1003)]
     public void RealTransformsMatchTheComplexDefinition(int n)
     {
         var random = new Random(n);

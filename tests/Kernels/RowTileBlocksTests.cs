@@ -20,23 +20,23 @@ public class RowTileBlocksTests
                 var a = Enumerable.Range(0, m * lda).Select(_ => (float)random.NextDouble()).ToArray();
                 var packed = new float[Tiles][];
                 fixed (float* source = a)
-                using (var blocks = new RowTileBlocks(source, lda, m, k, pack: true))
-                {
-                    // The middle tile first, then its neighbours: a write past either end of a neighbour's block
-                    // would land in the middle one after it was packed.
-                    foreach (int tile in new[] { 1, 0, 2 })
+                    using (var blocks = new RowTileBlocks(source, lda, m, k, pack: true))
                     {
-                        ref float block = ref blocks.Rows(tile, tile * rows, rows, out bool isPacked);
-                        Assert.That(isPacked, $"tile {tile} of {rows} rows, K = {k}: not packed on its first use");
+                        // The middle tile first, then its neighbours: a write past either end of a neighbour's block
+                        // would land in the middle one after it was packed.
+                        foreach (int tile in new[] { 1, 0, 2 })
+                        {
+                            ref float block = ref blocks.Rows(tile, tile * rows, rows, out bool isPacked);
+                            Assert.That(isPacked, $"tile {tile} of {rows} rows, K = {k}: not packed on its first use");
+                        }
+                        for (int tile = 0; tile < Tiles; tile++)
+                        {
+                            ref float block = ref blocks.Rows(tile, tile * rows, rows, out bool isPacked);
+                            Assert.That(isPacked, $"tile {tile}: not ready on its second use");
+                            packed[tile] = new float[rows * k];
+                            for (int i = 0; i < rows * k; i++) packed[tile][i] = Unsafe.Add(ref block, i);
+                        }
                     }
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float block = ref blocks.Rows(tile, tile * rows, rows, out bool isPacked);
-                        Assert.That(isPacked, $"tile {tile}: not ready on its second use");
-                        packed[tile] = new float[rows * k];
-                        for (int i = 0; i < rows * k; i++) packed[tile][i] = Unsafe.Add(ref block, i);
-                    }
-                }
                 for (int tile = 0; tile < Tiles; tile++)
                     for (int x = 0; x < k; x++)
                         for (int r = 0; r < rows; r++)
@@ -50,11 +50,11 @@ public class RowTileBlocksTests
     {
         var a = new float[20 * 300];
         fixed (float* source = a)
-        using (var blocks = new RowTileBlocks(source, 300, 20, 280, pack: false))
-        {
-            ref float rows = ref blocks.Rows(2, 12, 6, out bool packed);
-            Assert.That(packed, Is.False);
-            Assert.That(Unsafe.AreSame(ref rows, ref a[12 * 300]), "rows lda = 300 apart, not K = 280");
-        }
+            using (var blocks = new RowTileBlocks(source, 300, 20, 280, pack: false))
+            {
+                ref float rows = ref blocks.Rows(2, 12, 6, out bool packed);
+                Assert.That(packed, Is.False);
+                Assert.That(Unsafe.AreSame(ref rows, ref a[12 * 300]), "rows lda = 300 apart, not K = 280");
+            }
     }
 }

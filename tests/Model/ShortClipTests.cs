@@ -1,5 +1,5 @@
-using Cacophony.Model;
 using Cacophony.Audio;
+using Cacophony.Model;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Tests.Support;
 

@@ -3,6 +3,14 @@ namespace Cacophony.Tests.Support;
 /// <summary>Paths to the fixtures copied from ../shared/golden into tests/data, and to the optional tokenizer.</summary>
 public static class TestData
 {
+    /// <summary>The checkout the tests were built from (the folder with Cacophony.sln above the test directory), or null.</summary>
+    public static string? RepositoryRoot()
+    {
+        var root = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Cacophony.sln"))) root = root.Parent;
+        return root?.FullName;
+    }
+
     public static string Tiny(string file) => Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "tiny", file);
 
     public static string FlaxCheckpoint => Tiny("cacophony_tiny.ckpt");

@@ -1,6 +1,6 @@
 using System.IO.Compression;
-using Cacophony.Model;
 using Cacophony.Audio;
+using Cacophony.Model;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Text;
 using Cacophony.Weights;

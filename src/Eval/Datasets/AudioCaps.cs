@@ -1,8 +1,8 @@
 namespace Cacophony.Eval.Datasets;
 
 /// <summary>
-/// AudioCaps: `<split>.csv` (audiocap_id, youtube_id, start_time, caption) and one clip per youtube id, named
-/// `<youtube_id>` or `Y<youtube_id>` in any supported format under root, root/<split> or root/audio/<split>.
+/// AudioCaps: `&lt;split&gt;.csv` (audiocap_id, youtube_id, start_time, caption) and one clip per youtube id, named
+/// `&lt;youtube_id&gt;` or `Y&lt;youtube_id&gt;` in any supported format under root, root/&lt;split&gt; or root/audio/&lt;split&gt;.
 /// The captions of a clip (five in test) are grouped in file order.
 /// </summary>
 public static class AudioCaps

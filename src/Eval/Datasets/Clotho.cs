@@ -1,8 +1,8 @@
 namespace Cacophony.Eval.Datasets;
 
 /// <summary>
-/// Clotho v2: `clotho_captions_<split>.csv` (file_name, caption_1 .. caption_5) and the audio in
-/// `<split>/` (or `clotho_audio_<split>/`). Captions are quoted CSV fields that may hold commas.
+/// Clotho v2: `clotho_captions_&lt;split&gt;.csv` (file_name, caption_1 .. caption_5) and the audio in
+/// `&lt;split&gt;/` (or `clotho_audio_&lt;split&gt;/`). Captions are quoted CSV fields that may hold commas.
 /// </summary>
 public static class Clotho
 {

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cacophony.Audio;
 using Cacophony.Eval.Datasets;
 using Cacophony.Model;
-using Cacophony.Audio;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Weights.Numpy;
 
@@ -10,11 +10,11 @@ namespace Cacophony.Eval.Hear;
 
 /// <summary>
 /// Embeddings of HEAR tasks in hear-eval-kit's layout (its task_embeddings.py), so that its prediction stage
-/// runs unchanged on `out/<task>/`:
+/// runs unchanged on `out/&lt;task&gt;/`:
 /// - task_metadata.json, labelvocabulary.csv and the split JSONs copied;
-/// - per file `<split>/<file>.embedding.npy` and `.target-labels.json` (events: `.timestamps.json` too);
-/// - per split `<split>.embeddings.npy` (headerless float32, as the kit memory-maps it),
-///   `<split>.embedding-dimensions.json`, `<split>.target-labels.pkl`, `<split>.filename-timestamps.json`
+/// - per file `&lt;split&gt;/&lt;file&gt;.embedding.npy` and `.target-labels.json` (events: `.timestamps.json` too);
+/// - per split `&lt;split&gt;.embeddings.npy` (headerless float32, as the kit memory-maps it),
+///   `&lt;split&gt;.embedding-dimensions.json`, `&lt;split&gt;.target-labels.pkl`, `&lt;split&gt;.filename-timestamps.json`
 ///   (events), with the files shuffled as the kit's memmap_embeddings does: the split JSON's keys in the JSON's
 ///   order, shuffled by random.Random(0), one generator per task, splits in order;
 /// - `.done.embeddings` when a task is complete.

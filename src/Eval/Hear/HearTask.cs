@@ -7,7 +7,7 @@ namespace Cacophony.Eval.Hear;
 /// One task of the HEAR benchmark as hear-preprocess writes it: `task_metadata.json` (task_name,
 /// embedding_type scene|event, prediction_type, split_mode, ...), `labelvocabulary.csv`, one JSON per split
 /// (file name -> labels: a list of strings for scene tasks, a list of {label, start, end} in ms for event
-/// tasks) and the audio under `<sample rate>/<split>/`.
+/// tasks) and the audio under `&lt;sample rate&gt;/&lt;split&gt;/`.
 /// </summary>
 public sealed record HearTask(string Directory, string Name, string EmbeddingType, IReadOnlyList<string> Splits)
 {

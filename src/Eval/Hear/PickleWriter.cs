@@ -4,7 +4,7 @@ namespace Cacophony.Eval.Hear;
 
 /// <summary>
 /// A minimal pickle (protocol 2) of a list of lists of strings: what hear-eval-kit stores as
-/// `<split>.target-labels.pkl` (the labels of each embedding row). Opcodes: PROTO 2, EMPTY_LIST, MARK,
+/// `&lt;split&gt;.target-labels.pkl` (the labels of each embedding row). Opcodes: PROTO 2, EMPTY_LIST, MARK,
 /// BINUNICODE (length-prefixed UTF-8), APPENDS, STOP; nothing is memoized.
 /// </summary>
 public static class PickleWriter

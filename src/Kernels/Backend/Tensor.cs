@@ -3,7 +3,7 @@ namespace Cacophony.Kernels;
 /// <summary>
 /// Float32 values a compute backend owns: a managed array on the CPU engine, device memory on an accelerator.
 /// Only the backend that made a tensor reads or writes it; the host reaches the values through
-/// <see cref="IComputeBackend.Upload"/> and <see cref="IComputeBackend.Download"/>.
+/// <c>IComputeBackend.Upload</c> and <see cref="IComputeBackend.Download"/>.
 /// </summary>
 public abstract class Tensor : IDisposable
 {

@@ -36,7 +36,7 @@ public sealed partial class FftPlan
 
     FftPlan(int length)
     {
-        if (length < 1) throw new ArgumentOutOfRangeException(nameof(length));
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
         Length = length;
         var radices = Factor(length);
         if (radices.Any(p => p > LargestDirectRadix))

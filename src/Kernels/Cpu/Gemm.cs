@@ -388,7 +388,7 @@ public static class Gemm
         if (activation != Activation.None) Activate<TL, T>(ref c, TRows.Count, ldc, activation);
     }
 
-    /// <summary>The rows of a <see cref="RowTile{TL, T, TRows}"/>, as a type the JIT specializes on.</summary>
+    /// <summary>The rows of a row tile, as a type the JIT specializes on.</summary>
     interface IRowCount
     {
         static abstract int Count { get; }

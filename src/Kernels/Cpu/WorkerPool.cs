@@ -79,6 +79,7 @@ public static class WorkerPool
     /// posts a loop every few hundred microseconds (48 small products for a 100-token caption), and waking a
     /// blocked thread costs tens of microseconds on a VM. Spinning is bounded, so an idle model costs nothing.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A worker lives as long as the process (a background thread); its semaphore goes with it.")]
     sealed class Worker
     {
         static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 us

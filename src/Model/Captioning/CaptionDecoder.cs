@@ -1,7 +1,7 @@
 using Cacophony.Kernels;
 using Cacophony.Model.Layers;
-using Cacophony.Weights.Canonical;
 using Cacophony.Weights;
+using Cacophony.Weights.Canonical;
 using static Cacophony.Weights.Canonical.WeightMap;
 
 namespace Cacophony.Model.Captioning;

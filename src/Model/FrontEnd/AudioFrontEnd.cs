@@ -12,7 +12,7 @@ public sealed record AudioFeatures(float[] Waveform16k, float[] Mel, int MelBins
     /// <summary>How the samples reached 16 kHz: the original's FFT resampler over the whole clip unless a long clip was streamed.</summary>
     public string Resampler { get; init; } = "the original's (one FFT over the whole clip)";
 
-    /// <summary>A long clip streamed through the front end (<see cref="AudioFrontEnd.ProcessLong"/>): its waveform and mel were not kept.</summary>
+    /// <summary>A long clip streamed through the front end (<c>AudioFrontEnd.ProcessLong</c>): its waveform and mel were not kept.</summary>
     public bool Streamed => Waveform16k.Length == 0 && Patches.RealCount > 0;
 }
 
@@ -27,7 +27,7 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
     public bool HasPatch(long samples16k) => (samples16k + config.FrameStep - 1) / config.FrameStep >= config.PatchTime;
 
     /// <summary>
-    /// Clips longer than this many samples at 16 kHz (30 minutes) are streamed (<see cref="ProcessLong"/>) when they
+    /// Clips longer than this many samples at 16 kHz (30 minutes) are streamed (<c>ProcessLong</c>) when they
     /// can be: a whole clip costs about 20 bytes a sample on its way through the front end.
     /// </summary>
     public const long LongClipSamples = 30L * 60 * 16000;
@@ -190,7 +190,7 @@ public sealed class AudioFrontEnd(PreprocessingConfig config)
 
     public AudioFeatures Process(ReadOnlySpan<float> samples, int sampleRate, SequencePolicy policy)
     {
-        if (sampleRate <= 0) throw new ArgumentOutOfRangeException(nameof(sampleRate));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
         var waveform = Resampler.Resample(samples, sampleRate, config.SampleRate);
         var mel = _logMel.Compute(waveform);
         var patches = Patchifier.Patchify(mel, config.NumMelBins, config.PatchTime, config.PatchFreq, policy);

@@ -6,7 +6,7 @@ namespace Cacophony.Model.FrontEnd;
 
 /// <summary>
 /// The front end on the model's backend, from 16 kHz samples to the encoder's input: the log-mel
-/// (<see cref="IComputeBackend.LogMel"/>), then the kept patches gathered straight into the stacked input, so
+/// (<c>IComputeBackend.LogMel</c>), then the kept patches gathered straight into the stacked input, so
 /// that on a device the patches never leave it. Which patches are kept (the sequence policy's choice) is decided
 /// on the host, as in <see cref="Patchifier"/>; on the CPU engine the patches are those of
 /// <see cref="AudioFrontEnd.Process(DecodedAudio, SequencePolicy)"/>, bit for bit.

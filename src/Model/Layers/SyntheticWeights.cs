@@ -29,24 +29,24 @@ public sealed class SyntheticWeights : IWeightSource
         return values;
     }
 
-    public void ReadInto(string name, Span<float> values)
+    public void ReadInto(string name, Span<float> destination)
     {
         if (name == "logit_scale")
         {
-            values[0] = MathF.Log(1 / 0.07f);
+            destination[0] = MathF.Log(1 / 0.07f);
             return;
         }
         double mean = name.EndsWith(".scale", StringComparison.Ordinal) ? 1 : 0;
         uint hash = 2166136261;
         foreach (char c in name) hash = (hash ^ c) * 16777619;
         var random = new Random(_seed ^ (int)hash);
-        for (int i = 0; i < values.Length; i += 2)
+        for (int i = 0; i < destination.Length; i += 2)
         {
             // Box-Muller: two independent normals per pair of uniforms.
             double r = _std * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble()));
             var (sin, cos) = Math.SinCos(2 * Math.PI * random.NextDouble());
-            values[i] = (float)(mean + r * cos);
-            if (i + 1 < values.Length) values[i + 1] = (float)(mean + r * sin);
+            destination[i] = (float)(mean + r * cos);
+            if (i + 1 < destination.Length) destination[i + 1] = (float)(mean + r * sin);
         }
     }
 }

@@ -86,7 +86,7 @@ sealed class StateDictUnpickler(byte[] pickle, Func<object?[], object> persisten
         }
     }
 
-    object Resolve(string? module, string? name)
+    static object Resolve(string? module, string? name)
     {
         if (module is null || name is null) throw new FormatException("STACK_GLOBAL without a module and a name as strings");
         string global = module + "." + name;

@@ -144,7 +144,7 @@ public sealed class TorchCheckpoint : IDisposable
     public void Dispose() => _zip.Dispose();
 
     /// <summary>A persistent id ('storage', StorageType, key, location, numel) as the storage it names.</summary>
-    static object Storage(object?[] pid)
+    static TorchPickleTypes.Storage Storage(object?[] pid)
     {
         if (pid is not ["storage", TorchPickleTypes.StorageType type, string key, string, long count] || count < 0)
             throw new FormatException("a persistent id that is not ('storage', type, key, location, numel)");
