@@ -113,7 +113,7 @@ public class TextEncoderPeerBenchmarks
     [GlobalCleanup]
     public void Cleanup() => PeerSetup.Release(_ours, _ort);
 
-    static IEnumerable<int[]> GoldenPrompts()
+    internal static IEnumerable<int[]> GoldenPrompts()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -7,7 +7,7 @@ using Cpu = Cacophony.Kernels.Cpu;
 namespace Cacophony.Benchmarks.Peers;
 
 /// <summary>
-/// `--paired audio SECONDS THREADS`, `--paired caption THREADS` or `--paired gemm MxKxN THREADS`: ours and
+/// `--paired audio SECONDS THREADS`, `--paired caption THREADS`, `--paired prompts THREADS` or `--paired gemm MxKxN THREADS`: ours and
 /// ONNX Runtime alternated run by run on the same weights and input (21 pairs after 3 warm-ups each, a 300 ms pause after every run so
 /// that ORT's spinning threads are idle before ours starts), medians and the ratio of medians. On a shared
 /// VM whose speed drifts by 10-20% within minutes, BenchmarkDotNet's back-to-back blocks (all of ours, then
@@ -26,8 +26,9 @@ static class PairedComparison
         {
             case "audio" when args.Length == 4: Audio(int.Parse(args[2]), int.Parse(args[3])); break;
             case "caption" when args.Length == 3: Caption(int.Parse(args[2])); break;
+            case "prompts" when args.Length == 3: Prompts(int.Parse(args[2])); break;
             case "gemm" when args.Length == 4: Gemm(args[2], int.Parse(args[3])); break;
-            default: throw new ArgumentException("usage: --paired audio SECONDS THREADS | --paired caption THREADS | --paired gemm MxKxN THREADS");
+            default: throw new ArgumentException("usage: --paired audio SECONDS THREADS | --paired caption THREADS | --paired prompts THREADS | --paired gemm MxKxN THREADS");
         }
         return true;
     }
@@ -51,6 +52,17 @@ static class PairedComparison
         int[] caption = BenchmarkInputs.Caption();
         PeerSetup.CheckAgreement("caption", ours.EncodeTokens(caption).Normalized, ort.EmbedText([caption]));
         Compare($"text: 1 caption of 100 tokens, {threads} thread(s)", () => ours.EncodeTokens(caption), () => ort.EmbedText([caption]));
+        PeerSetup.Release(ours, ort);
+    }
+
+    /// <summary>The 50 ESC-50 zero-shot prompts as one batch, as tokenized (ORT pads them to the longest).</summary>
+    static void Prompts(int threads)
+    {
+        var (ours, graph) = PeerSetup.Load(threads, "text_encoder.onnx", "text");
+        using var ort = new OrtEncoders(null, graph, threads);
+        var prompts = TextEncoderPeerBenchmarks.GoldenPrompts().Take(50).ToList();
+        PeerSetup.CheckAgreement("50 prompts", ours.EncodeTokens(prompts).SelectMany(e => e.Normalized).ToArray(), ort.EmbedText(prompts));
+        Compare($"text: 50 zero-shot prompts as tokenized, {threads} thread(s)", () => ours.EncodeTokens(prompts), () => ort.EmbedText(prompts));
         PeerSetup.Release(ours, ort);
     }
 

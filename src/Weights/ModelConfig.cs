@@ -6,66 +6,66 @@ namespace Cacophony.Weights;
 /// <summary>The ViT audio encoder (and AudioMAE's decoder, which has the same blocks).</summary>
 public sealed record AudioEncoderConfig
 {
-    public int HiddenSize { get; init; }
-    public int NumLayers { get; init; }
-    public int NumHeads { get; init; }
-    public int IntermediateSize { get; init; }
-    public int PatchSize { get; init; } = 256;
-    public int NumFreqPatches { get; init; } = 8;
-    public double LayerNormEps { get; init; } = 1e-6;
-    public string HiddenAct { get; init; } = "silu";
-    public int MaxTimeInd { get; init; } = 10000;
+    public int HiddenSize { get; set; }
+    public int NumLayers { get; set; }
+    public int NumHeads { get; set; }
+    public int IntermediateSize { get; set; }
+    public int PatchSize { get; set; } = 256;
+    public int NumFreqPatches { get; set; } = 8;
+    public double LayerNormEps { get; set; } = 1e-6;
+    public string HiddenAct { get; set; } = "silu";
+    public int MaxTimeInd { get; set; } = 10000;
 }
 
 /// <summary>A RoBERTa stack: the causal text encoder, or the caption decoder (which adds cross-attention).</summary>
 public sealed record RobertaConfig
 {
-    public int HiddenSize { get; init; }
-    public int NumHiddenLayers { get; init; }
-    public int NumAttentionHeads { get; init; }
-    public int IntermediateSize { get; init; }
-    public int VocabSize { get; init; }
-    public int MaxPositionEmbeddings { get; init; }
-    public int TypeVocabSize { get; init; } = 1;
-    public double LayerNormEps { get; init; } = 1e-5;
-    public string HiddenAct { get; init; } = "gelu_exact";
-    public int PadTokenId { get; init; } = 1;
-    public int BosTokenId { get; init; } = 0;
-    public int EosTokenId { get; init; } = 2;
-    public bool Causal { get; init; } = true;
+    public int HiddenSize { get; set; }
+    public int NumHiddenLayers { get; set; }
+    public int NumAttentionHeads { get; set; }
+    public int IntermediateSize { get; set; }
+    public int VocabSize { get; set; }
+    public int MaxPositionEmbeddings { get; set; }
+    public int TypeVocabSize { get; set; } = 1;
+    public double LayerNormEps { get; set; } = 1e-5;
+    public string HiddenAct { get; set; } = "gelu_exact";
+    public int PadTokenId { get; set; } = 1;
+    public int BosTokenId { get; set; } = 0;
+    public int EosTokenId { get; set; } = 2;
+    public bool Causal { get; set; } = true;
 }
 
-/// <summary>Front-end constants (DESIGN.md §2); the defaults are the original's.</summary>
+/// <summary>Front-end constants (docs/MODEL.md, "Audio front end"); the defaults are the original's.</summary>
 public sealed record PreprocessingConfig
 {
-    public int SampleRate { get; init; } = 16000;
-    public int FrameLength { get; init; } = 400;
-    public int FrameStep { get; init; } = 160;
-    public int FftLength { get; init; } = 512;
-    public int NumMelBins { get; init; } = 128;
-    public double LowerEdgeHertz { get; init; } = 0;
-    public double UpperEdgeHertz { get; init; } = 8000;
-    public double LogMelOffset { get; init; } = 1e-5;
-    public double LogMelScale { get; init; } = 0.2;
-    public double LogMelBias { get; init; } = 0.9;
-    public int PatchTime { get; init; } = 16;
-    public int PatchFreq { get; init; } = 16;
-    public int SeqLenZeroShot { get; init; } = 500;
-    public int SeqLenRetrievalCaption { get; init; } = 1500;
-    public int SeqLenHear { get; init; } = 496;
-    public int MaxTextLen { get; init; } = 100;
-    public int MaxTextLenZeroShotClasses { get; init; } = 77;
-    public string ZsPrefix { get; init; } = "This is a sound of ";
-    public string ZsPrefixTut { get; init; } = "This is a sound on ";
+    public int SampleRate { get; set; } = 16000;
+    public int FrameLength { get; set; } = 400;
+    public int FrameStep { get; set; } = 160;
+    public int FftLength { get; set; } = 512;
+    public int NumMelBins { get; set; } = 128;
+    public double LowerEdgeHertz { get; set; } = 0;
+    public double UpperEdgeHertz { get; set; } = 8000;
+    public double LogMelOffset { get; set; } = 1e-5;
+    public double LogMelScale { get; set; } = 0.2;
+    public double LogMelBias { get; set; } = 0.9;
+    public int PatchTime { get; set; } = 16;
+    public int PatchFreq { get; set; } = 16;
+    public int SeqLenZeroShot { get; set; } = 500;
+    public int SeqLenRetrievalCaption { get; set; } = 1500;
+    public int SeqLenHear { get; set; } = 496;
+    public int MaxTextLen { get; set; } = 100;
+    public int MaxTextLenZeroShotClasses { get; set; } = 77;
+    public string ZsPrefix { get; set; } = "This is a sound of ";
+    public string ZsPrefixTut { get; set; } = "This is a sound on ";
 }
 
 /// <summary>Where a model directory's weights came from.</summary>
 public sealed record SourceCheckpoint
 {
-    public string File { get; init; } = "";
-    public long Size { get; init; }
-    public string Sha256 { get; init; } = "";
-    public string Format { get; init; } = "";
+    public string File { get; set; } = "";
+    public long Size { get; set; }
+    public string Sha256 { get; set; } = "";
+    public string Format { get; set; } = "";
 }
 
 /// <summary>
@@ -78,17 +78,17 @@ public sealed record ModelConfig
     public const string CacophonyKind = "cacophony";
     public const string AudioMaeKind = "audiomae";
 
-    public string Kind { get; init; } = CacophonyKind;
-    public required AudioEncoderConfig Audio { get; init; }
-    public RobertaConfig? Text { get; init; }
-    public RobertaConfig? Decoder { get; init; }
-    public AudioEncoderConfig? AudiomaeDecoder { get; init; }
-    public int NumAttentionPoolHeads { get; init; } = 8;
-    public int ProjectionSize { get; init; }
-    public double NormEpsEmbedding { get; init; } = 1e-10;
-    public PreprocessingConfig Preprocessing { get; init; } = new();
-    public string WeightsDtype { get; init; } = "f32";
-    public SourceCheckpoint? Source { get; init; }
+    public string Kind { get; set; } = CacophonyKind;
+    public required AudioEncoderConfig Audio { get; set; }
+    public RobertaConfig? Text { get; set; }
+    public RobertaConfig? Decoder { get; set; }
+    public AudioEncoderConfig? AudiomaeDecoder { get; set; }
+    public int NumAttentionPoolHeads { get; set; } = 8;
+    public int ProjectionSize { get; set; }
+    public double NormEpsEmbedding { get; set; } = 1e-10;
+    public PreprocessingConfig Preprocessing { get; set; } = new();
+    public string WeightsDtype { get; set; } = "f32";
+    public SourceCheckpoint? Source { get; set; }
 
     public string ToJson() => JsonSerializer.Serialize(this, ModelConfigJson.Default.ModelConfig);
 
@@ -109,7 +109,12 @@ public sealed record ModelConfig
     }
 }
 
-/// <summary>config.json's serializer, generated at build time so that a trimmed or native build reads it too.</summary>
+/// <summary>
+/// config.json's serializer, generated at build time so that a trimmed or native build reads it too. The records
+/// above have setters, not init accessors, because generated code gives an init-only property that the file
+/// leaves out the type's default instead of the property's initializer (a config without "kind" would not be
+/// "cacophony").
+/// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ModelConfig))]

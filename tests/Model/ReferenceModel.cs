@@ -5,7 +5,7 @@ using Cacophony.Weights;
 namespace Cacophony.Tests.Model;
 
 /// <summary>
-/// The whole network in float64 with naive loops, written straight from DESIGN.md §2 and independent of
+/// The whole network in float64 with naive loops, written straight from docs/MODEL.md and independent of
 /// the engine's kernels: the truth for full-size parity on random weights.
 /// </summary>
 sealed class ReferenceModel(ModelConfig config, IWeightSource weights)

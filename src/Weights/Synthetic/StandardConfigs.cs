@@ -1,6 +1,6 @@
 namespace Cacophony.Weights.Synthetic;
 
-/// <summary>The published model's dimensions (DESIGN.md): ViT-base audio tower, roberta-base text tower.</summary>
+/// <summary>The published model's dimensions (docs/MODEL.md): ViT-base audio tower, roberta-base text tower.</summary>
 public static class StandardConfigs
 {
     public static ModelConfig Full => new()
