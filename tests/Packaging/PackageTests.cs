@@ -104,6 +104,7 @@ public class PackageTests : TinyModelCliFixture
         Assert.That(labels.Select(l => l[0]), Is.EquivalentTo(new[] { "dog", "rain", "car horn" }));
         Assert.That(labels.Sum(l => double.Parse(l[1].TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)), Is.EqualTo(100).Within(0.2), "probabilities");
         Assert.That(lines[4].Trim(), Is.Not.Empty, "a caption");
+        Assert.That(Directory.GetFiles(app, "ILGPU*.dll", SearchOption.AllDirectories), Is.Empty, "a CPU-only application does not carry ILGPU");
     }
 
     string Version(string id) => PackageFile(id).Match(string.Join('\n', Directory.GetFiles(_feed).Select(Path.GetFileName))).Groups[1].Value;
