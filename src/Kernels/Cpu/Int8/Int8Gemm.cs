@@ -1,0 +1,273 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Cacophony.Kernels.Cpu.Int8;
+
+/// <summary>
+/// C = A W + bias with W quantized per output channel (<see cref="QuantizedMatrix"/>) and A quantized per row on
+/// the fly (<see cref="QuantizedRows"/>): the products accumulate exactly in int32, and the epilogue dequantizes,
+/// <c>C[r, n] = (sum[r, n] - zeroPoint[r] * columnSum[n]) * (scaleA[r] * scaleW[n]) + bias[n]</c>.
+///
+/// Tiling: for each panel of 16 output channels, row tiles of A (8 rows on AVX-512, 4 on AVX2 and AVX-VNNI) keep
+/// their 16 int32 sums a row in registers while K runs in groups of 4: per group and row, 4 activation bytes are
+/// broadcast and multiplied with the panel's 64 weight bytes (`vpmaddubsw` pairs them into int16, `vpmaddwd` with
+/// ones into int32, `vpaddd` accumulates; `vpdpbusd` does all three). Threads split the panels. The int32 sums,
+/// and so C, are the same bits whichever kernel runs.
+/// </summary>
+public static class Int8Gemm
+{
+    public static void Multiply(ReadOnlySpan<float> a, int m, QuantizedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Int8Kernel? kernel = null)
+    {
+        if (a.Length < (long)m * b.K) throw new ArgumentException($"A has {a.Length} values for {m} x {b.K}");
+        if (c.Length < (long)m * b.N) throw new ArgumentException($"C has room for {c.Length} values, not {m} x {b.N}");
+        if (bias.Length != 0 && bias.Length != b.N) throw new ArgumentException($"{bias.Length} biases for {b.N} columns");
+        var rows = new QuantizedRows();
+        rows.Quantize(a, m, b.K, b.K);
+        Multiply(rows, b, bias, c, kernel);
+    }
+
+    public static unsafe void Multiply(QuantizedRows a, QuantizedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Int8Kernel? kernel = null)
+    {
+        var use = kernel ?? Int8Kernels.Detected;
+        if (!Int8Kernels.IsSupported(use)) throw new PlatformNotSupportedException($"the {Int8Kernels.Describe(use)} kernel does not run on this CPU");
+        if (a.PaddedK != b.PaddedK) throw new ArgumentException($"activations of {a.PaddedK} bytes a row for weights of {b.PaddedK}");
+        if (c.Length < (long)a.Rows * b.N) throw new ArgumentException($"C has room for {c.Length} values, not {a.Rows} x {b.N}");
+        var biasArray = bias.ToArray();
+        int m = a.Rows, tile = RowsPerTile(use), length = c.Length;
+        fixed (float* pc = c)
+        {
+            var output = (nint)pc;
+            WorkerPool.For(b.PanelCount, panel =>
+            {
+                Span<int> sums = stackalloc int[8 * QuantizedMatrix.PanelWidth];
+                var cSpan = new Span<float>((float*)output, length);
+                int width = Math.Min(QuantizedMatrix.PanelWidth, b.N - panel * QuantizedMatrix.PanelWidth);
+                for (int row = 0; row < m;)
+                {
+                    int rows = m - row >= tile ? tile : 1;
+                    Sums(use, a, row, rows, b, panel, sums);
+                    Dequantize(a, row, rows, b, panel, width, sums, biasArray, cSpan);
+                    row += rows;
+                }
+            });
+        }
+    }
+
+    /// <summary>The exact int32 sums of rows [row, row + rows) against one panel, 16 a row (the tests' view of the kernels).</summary>
+    internal static void Sums(Int8Kernel kernel, QuantizedRows a, int row, int rows, QuantizedMatrix b, int panel, Span<int> sums)
+    {
+        ref byte activations = ref a.Values[row * a.PaddedK];
+        ref sbyte weights = ref Unsafe.Add(ref b.Panels, panel * b.PanelStride);
+        int groups = b.PaddedK / 4, lda = a.PaddedK;
+        switch (kernel)
+        {
+            case Int8Kernel.Avx512BW when rows == 8: Tile512(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.Avx2 when rows == 4: Tile256(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.AvxVnni when rows == 4: TileVnni(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.Portable:
+                for (int r = 0; r < rows; r++) Portable(ref Unsafe.Add(ref activations, r * lda), ref weights, groups, sums.Slice(r * 16, 16));
+                break;
+            default:
+                for (int r = 0; r < rows; r++) Row(kernel, ref Unsafe.Add(ref activations, r * lda), ref weights, groups, sums.Slice(r * 16, 16));
+                break;
+        }
+    }
+
+    static int RowsPerTile(Int8Kernel kernel) => kernel switch
+    {
+        Int8Kernel.Avx512BW => 8,
+        Int8Kernel.Avx2 or Int8Kernel.AvxVnni => 4,
+        _ => 1,
+    };
+
+    /// <summary>
+    /// One panel's sums of rows [row, row + rows) into C, dequantized, with the bias: exact integer correction, one
+    /// conversion, one fused multiply-add. The vector and scalar forms do the same IEEE operations, so every kernel
+    /// and every tail gives the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Dequantize(QuantizedRows a, int row, int rows, QuantizedMatrix b, int panel, int width, ReadOnlySpan<int> sums, float[] bias, Span<float> c)
+    {
+        int first = panel * QuantizedMatrix.PanelWidth, n = b.N;
+        var columnSums = b.ColumnSums.AsSpan(first, QuantizedMatrix.PanelWidth);
+        var weightScales = b.Scales.AsSpan(first, width);
+        bool vector = width == QuantizedMatrix.PanelWidth && Vector256.IsHardwareAccelerated;
+        for (int r = 0; r < rows; r++)
+        {
+            float scale = a.Scales[row + r];
+            int zero = a.ZeroPoints[row + r];
+            var output = c.Slice((row + r) * n + first, width);
+            var rowSums = sums.Slice(r * 16, 16);
+            if (vector)
+            {
+                for (int j = 0; j < 16; j += 8)
+                {
+                    var exact = Vector256.Create(rowSums[j..]) - Vector256.Create(zero) * Vector256.Create(columnSums[j..]);
+                    var factor = Vector256.Create(scale) * Vector256.Create(weightScales[j..]);
+                    var offset = bias.Length == 0 ? Vector256<float>.Zero : Vector256.Create(bias.AsSpan(first + j, 8));
+                    Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(exact), factor, offset).CopyTo(output[j..]);
+                }
+                continue;
+            }
+            for (int j = 0; j < width; j++)
+            {
+                int exact = rowSums[j] - zero * columnSums[j];
+                output[j] = MathF.FusedMultiplyAdd(exact, scale * weightScales[j], bias.Length == 0 ? 0 : bias[first + j]);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Portable(ref byte a, ref sbyte b, int groups, Span<int> sums)
+    {
+        sums.Clear();
+        for (int g = 0; g < groups; g++)
+            for (int j = 0; j < 16; j++)
+            {
+                int sum = 0;
+                for (int t = 0; t < 4; t++) sum += Unsafe.Add(ref a, g * 4 + t) * Unsafe.Add(ref b, g * 64 + j * 4 + t);
+                sums[j] += sum;
+            }
+    }
+
+    /// <summary>One row with the vector kernel's instructions (the rows a full tile leaves over).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Row(Int8Kernel kernel, ref byte a, ref sbyte b, int groups, Span<int> sums)
+    {
+        if (kernel == Int8Kernel.Avx512BW)
+        {
+            var ones = Vector512.Create((short)1);
+            var acc = Vector512<int>.Zero;
+            for (int g = 0; g < groups; g++)
+            {
+                var w = Vector512.LoadUnsafe(ref b, (nuint)(g * 64));
+                var x = Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref a, g * 4))).AsByte();
+                acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
+            }
+            acc.CopyTo(sums);
+            return;
+        }
+        var lo = Vector256<int>.Zero;
+        var hi = Vector256<int>.Zero;
+        var one = Vector256.Create((short)1);
+        for (int g = 0; g < groups; g++)
+        {
+            var w0 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64));
+            var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref a, g * 4))).AsByte();
+            if (kernel == Int8Kernel.AvxVnni)
+            {
+                lo = AvxVnni.MultiplyWideningAndAdd(lo, x, w0);
+                hi = AvxVnni.MultiplyWideningAndAdd(hi, x, w1);
+            }
+            else
+            {
+                lo += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), one);
+                hi += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), one);
+            }
+        }
+        lo.CopyTo(sums);
+        hi.CopyTo(sums[8..]);
+    }
+
+    /// <summary>8 rows x 16 channels: 8 zmm sums, one panel load and 8 broadcasts a group of 4 k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Tile512(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums)
+    {
+        var ones = Vector512.Create((short)1);
+        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int g = 0; g < groups; g++)
+        {
+            var w = Vector512.LoadUnsafe(ref b, (nuint)(g * 64));
+            ref byte k = ref Unsafe.Add(ref a, g * 4);
+            c0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 0), w), ones);
+            c1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, lda), w), ones);
+            c2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 2 * lda), w), ones);
+            c3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 3 * lda), w), ones);
+            c4 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 4 * lda), w), ones);
+            c5 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 5 * lda), w), ones);
+            c6 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 6 * lda), w), ones);
+            c7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 7 * lda), w), ones);
+        }
+        c0.CopyTo(sums);
+        c1.CopyTo(sums[16..]);
+        c2.CopyTo(sums[32..]);
+        c3.CopyTo(sums[48..]);
+        c4.CopyTo(sums[64..]);
+        c5.CopyTo(sums[80..]);
+        c6.CopyTo(sums[96..]);
+        c7.CopyTo(sums[112..]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<byte> Broadcast512(ref byte k, int offset) => Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref k, offset))).AsByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> Broadcast256(ref byte k, int offset) => Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref k, offset))).AsByte();
+
+    /// <summary>4 rows x 16 channels on AVX2: two ymm sums a row (channels 0-7 and 8-15), 14 of the 16 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Tile256(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums)
+    {
+        var ones = Vector256.Create((short)1);
+        Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
+        for (int g = 0; g < groups; g++)
+        {
+            var w0 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64));
+            var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
+            ref byte k = ref Unsafe.Add(ref a, g * 4);
+            var x = Broadcast256(ref k, 0);
+            l0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), ones);
+            h0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), ones);
+            x = Broadcast256(ref k, lda);
+            l1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), ones);
+            h1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), ones);
+            x = Broadcast256(ref k, 2 * lda);
+            l2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), ones);
+            h2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), ones);
+            x = Broadcast256(ref k, 3 * lda);
+            l3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), ones);
+            h3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), ones);
+        }
+        Store(l0, h0, sums);
+        Store(l1, h1, sums[16..]);
+        Store(l2, h2, sums[32..]);
+        Store(l3, h3, sums[48..]);
+    }
+
+    /// <summary>4 rows x 16 channels with VEX `vpdpbusd`: one instruction a product of 4 bytes, no int16 step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void TileVnni(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums)
+    {
+        Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
+        for (int g = 0; g < groups; g++)
+        {
+            var w0 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64));
+            var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
+            ref byte k = ref Unsafe.Add(ref a, g * 4);
+            var x = Broadcast256(ref k, 0);
+            l0 = AvxVnni.MultiplyWideningAndAdd(l0, x, w0);
+            h0 = AvxVnni.MultiplyWideningAndAdd(h0, x, w1);
+            x = Broadcast256(ref k, lda);
+            l1 = AvxVnni.MultiplyWideningAndAdd(l1, x, w0);
+            h1 = AvxVnni.MultiplyWideningAndAdd(h1, x, w1);
+            x = Broadcast256(ref k, 2 * lda);
+            l2 = AvxVnni.MultiplyWideningAndAdd(l2, x, w0);
+            h2 = AvxVnni.MultiplyWideningAndAdd(h2, x, w1);
+            x = Broadcast256(ref k, 3 * lda);
+            l3 = AvxVnni.MultiplyWideningAndAdd(l3, x, w0);
+            h3 = AvxVnni.MultiplyWideningAndAdd(h3, x, w1);
+        }
+        Store(l0, h0, sums);
+        Store(l1, h1, sums[16..]);
+        Store(l2, h2, sums[32..]);
+        Store(l3, h3, sums[48..]);
+    }
+
+    static void Store(Vector256<int> low, Vector256<int> high, Span<int> sums)
+    {
+        low.CopyTo(sums);
+        high.CopyTo(sums[8..]);
+    }
+}

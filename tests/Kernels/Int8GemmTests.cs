@@ -1,0 +1,132 @@
+using Cacophony.Kernels.Cpu.Int8;
+
+namespace Cacophony.Tests.Kernels;
+
+/// <summary>
+/// The int8 product against closed forms: the quantizers' rounding bounds, the exact integer sums of every kernel
+/// this CPU runs (naive int64 loops), the dequantized result against float64 arithmetic on the same quantized
+/// operands, every kernel's C bit for bit alike, and the error against the unquantized float64 product within the
+/// bound the two roundings allow.
+/// </summary>
+public class Int8GemmTests
+{
+    static IEnumerable<Int8Kernel> Kernels() => Int8Kernels.Supported;
+
+    [Test]
+    public void WeightsAreQuantizedPerChannelWithinHalfAStep()
+    {
+        int k = 37, n = 21;
+        var w = RandomValues.Uniform(k * n, 3);
+        for (int i = 0; i < k; i++) w[i * n + 5] *= 40; // one channel 40x larger: its own scale, the others unaffected
+        var q = QuantizedMatrix.Quantize(w, k, n);
+        for (int col = 0; col < n; col++)
+        {
+            double max = Enumerable.Range(0, k).Max(r => Math.Abs((double)w[r * n + col]));
+            Assert.That(q.Scales[col], Is.EqualTo((float)(max / 127)).Within(1e-7 * max), $"column {col}'s scale is max |w| / 127");
+            Assert.That(Enumerable.Range(0, k).Max(r => Math.Abs((int)q.At(r, col))), Is.EqualTo(127), "the largest weight maps to +-127");
+            for (int r = 0; r < k; r++)
+                Assert.That(Math.Abs(w[r * n + col] - q.Scales[col] * q.At(r, col)), Is.LessThanOrEqualTo(q.Scales[col] * 0.5000001), $"({r}, {col})");
+        }
+        Assert.That(q.At(k, 0), Is.Zero, "K padded with zeros");
+    }
+
+    [Test]
+    public void RowsAreQuantizedToSevenBitsWithZeroExact()
+    {
+        int rows = 5, k = 30;
+        var a = RandomValues.Uniform(rows * k, 4);
+        for (int i = 0; i < k; i++) a[3 * k + i] = Math.Abs(a[3 * k + i]); // a row with no negative value
+        a.AsSpan(4 * k, k).Clear(); // an all-zero row
+        var q = new QuantizedRows();
+        q.Quantize(a, rows, k, k);
+        for (int r = 0; r < rows; r++)
+        {
+            float scale = q.Scales[r];
+            int zero = q.ZeroPoints[r];
+            for (int i = 0; i < k; i++)
+            {
+                byte value = q.Values[r * q.PaddedK + i];
+                Assert.That((int)value, Is.InRange(0, 127));
+                Assert.That(Math.Abs(a[r * k + i] - scale * (value - zero)), Is.LessThanOrEqualTo(Math.Max(scale * 0.5001, 1e-30)), $"row {r}, {i}");
+            }
+            Assert.That(scale * (zero - zero), Is.Zero);
+        }
+        Assert.That(q.ZeroPoints[3], Is.Zero, "a non-negative row needs no zero point");
+        Assert.That(q.Values.AsSpan(4 * q.PaddedK, k).ToArray(), Is.All.EqualTo((byte)0));
+    }
+
+    [TestCaseSource(nameof(Kernels))]
+    public void EveryKernelGivesTheExactIntegerSums(Int8Kernel kernel)
+    {
+        var random = new Random(7);
+        foreach (var (m, k) in new[] { (1, 1), (8, 4), (13, 7), (9, 64), (4, 771), (17, 3072) })
+        {
+            int n = 40;
+            var weights = new sbyte[k * n];
+            for (int i = 0; i < weights.Length; i++) weights[i] = (sbyte)random.Next(-127, 128);
+            // The extremes too: a pair of 127 x 127 products is the largest int16 sum the 7-bit activations allow.
+            for (int i = 0; i < Math.Min(k, 8); i++) weights[i * n] = 127;
+            var b = new QuantizedMatrix(weights, Enumerable.Repeat(1f, n).ToArray(), k, n);
+            var a = new QuantizedRows();
+            var floats = new float[m * k];
+            for (int i = 0; i < floats.Length; i++) floats[i] = random.Next(0, 128);
+            floats[0] = 127;
+            a.Quantize(floats, m, k, k);
+            var sums = new int[8 * 16];
+            for (int panel = 0; panel < b.PanelCount; panel++)
+                for (int row = 0; row < m;)
+                {
+                    int rows = m - row >= 8 ? 8 : m - row >= 4 ? 4 : 1;
+                    Int8Gemm.Sums(kernel, a, row, rows, b, panel, sums);
+                    for (int r = 0; r < rows; r++)
+                        for (int j = 0; j < 16 && panel * 16 + j < n; j++)
+                        {
+                            long expected = 0;
+                            for (int i = 0; i < k; i++) expected += a.Values[(row + r) * a.PaddedK + i] * (long)weights[i * n + panel * 16 + j];
+                            Assert.That(sums[r * 16 + j], Is.EqualTo(expected), $"{kernel}, {m} x {k}: row {row + r}, column {panel * 16 + j} ({rows}-row call)");
+                        }
+                    row += rows;
+                }
+        }
+    }
+
+    [Test]
+    public void EveryKernelGivesTheSameBitsAndTheDequantizedProduct()
+    {
+        int m = 37, k = 768, n = 200;
+        var a = RandomValues.Uniform(m * k, 11, 3);
+        var w = RandomValues.Uniform(k * n, 12, 0.05);
+        var bias = RandomValues.Uniform(n, 13);
+        var b = QuantizedMatrix.Quantize(w, k, n);
+        var rows = new QuantizedRows();
+        rows.Quantize(a, m, k, k);
+
+        float[]? first = null;
+        foreach (var kernel in Kernels())
+        {
+            var c = new float[m * n];
+            Int8Gemm.Multiply(a, m, b, bias, c, kernel);
+            first ??= c;
+            Assert.That(c, Is.EqualTo(first), $"{kernel} gives the {Kernels().First()} kernel's bits");
+        }
+
+        for (int r = 0; r < m; r++)
+            for (int col = 0; col < n; col++)
+            {
+                // What the kernel computes, in float64 on the same quantized operands.
+                double quantized = 0, exact = 0, bound = 0;
+                double sa = rows.Scales[r], sw = b.Scales[col];
+                for (int i = 0; i < k; i++)
+                {
+                    double qa = sa * (rows.Values[r * rows.PaddedK + i] - rows.ZeroPoints[r]), qw = sw * b.At(i, col);
+                    quantized += qa * qw;
+                    exact += (double)a[r * k + i] * w[i * n + col];
+                    // |a w - qa qw| <= |a| |w - qw| + |qw| |a - qa|, each rounding error at most half a step
+                    bound += Math.Abs(a[r * k + i]) * sw / 2 + Math.Abs(qw) * sa / 2;
+                }
+                double got = first![r * n + col] - bias[col];
+                Assert.That(got, Is.EqualTo(quantized).Within(1e-5 * (Math.Abs(quantized) + sa * sw * k * 127)), $"({r}, {col}) against the quantized operands");
+                Assert.That(Math.Abs(first[r * n + col] - (exact + bias[col])), Is.LessThanOrEqualTo(bound * 1.0001 + 1e-4), $"({r}, {col}) against the float product");
+            }
+    }
+}
