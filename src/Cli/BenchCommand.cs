@@ -27,20 +27,24 @@ static class BenchCommand
         device.AcceptOnlyFromAmong("auto", "cpu", "cuda", "opencl");
         var gpuWeights = new Option<string>("--gpu-weights") { Description = "fp32 or fp16: how weight matrices are stored on a GPU", DefaultValueFactory = _ => "fp32" };
         gpuWeights.AcceptOnlyFromAmong("fp32", "fp16");
+        var precision = new Option<string>("--precision") { Description = "fp32, or int8: the CPU engine's dense layers as int8 products", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "int8");
         var audioBatch = new Option<int>("--audio-batch") { Description = "also time this many clips encoded together (e.g. 32)", DefaultValueFactory = _ => 1 };
         var textBatch = new Option<int>("--text-batch") { Description = "prompts in the batched text stage", DefaultValueFactory = _ => 50 };
-        var command = new Command("bench", "Time the full-size network on synthetic weights: per stage, with GFLOP/s.") { seconds, runs, device, gpuWeights, audioBatch, textBatch };
+        var command = new Command("bench", "Time the full-size network on synthetic weights: per stage, with GFLOP/s.") { seconds, runs, device, gpuWeights, precision, audioBatch, textBatch };
         command.SetAction(parse => Errors.Guard(() => Run(Math.Max(1, parse.GetValue(seconds)), Math.Max(1, parse.GetValue(runs)), parse.GetValue(device)!,
-            parse.GetValue(gpuWeights) == "fp16", Math.Max(1, parse.GetValue(audioBatch)), Math.Max(1, parse.GetValue(textBatch)))));
+            parse.GetValue(precision) == "int8" ? WeightPrecision.Int8 : parse.GetValue(gpuWeights) == "fp16" ? WeightPrecision.Float16 : WeightPrecision.Float32,
+            Math.Max(1, parse.GetValue(audioBatch)), Math.Max(1, parse.GetValue(textBatch)))));
         return command;
     }
 
     /// <summary>Largest difference allowed between a device's normalized embeddings and the CPU engine's (1e-4, the bar a GPU is held to; fp16 weights are looser).</summary>
     const double ParityTolerance = 1e-4, HalfWeightsTolerance = 1e-3;
 
-    static int Run(int seconds, int runs, string deviceName, bool halfWeights, int audioBatch, int textBatch)
+    static int Run(int seconds, int runs, string deviceName, WeightPrecision precision, int audioBatch, int textBatch)
     {
-        var options = new ModelOptions { Device = ModelOption.DeviceNamed(deviceName), Precision = halfWeights ? WeightPrecision.Float16 : WeightPrecision.Float32 };
+        bool halfWeights = precision == WeightPrecision.Float16;
+        var options = new ModelOptions { Device = ModelOption.DeviceNamed(deviceName), Precision = precision };
         var config = StandardConfigs.Full with { Decoder = null };
         Console.WriteLine($"cacophony bench: full-size Cacophony (audio {config.Audio.NumLayers}x{config.Audio.HiddenSize}, text {config.Text!.NumHiddenLayers}x{config.Text.HiddenSize}), synthetic weights");
         Console.WriteLine($"instruction set: {Isa.Describe(Isa.Active)}; threads: {Environment.ProcessorCount}; {Environment.OSVersion}; .NET {Environment.Version}");

@@ -10,12 +10,15 @@ sealed class ModelOption
     readonly Option<string> _model = new("--model") { Description = "model directory written by `cacophony convert`", Required = true };
     readonly Option<string> _device = new("--device") { Description = "auto (CUDA, then an OpenCL GPU, then the CPU engine), cpu, cuda or opencl", DefaultValueFactory = _ => "auto" };
 
+    readonly Option<string> _precision = new("--precision") { Description = "fp32, or int8: the CPU engine's dense layers as int8 products, weights quantized per output channel at load", DefaultValueFactory = _ => "fp32" };
+
     readonly Option<string> _gpuWeights = new("--gpu-weights") { Description = "fp32 or fp16: how weight matrices are stored on a GPU (fp16 halves their memory; arithmetic stays fp32)", DefaultValueFactory = _ => "fp32" };
 
     public ModelOption()
     {
         _device.AcceptOnlyFromAmong("auto", "cpu", "cuda", "opencl");
         _gpuWeights.AcceptOnlyFromAmong("fp32", "fp16");
+        _precision.AcceptOnlyFromAmong("fp32", "int8");
     }
 
     public void AddTo(Command command)
@@ -23,13 +26,15 @@ sealed class ModelOption
         command.Options.Add(_model);
         command.Options.Add(_device);
         command.Options.Add(_gpuWeights);
+        command.Options.Add(_precision);
     }
 
     /// <summary>The device and weight precision the options ask for.</summary>
     public ModelOptions Options(ParseResult parse) => new()
     {
         Device = DeviceNamed(parse.GetValue(_device)!),
-        Precision = parse.GetValue(_gpuWeights) == "fp16" ? WeightPrecision.Float16 : WeightPrecision.Float32,
+        Precision = parse.GetValue(_precision) == "int8" ? WeightPrecision.Int8
+            : parse.GetValue(_gpuWeights) == "fp16" ? WeightPrecision.Float16 : WeightPrecision.Float32,
     };
 
     public static DeviceKind DeviceNamed(string name) => name switch { "cpu" => DeviceKind.Cpu, "cuda" => DeviceKind.Cuda, "opencl" => DeviceKind.OpenCL, _ => DeviceKind.Auto };

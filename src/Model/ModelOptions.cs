@@ -9,6 +9,11 @@ public enum WeightPrecision
     Float32,
     /// <summary>float16 matrices on an accelerator (half the memory and bandwidth; float32 arithmetic). The CPU engine keeps float32.</summary>
     Float16,
+    /// <summary>
+    /// int8 matrices on the CPU engine, quantized per output channel when the model is loaded, and int8 products with
+    /// activations quantized per row (a quarter of the weights' memory; attention, softmax and norms stay float32).
+    /// </summary>
+    Int8,
 }
 
 /// <summary>Where and how a <see cref="CacophonyModel"/> runs.</summary>
@@ -22,5 +27,12 @@ public sealed record ModelOptions
     /// <summary>A backend made by the caller (e.g. ILGPU's simulator in tests), used instead of <see cref="Device"/>; the model owns it from then on.</summary>
     public IComputeBackend? Backend { get; init; }
 
-    internal IComputeBackend OpenBackend() => Backend ?? ComputeBackends.Open(Device, halfWeights: Precision == WeightPrecision.Float16);
+    internal IComputeBackend OpenBackend()
+    {
+        if (Backend is not null) return Backend;
+        if (Precision != WeightPrecision.Int8) return ComputeBackends.Open(Device, halfWeights: Precision == WeightPrecision.Float16);
+        if (Device is not (DeviceKind.Cpu or DeviceKind.Auto))
+            throw new InvalidOperationException($"--device {Device.ToString().ToLowerInvariant()}: int8 weights run on the CPU engine only");
+        return new Kernels.Cpu.CpuBackend(int8Weights: true);
+    }
 }

@@ -7,9 +7,15 @@ namespace Cacophony.Kernels.Cpu;
 /// <see cref="Attention"/>, <see cref="LayerNorm"/>, the float64 <see cref="LogMelSpectrogram"/>) on managed
 /// arrays, on <see cref="WorkerPool"/>'s threads. Nothing is queued: each operation is done when it returns.
 /// </summary>
-public sealed class CpuBackend : IComputeBackend
+/// <param name="int8Weights">
+/// Quantize every dense layer's weights to int8 per output channel as they are prepared, and run those layers as
+/// int8 products (activations quantized per row on the fly, <see cref="Int8.Int8Gemm"/>); attention, softmax and
+/// the norms stay float32.
+/// </param>
+public sealed class CpuBackend(bool int8Weights = false) : IComputeBackend
 {
-    public string Description => $"CPU engine ({Isa.Describe(Isa.Active)}, {WorkerPool.Width} threads)";
+    public string Description => $"CPU engine ({Isa.Describe(Isa.Active)}, {WorkerPool.Width} threads"
+        + (int8Weights ? $"; int8 weights, {Int8.Int8Kernels.Describe(Int8.Int8Kernels.Detected)})" : ")");
 
     public Tensor Allocate(long length) => CpuTensor.Rent(length);
 
@@ -26,7 +32,7 @@ public sealed class CpuBackend : IComputeBackend
         for (int r = 0; r < rows; r++) from.Slice(r * sourceStride, width).CopyTo(to.Slice(r * destinationStride, width));
     }
 
-    public LinearBuilder Linear(int inputs, int outputs) => new CpuLinearBuilder(inputs, outputs);
+    public LinearBuilder Linear(int inputs, int outputs) => int8Weights ? new CpuInt8LinearBuilder(inputs, outputs) : new CpuLinearBuilder(inputs, outputs);
 
     public NormWeights Norm(float[] scale, float[] bias, float eps) => new CpuNorm(scale, bias, eps);
 
@@ -41,12 +47,30 @@ public sealed class CpuBackend : IComputeBackend
 
     public void Linear(LinearWeights weights, TensorView x, int rows, TensorView y, Activation activation = Activation.None)
     {
+        if (weights is CpuInt8Linear quantized)
+        {
+            var output = CpuTensor.Span(y)[..(rows * quantized.Outputs)];
+            Int8.Int8Gemm.Multiply(CpuTensor.Span(x), rows, quantized.Weight, quantized.Bias, output);
+            if (activation == Activation.Gelu) Activations.Gelu(output);
+            else if (activation == Activation.SiLU) Activations.SiLU(output);
+            return;
+        }
         var linear = Own(weights);
         Gemm.Multiply(CpuTensor.Span(x), rows, linear.Weight, linear.Bias, CpuTensor.Span(y), activation);
     }
 
     public void LinearAdd(LinearWeights weights, TensorView x, int rows, TensorView residual, TensorView y)
     {
+        if (weights is CpuInt8Linear quantized)
+        {
+            // Into a buffer first: y may be the residual itself (x += W h + b).
+            int count = rows * quantized.Outputs;
+            var product = System.Buffers.ArrayPool<float>.Shared.Rent(count);
+            Int8.Int8Gemm.Multiply(CpuTensor.Span(x), rows, quantized.Weight, quantized.Bias, product.AsSpan(0, count));
+            TensorPrimitives.Add(CpuTensor.Span(residual)[..count], product.AsSpan(0, count), CpuTensor.Span(y)[..count]);
+            System.Buffers.ArrayPool<float>.Shared.Return(product);
+            return;
+        }
         var linear = Own(weights);
         Gemm.MultiplyAdd(CpuTensor.Span(x), rows, linear.Weight, linear.Bias, CpuTensor.Span(residual), CpuTensor.Span(y));
     }

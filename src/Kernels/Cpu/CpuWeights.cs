@@ -9,6 +9,34 @@ sealed class CpuLinear(PackedMatrix weight, float[] bias) : LinearWeights
     public override int Outputs => Weight.N;
 }
 
+/// <summary>A dense layer with int8 weights (per output channel), b as given.</summary>
+sealed class CpuInt8Linear(Int8.QuantizedMatrix weight, float[] bias) : LinearWeights
+{
+    public Int8.QuantizedMatrix Weight { get; } = weight;
+    public float[] Bias { get; } = bias;
+    public override int Inputs => Weight.K;
+    public override int Outputs => Weight.N;
+}
+
+/// <summary>Collects the float32 blocks into the whole matrix and quantizes it per output channel when built.</summary>
+sealed class CpuInt8LinearBuilder(int inputs, int outputs) : LinearBuilder
+{
+    readonly float[] _whole = new float[inputs * outputs];
+
+    public override void Columns(ReadOnlySpan<float> block, int firstColumn, int width, int rowStride = 0)
+    {
+        if (rowStride == 0) rowStride = width;
+        if (firstColumn < 0 || width <= 0 || firstColumn + width > outputs) throw new ArgumentException($"columns [{firstColumn}, {firstColumn + width}) outside 0..{outputs}");
+        for (int r = 0; r < inputs; r++) block.Slice(r * rowStride, width).CopyTo(_whole.AsSpan(r * outputs + firstColumn));
+    }
+
+    public override LinearWeights Build(float[] bias)
+    {
+        if (bias.Length != outputs) throw new ArgumentException($"a bias of {bias.Length} for {outputs} outputs");
+        return new CpuInt8Linear(Int8.QuantizedMatrix.Quantize(_whole, inputs, outputs), bias);
+    }
+}
+
 /// <summary>
 /// Packs each block straight into its columns of the packed matrix. A block that starts or ends inside a panel
 /// (no real model has one) is collected into a whole matrix, whose panels are packed at the end.
