@@ -1,3 +1,4 @@
+using Cacophony.Kernels;
 using Cacophony.Kernels.Cpu.Int8;
 
 namespace Cacophony.Tests.Kernels;
@@ -128,5 +129,29 @@ public class Int8GemmTests
                 Assert.That(got, Is.EqualTo(quantized).Within(1e-5 * (Math.Abs(quantized) + sa * sw * k * 127)), $"({r}, {col}) against the quantized operands");
                 Assert.That(Math.Abs(first[r * n + col] - (exact + bias[col])), Is.LessThanOrEqualTo(bound * 1.0001 + 1e-4), $"({r}, {col}) against the float product");
             }
+    }
+
+    [Test]
+    public void TheEpilogueAddsTheResidualInPlaceOrAppliesTheActivation()
+    {
+        int m = 21, k = 96, n = 200;
+        var a = RandomValues.Uniform(m * k, 21);
+        var b = QuantizedMatrix.Quantize(RandomValues.Uniform(k * n, 22, 0.1), k, n);
+        var bias = RandomValues.Uniform(n, 23);
+        var residual = RandomValues.Uniform(m * n, 24);
+        var plain = new float[m * n];
+        Int8Gemm.Multiply(a, m, b, bias, plain);
+
+        var inPlace = residual.ToArray();
+        Int8Gemm.Multiply(a, m, b, bias, inPlace, residual: inPlace);
+        Assert.That(inPlace, Is.EqualTo(plain.Select((v, i) => v + residual[i]).ToArray()), "x += W h + b, in place, the same bits as adding afterwards");
+
+        foreach (var (activation, reference) in new (Activation, Func<double, double>)[] { (Activation.Gelu, NaiveReference.Gelu), (Activation.SiLU, NaiveReference.Silu) })
+        {
+            var activated = new float[m * n];
+            Int8Gemm.Multiply(a, m, b, bias, activated, activation: activation);
+            for (int i = 0; i < plain.Length; i++)
+                Assert.That(activated[i], Is.EqualTo(reference(plain[i])).Within(1e-6 * (1 + Math.Abs(plain[i]))), $"{activation} at {i}");
+        }
     }
 }

@@ -49,10 +49,7 @@ public sealed class CpuBackend(bool int8Weights = false) : IComputeBackend
     {
         if (weights is CpuInt8Linear quantized)
         {
-            var output = CpuTensor.Span(y)[..(rows * quantized.Outputs)];
-            Int8.Int8Gemm.Multiply(CpuTensor.Span(x), rows, quantized.Weight, quantized.Bias, output);
-            if (activation == Activation.Gelu) Activations.Gelu(output);
-            else if (activation == Activation.SiLU) Activations.SiLU(output);
+            Int8.Int8Gemm.Multiply(CpuTensor.Span(x), rows, quantized.Weight, quantized.Bias, CpuTensor.Span(y)[..(rows * quantized.Outputs)], activation: activation);
             return;
         }
         var linear = Own(weights);
@@ -63,12 +60,8 @@ public sealed class CpuBackend(bool int8Weights = false) : IComputeBackend
     {
         if (weights is CpuInt8Linear quantized)
         {
-            // Into a buffer first: y may be the residual itself (x += W h + b).
             int count = rows * quantized.Outputs;
-            var product = System.Buffers.ArrayPool<float>.Shared.Rent(count);
-            Int8.Int8Gemm.Multiply(CpuTensor.Span(x), rows, quantized.Weight, quantized.Bias, product.AsSpan(0, count));
-            TensorPrimitives.Add(CpuTensor.Span(residual)[..count], product.AsSpan(0, count), CpuTensor.Span(y)[..count]);
-            System.Buffers.ArrayPool<float>.Shared.Return(product);
+            Int8.Int8Gemm.Multiply(CpuTensor.Span(x), rows, quantized.Weight, quantized.Bias, CpuTensor.Span(y)[..count], residual: CpuTensor.Span(residual)[..count]);
             return;
         }
         var linear = Own(weights);

@@ -17,27 +17,41 @@ namespace Cacophony.Kernels.Cpu.Int8;
 /// </summary>
 public static class Int8Gemm
 {
-    public static void Multiply(ReadOnlySpan<float> a, int m, QuantizedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Int8Kernel? kernel = null)
+    /// <param name="activation">
+    /// GELU or SiLU over C. A pass over C on all workers after the product: applied to each 16-channel tile as it is
+    /// stored, the per-call cost of so short a span measured slower (audio 10 s at 2 threads 305 -> 322-337 ms).
+    /// </param>
+    /// <param name="residual">Added to C in the epilogue (a residual connection); it may be C itself (x += W h + b).</param>
+    public static void Multiply(ReadOnlySpan<float> a, int m, QuantizedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Int8Kernel? kernel = null,
+        Activation activation = Activation.None, ReadOnlySpan<float> residual = default)
     {
         if (a.Length < (long)m * b.K) throw new ArgumentException($"A has {a.Length} values for {m} x {b.K}");
         if (c.Length < (long)m * b.N) throw new ArgumentException($"C has room for {c.Length} values, not {m} x {b.N}");
         if (bias.Length != 0 && bias.Length != b.N) throw new ArgumentException($"{bias.Length} biases for {b.N} columns");
-        var rows = new QuantizedRows();
+        var rows = Scratch ??= new QuantizedRows();
         rows.Quantize(a, m, b.K, b.K);
-        Multiply(rows, b, bias, c, kernel);
+        Multiply(rows, b, bias, c, kernel, activation, residual);
     }
 
-    public static unsafe void Multiply(QuantizedRows a, QuantizedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Int8Kernel? kernel = null)
+    // The calling thread's activation buffers, reused from call to call (a forward pass makes ~100 products).
+    [ThreadStatic]
+    static QuantizedRows? Scratch;
+
+    public static unsafe void Multiply(QuantizedRows a, QuantizedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Int8Kernel? kernel = null,
+        Activation activation = Activation.None, ReadOnlySpan<float> residual = default)
     {
+        if (activation != Activation.None && !residual.IsEmpty) throw new ArgumentException("an activation and a residual together");
+        if (!residual.IsEmpty && residual.Length < (long)a.Rows * b.N) throw new ArgumentException($"a residual of {residual.Length} values for {a.Rows} x {b.N}");
         var use = kernel ?? Int8Kernels.Detected;
         if (!Int8Kernels.IsSupported(use)) throw new PlatformNotSupportedException($"the {Int8Kernels.Describe(use)} kernel does not run on this CPU");
         if (a.PaddedK != b.PaddedK) throw new ArgumentException($"activations of {a.PaddedK} bytes a row for weights of {b.PaddedK}");
         if (c.Length < (long)a.Rows * b.N) throw new ArgumentException($"C has room for {c.Length} values, not {a.Rows} x {b.N}");
         var biasArray = bias.ToArray();
         int m = a.Rows, tile = RowsPerTile(use), length = c.Length;
-        fixed (float* pc = c)
+        fixed (float* pc = c, pr = residual)
         {
             var output = (nint)pc;
+            var added = residual.IsEmpty ? 0 : (nint)pr;
             WorkerPool.For(b.PanelCount, panel =>
             {
                 Span<int> sums = stackalloc int[8 * QuantizedMatrix.PanelWidth];
@@ -47,11 +61,13 @@ public static class Int8Gemm
                 {
                     int rows = m - row >= tile ? tile : 1;
                     Sums(use, a, row, rows, b, panel, sums);
-                    Dequantize(a, row, rows, b, panel, width, sums, biasArray, cSpan);
+                    Dequantize(a, row, rows, b, panel, width, sums, biasArray, cSpan, added == 0 ? default : new ReadOnlySpan<float>((float*)added, length));
                     row += rows;
                 }
             });
         }
+        if (activation == Activation.Gelu) Activations.Gelu(c[..(a.Rows * b.N)]);
+        else if (activation == Activation.SiLU) Activations.SiLU(c[..(a.Rows * b.N)]);
     }
 
     /// <summary>The exact int32 sums of rows [row, row + rows) against one panel, 16 a row (the tests' view of the kernels).</summary>
@@ -63,13 +79,20 @@ public static class Int8Gemm
         switch (kernel)
         {
             case Int8Kernel.Avx512BW when rows == 8: Tile512(ref activations, lda, ref weights, groups, sums); break;
-            case Int8Kernel.Avx2 when rows == 4: Tile256(ref activations, lda, ref weights, groups, sums); break;
-            case Int8Kernel.AvxVnni when rows == 4: TileVnni(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.Avx2 when rows == 4: Tile256<Avx2Step>(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.AvxVnni when rows == 4: Tile256<VnniStep>(ref activations, lda, ref weights, groups, sums); break;
             case Int8Kernel.Portable:
                 for (int r = 0; r < rows; r++) Portable(ref Unsafe.Add(ref activations, r * lda), ref weights, groups, sums.Slice(r * 16, 16));
                 break;
             default:
-                for (int r = 0; r < rows; r++) Row(kernel, ref Unsafe.Add(ref activations, r * lda), ref weights, groups, sums.Slice(r * 16, 16));
+                for (int r = 0; r < rows; r++)
+                {
+                    ref byte rowStart = ref Unsafe.Add(ref activations, r * lda);
+                    var rowSums = sums.Slice(r * 16, 16);
+                    if (kernel == Int8Kernel.Avx512BW) Row512(ref rowStart, ref weights, groups, rowSums);
+                    else if (kernel == Int8Kernel.AvxVnni) Row256<VnniStep>(ref rowStart, ref weights, groups, rowSums);
+                    else Row256<Avx2Step>(ref rowStart, ref weights, groups, rowSums);
+                }
                 break;
         }
     }
@@ -87,7 +110,8 @@ public static class Int8Gemm
     /// and every tail gives the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Dequantize(QuantizedRows a, int row, int rows, QuantizedMatrix b, int panel, int width, ReadOnlySpan<int> sums, float[] bias, Span<float> c)
+    static void Dequantize(QuantizedRows a, int row, int rows, QuantizedMatrix b, int panel, int width, ReadOnlySpan<int> sums, float[] bias, Span<float> c,
+        ReadOnlySpan<float> residual)
     {
         int first = panel * QuantizedMatrix.PanelWidth, n = b.N;
         var columnSums = b.ColumnSums.AsSpan(first, QuantizedMatrix.PanelWidth);
@@ -98,6 +122,8 @@ public static class Int8Gemm
             float scale = a.Scales[row + r];
             int zero = a.ZeroPoints[row + r];
             var output = c.Slice((row + r) * n + first, width);
+            // Read before C is written: the residual may be C itself.
+            var added = residual.IsEmpty ? default : residual.Slice((row + r) * n + first, width);
             var rowSums = sums.Slice(r * 16, 16);
             if (vector)
             {
@@ -106,14 +132,17 @@ public static class Int8Gemm
                     var exact = Vector256.Create(rowSums[j..]) - Vector256.Create(zero) * Vector256.Create(columnSums[j..]);
                     var factor = Vector256.Create(scale) * Vector256.Create(weightScales[j..]);
                     var offset = bias.Length == 0 ? Vector256<float>.Zero : Vector256.Create(bias.AsSpan(first + j, 8));
-                    Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(exact), factor, offset).CopyTo(output[j..]);
+                    var value = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(exact), factor, offset);
+                    if (!added.IsEmpty) value += Vector256.Create(added[j..]);
+                    value.CopyTo(output[j..]);
                 }
                 continue;
             }
             for (int j = 0; j < width; j++)
             {
                 int exact = rowSums[j] - zero * columnSums[j];
-                output[j] = MathF.FusedMultiplyAdd(exact, scale * weightScales[j], bias.Length == 0 ? 0 : bias[first + j]);
+                float value = MathF.FusedMultiplyAdd(exact, scale * weightScales[j], bias.Length == 0 ? 0 : bias[first + j]);
+                output[j] = added.IsEmpty ? value : value + added[j];
             }
         }
     }
@@ -131,44 +160,29 @@ public static class Int8Gemm
             }
     }
 
-    /// <summary>One row with the vector kernel's instructions (the rows a full tile leaves over).</summary>
+    /// <summary>One row with the 512-bit kernel's instructions (the rows a full tile leaves over).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Row(Int8Kernel kernel, ref byte a, ref sbyte b, int groups, Span<int> sums)
+    static void Row512(ref byte a, ref sbyte b, int groups, Span<int> sums)
     {
-        if (kernel == Int8Kernel.Avx512BW)
-        {
-            var ones = Vector512.Create((short)1);
-            var acc = Vector512<int>.Zero;
-            for (int g = 0; g < groups; g++)
-            {
-                var w = Vector512.LoadUnsafe(ref b, (nuint)(g * 64));
-                var x = Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref a, g * 4))).AsByte();
-                acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            }
-            acc.CopyTo(sums);
-            return;
-        }
-        var lo = Vector256<int>.Zero;
-        var hi = Vector256<int>.Zero;
-        var one = Vector256.Create((short)1);
+        var ones = Vector512.Create((short)1);
+        var acc = Vector512<int>.Zero;
+        for (int g = 0; g < groups; g++)
+            acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref a, g * 4), Vector512.LoadUnsafe(ref b, (nuint)(g * 64))), ones);
+        acc.CopyTo(sums);
+    }
+
+    /// <summary>One row with a 256-bit kernel's step: channels 0-7 and 8-15 in two sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Row256<TStep>(ref byte a, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
+    {
+        Vector256<int> low = default, high = default;
         for (int g = 0; g < groups; g++)
         {
-            var w0 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64));
-            var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
-            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref a, g * 4))).AsByte();
-            if (kernel == Int8Kernel.AvxVnni)
-            {
-                lo = AvxVnni.MultiplyWideningAndAdd(lo, x, w0);
-                hi = AvxVnni.MultiplyWideningAndAdd(hi, x, w1);
-            }
-            else
-            {
-                lo += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), one);
-                hi += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), one);
-            }
+            var x = Broadcast256(ref a, g * 4);
+            low = TStep.Accumulate(low, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64)));
+            high = TStep.Accumulate(high, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32)));
         }
-        lo.CopyTo(sums);
-        hi.CopyTo(sums[8..]);
+        Store(low, high, sums);
     }
 
     /// <summary>8 rows x 16 channels: 8 zmm sums, one panel load and 8 broadcasts a group of 4 k.</summary>
@@ -206,11 +220,13 @@ public static class Int8Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<byte> Broadcast256(ref byte k, int offset) => Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref k, offset))).AsByte();
 
-    /// <summary>4 rows x 16 channels on AVX2: two ymm sums a row (channels 0-7 and 8-15), 14 of the 16 registers.</summary>
+    /// <summary>
+    /// 4 rows x 16 channels with a 256-bit step: two ymm sums a row (channels 0-7 and 8-15), 14 of AVX2's 16
+    /// registers with the step's temporaries.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Tile256(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums)
+    static void Tile256<TStep>(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
     {
-        var ones = Vector256.Create((short)1);
         Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
         for (int g = 0; g < groups; g++)
         {
@@ -218,17 +234,17 @@ public static class Int8Gemm
             var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
             ref byte k = ref Unsafe.Add(ref a, g * 4);
             var x = Broadcast256(ref k, 0);
-            l0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), ones);
-            h0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), ones);
+            l0 = TStep.Accumulate(l0, x, w0);
+            h0 = TStep.Accumulate(h0, x, w1);
             x = Broadcast256(ref k, lda);
-            l1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), ones);
-            h1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), ones);
+            l1 = TStep.Accumulate(l1, x, w0);
+            h1 = TStep.Accumulate(h1, x, w1);
             x = Broadcast256(ref k, 2 * lda);
-            l2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), ones);
-            h2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), ones);
+            l2 = TStep.Accumulate(l2, x, w0);
+            h2 = TStep.Accumulate(h2, x, w1);
             x = Broadcast256(ref k, 3 * lda);
-            l3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w0), ones);
-            h3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w1), ones);
+            l3 = TStep.Accumulate(l3, x, w0);
+            h3 = TStep.Accumulate(h3, x, w1);
         }
         Store(l0, h0, sums);
         Store(l1, h1, sums[16..]);
@@ -236,33 +252,26 @@ public static class Int8Gemm
         Store(l3, h3, sums[48..]);
     }
 
-    /// <summary>4 rows x 16 channels with VEX `vpdpbusd`: one instruction a product of 4 bytes, no int16 step.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void TileVnni(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums)
+    /// <summary>sums + the products of 4 activation bytes and 4 weight bytes a lane, in one 256-bit kernel's instructions.</summary>
+    interface IStep256
     {
-        Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
-        for (int g = 0; g < groups; g++)
-        {
-            var w0 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64));
-            var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
-            ref byte k = ref Unsafe.Add(ref a, g * 4);
-            var x = Broadcast256(ref k, 0);
-            l0 = AvxVnni.MultiplyWideningAndAdd(l0, x, w0);
-            h0 = AvxVnni.MultiplyWideningAndAdd(h0, x, w1);
-            x = Broadcast256(ref k, lda);
-            l1 = AvxVnni.MultiplyWideningAndAdd(l1, x, w0);
-            h1 = AvxVnni.MultiplyWideningAndAdd(h1, x, w1);
-            x = Broadcast256(ref k, 2 * lda);
-            l2 = AvxVnni.MultiplyWideningAndAdd(l2, x, w0);
-            h2 = AvxVnni.MultiplyWideningAndAdd(h2, x, w1);
-            x = Broadcast256(ref k, 3 * lda);
-            l3 = AvxVnni.MultiplyWideningAndAdd(l3, x, w0);
-            h3 = AvxVnni.MultiplyWideningAndAdd(h3, x, w1);
-        }
-        Store(l0, h0, sums);
-        Store(l1, h1, sums[16..]);
-        Store(l2, h2, sums[32..]);
-        Store(l3, h3, sums[48..]);
+        static abstract Vector256<int> Accumulate(Vector256<int> sums, Vector256<byte> activations, Vector256<sbyte> weights);
+    }
+
+    /// <summary>AVX2: `vpmaddubsw` (pairs into int16), `vpmaddwd` with ones (into int32), `vpaddd`.</summary>
+    readonly struct Avx2Step : IStep256
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Accumulate(Vector256<int> sums, Vector256<byte> activations, Vector256<sbyte> weights) =>
+            sums + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(activations, weights), Vector256.Create((short)1));
+    }
+
+    /// <summary>AVX-VNNI: `vpdpbusd`, the three in one, with no int16 step.</summary>
+    readonly struct VnniStep : IStep256
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Accumulate(Vector256<int> sums, Vector256<byte> activations, Vector256<sbyte> weights) =>
+            AvxVnni.MultiplyWideningAndAdd(sums, activations, weights);
     }
 
     static void Store(Vector256<int> low, Vector256<int> high, Span<int> sums)
