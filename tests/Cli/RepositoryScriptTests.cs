@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cacophony.Tests.Support;
 
 namespace Cacophony.Tests.Cli;
 
@@ -8,12 +9,11 @@ public class RepositoryScriptTests
     [Test]
     public void TheScriptRunsTheCommand()
     {
-        var root = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (root is not null && !(File.Exists(Path.Combine(root.FullName, "cacophony")) && File.Exists(Path.Combine(root.FullName, "Cacophony.sln")))) root = root.Parent;
-        if (root is null) Assert.Ignore("not run from a checkout (no ./cacophony script above the test directory)");
+        string? root = TestData.RepositoryRoot();
+        if (root is null || !File.Exists(Path.Combine(root, "cacophony"))) Assert.Ignore("not run from a checkout (no ./cacophony script above the test directory)");
         var start = new ProcessStartInfo("bash", ["./cacophony", "info", "--help"])
         {
-            WorkingDirectory = root.FullName,
+            WorkingDirectory = root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -27,7 +27,6 @@ public static class Int8Gemm
     {
         if (a.Length < (long)m * b.K) throw new ArgumentException($"A has {a.Length} values for {m} x {b.K}");
         if (c.Length < (long)m * b.N) throw new ArgumentException($"C has room for {c.Length} values, not {m} x {b.N}");
-        if (bias.Length != 0 && bias.Length != b.N) throw new ArgumentException($"{bias.Length} biases for {b.N} columns");
         var rows = Scratch ??= new QuantizedRows();
         rows.Quantize(a, m, b.K, b.K);
         Multiply(rows, b, bias, c, kernel, activation, residual);
@@ -46,12 +45,14 @@ public static class Int8Gemm
         if (!Int8Kernels.IsSupported(use)) throw new PlatformNotSupportedException($"the {Int8Kernels.Describe(use)} kernel does not run on this CPU");
         if (a.PaddedK != b.PaddedK) throw new ArgumentException($"activations of {a.PaddedK} bytes a row for weights of {b.PaddedK}");
         if (c.Length < (long)a.Rows * b.N) throw new ArgumentException($"C has room for {c.Length} values, not {a.Rows} x {b.N}");
-        var biasArray = bias.ToArray();
         int m = a.Rows, tile = RowsPerTile(use), length = c.Length;
-        fixed (float* pc = c, pr = residual)
+        if (!bias.IsEmpty && bias.Length != b.N) throw new ArgumentException($"{bias.Length} biases for {b.N} columns");
+        fixed (float* pc = c, pr = residual, pb = bias)
         {
             var output = (nint)pc;
             var added = residual.IsEmpty ? 0 : (nint)pr;
+            var offsets = (nint)pb;
+            int biasLength = bias.Length;
             WorkerPool.For(b.PanelCount, panel =>
             {
                 Span<int> sums = stackalloc int[8 * QuantizedMatrix.PanelWidth];
@@ -61,7 +62,8 @@ public static class Int8Gemm
                 {
                     int rows = m - row >= tile ? tile : 1;
                     Sums(use, a, row, rows, b, panel, sums);
-                    Dequantize(a, row, rows, b, panel, width, sums, biasArray, cSpan, added == 0 ? default : new ReadOnlySpan<float>((float*)added, length));
+                    Dequantize(a, row, rows, b, panel, width, sums, new ReadOnlySpan<float>((float*)offsets, biasLength), cSpan,
+                        added == 0 ? default : new ReadOnlySpan<float>((float*)added, length));
                     row += rows;
                 }
             });
@@ -110,7 +112,7 @@ public static class Int8Gemm
     /// and every tail gives the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Dequantize(QuantizedRows a, int row, int rows, QuantizedMatrix b, int panel, int width, ReadOnlySpan<int> sums, float[] bias, Span<float> c,
+    static void Dequantize(QuantizedRows a, int row, int rows, QuantizedMatrix b, int panel, int width, ReadOnlySpan<int> sums, ReadOnlySpan<float> bias, Span<float> c,
         ReadOnlySpan<float> residual)
     {
         int first = panel * QuantizedMatrix.PanelWidth, n = b.N;
@@ -131,7 +133,7 @@ public static class Int8Gemm
                 {
                     var exact = Vector256.Create(rowSums[j..]) - Vector256.Create(zero) * Vector256.Create(columnSums[j..]);
                     var factor = Vector256.Create(scale) * Vector256.Create(weightScales[j..]);
-                    var offset = bias.Length == 0 ? Vector256<float>.Zero : Vector256.Create(bias.AsSpan(first + j, 8));
+                    var offset = bias.Length == 0 ? Vector256<float>.Zero : Vector256.Create(bias.Slice(first + j, 8));
                     var value = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(exact), factor, offset);
                     if (!added.IsEmpty) value += Vector256.Create(added[j..]);
                     value.CopyTo(output[j..]);
