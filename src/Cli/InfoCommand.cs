@@ -15,7 +15,8 @@ static class InfoCommand
             using var model = ModelDirectory.Open(parse.GetValue(directory)!);
             var c = model.Config;
             long parameters = model.Tensors.Values.Sum(t => t.ElementCount);
-            Console.WriteLine($"model:      {model.Path} ({c.Kind}, {parameters:N0} parameters, weights {c.WeightsDtype})");
+            Console.WriteLine($"model:      {model.Path} ({c.Kind}, {parameters:N0} parameters)");
+            Console.WriteLine($"weights:    {Precision(c)}, {model.WeightBytes / 1e6:N1} MB in model.safetensors");
             Console.WriteLine($"audio:      {c.Audio.NumLayers} layers x {c.Audio.HiddenSize} wide, {c.Audio.NumHeads} heads, MLP {c.Audio.IntermediateSize}");
             if (c.Text is { } t) Console.WriteLine($"text:       {t.NumHiddenLayers} layers x {t.HiddenSize} wide, {t.NumAttentionHeads} heads, MLP {t.IntermediateSize}, vocabulary {t.VocabSize}");
             if (c.Decoder is { } d) Console.WriteLine($"decoder:    {d.NumHiddenLayers} layers x {d.HiddenSize} wide, {d.NumAttentionHeads} heads");
@@ -30,4 +31,9 @@ static class InfoCommand
         }));
         return command;
     }
+
+    /// <summary>How the weights are stored, and for int8 what was quantized.</summary>
+    static string Precision(Weights.ModelConfig c) => c.Quantization is { } q
+        ? $"int8 ({q.DenseLayers} dense layers per output channel{(q.Embeddings ? ", word embedding per row" : "; word embedding and output layer f32")}; f32 scales, norms, biases and positional tables)"
+        : c.WeightsDtype switch { "f32" => "f32", var d => $"{d} matrices, f32 vectors" };
 }

@@ -10,7 +10,7 @@ sealed class ModelOption
     readonly Option<string> _model = new("--model") { Description = "model directory written by `cacophony convert`", Required = true };
     readonly Option<string> _device = new("--device") { Description = "auto (CUDA, then an OpenCL GPU, then the CPU engine), cpu, cuda or opencl", DefaultValueFactory = _ => "auto" };
 
-    readonly Option<string> _precision = new("--precision") { Description = "fp32, or int8: the CPU engine's dense layers as int8 products, weights quantized per output channel at load", DefaultValueFactory = _ => "fp32" };
+    readonly Option<string?> _precision = new("--precision") { Description = "fp32, or int8: the CPU engine's dense layers as int8 products (weights per output channel, quantized at load for a float model). Default: as the model directory stores them" };
 
     readonly Option<string> _gpuWeights = new("--gpu-weights") { Description = "fp32 or fp16: how weight matrices are stored on a GPU (fp16 halves their memory; arithmetic stays fp32)", DefaultValueFactory = _ => "fp32" };
 
@@ -33,8 +33,12 @@ sealed class ModelOption
     public ModelOptions Options(ParseResult parse) => new()
     {
         Device = DeviceNamed(parse.GetValue(_device)!),
-        Precision = parse.GetValue(_precision) == "int8" ? WeightPrecision.Int8
-            : parse.GetValue(_gpuWeights) == "fp16" ? WeightPrecision.Float16 : WeightPrecision.Float32,
+        Precision = parse.GetValue(_precision) switch
+        {
+            "int8" => WeightPrecision.Int8,
+            "fp32" => parse.GetValue(_gpuWeights) == "fp16" ? WeightPrecision.Float16 : WeightPrecision.Float32,
+            _ => parse.GetValue(_gpuWeights) == "fp16" ? WeightPrecision.Float16 : null,
+        },
     };
 
     public static DeviceKind DeviceNamed(string name) => name switch { "cpu" => DeviceKind.Cpu, "cuda" => DeviceKind.Cuda, "opencl" => DeviceKind.OpenCL, _ => DeviceKind.Auto };

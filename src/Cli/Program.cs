@@ -4,6 +4,7 @@ using Cacophony.Cli;
 var root = new RootCommand("Cacophony: contrastive audio-text model inference in pure .NET.")
 {
     ConvertCommand.Create("convert"),
+    ConvertCommand.CreateQuantize(),
     InfoCommand.Create(),
     FeaturesCommand.Create(),
     EmbedAudioCommand.Create(),

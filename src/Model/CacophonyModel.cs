@@ -98,13 +98,14 @@ public sealed class CacophonyModel : IDisposable
     /// </summary>
     public static CacophonyModel Load(string directory, ModelOptions? options = null)
     {
-        var backend = (options ?? new ModelOptions()).OpenBackend();
+        IComputeBackend? backend = null;
         ModelDirectory? opened = null;
         try
         {
             opened = ModelDirectory.Open(directory);
             if (opened.Config.Kind is not (ModelConfig.CacophonyKind or ModelConfig.AudioMaeKind))
                 throw new CheckpointException(directory, $"is a '{opened.Config.Kind}' model directory, neither Cacophony nor AudioMAE");
+            backend = (options ?? new ModelOptions()).OpenBackend(opened.Config);
             // The BPE tables (~150 ms to build) load on another thread while the weights are prepared.
             var files = opened;
             var tokenizer = files.HasTokenizer ? Task.Run(() => new RobertaTokenizer(files.VocabularyFile, files.MergesFile)) : null;
@@ -113,7 +114,7 @@ public sealed class CacophonyModel : IDisposable
         catch
         {
             opened?.Dispose();
-            backend.Dispose();
+            backend?.Dispose();
             throw;
         }
     }
@@ -121,7 +122,7 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>A model over canonical tensors from anywhere (e.g. <see cref="Layers.SyntheticWeights"/> for benchmarks).</summary>
     public static CacophonyModel FromWeights(ModelConfig config, IWeightSource weights, ModelOptions? options = null, RobertaTokenizer? tokenizer = null)
     {
-        var backend = (options ?? new ModelOptions()).OpenBackend();
+        var backend = (options ?? new ModelOptions()).OpenBackend(config);
         try
         {
             return new CacophonyModel(config, weights, new Lazy<RobertaTokenizer?>(tokenizer), owner: null, backend);

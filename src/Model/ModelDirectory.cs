@@ -1,6 +1,7 @@
 using Cacophony.Weights;
 using Cacophony.Weights.Canonical;
 using Cacophony.Weights.Conversion;
+using Cacophony.Weights.Quantization;
 using Cacophony.Weights.SafeTensors;
 
 namespace Cacophony.Model;
@@ -36,7 +37,7 @@ public sealed class ModelDirectory : Layers.IWeightSource, IDisposable
         var weights = SafeTensorsFile.Open(System.IO.Path.Combine(path, CheckpointConverter.WeightsFile));
         try
         {
-            var bound = WeightBinder.Bind(weights.Path, weights.Tensors, WeightMap.For(config, CheckpointFormat.Canonical));
+            var bound = WeightBinder.Bind(weights.Path, QuantizedTensors.Pair(weights.Path, weights.Tensors), WeightMap.For(config, CheckpointFormat.Canonical));
             return new ModelDirectory(path, config, weights, bound.ToDictionary(b => b.Name, StringComparer.Ordinal));
         }
         catch
@@ -46,26 +47,30 @@ public sealed class ModelDirectory : Layers.IWeightSource, IDisposable
         }
     }
 
-    public int[] Shape(string name) =>
-        Tensors.TryGetValue(name, out var tensor) ? tensor.Shape : throw new CheckpointException(Weights.Path, name, "missing");
+    public int[] Shape(string name) => Find(name).Shape;
 
-    public void ReadInto(string name, Span<float> destination)
-    {
-        if (!Tensors.TryGetValue(name, out var tensor)) throw new CheckpointException(Weights.Path, name, "missing");
-        tensor.ReadInto(destination);
-    }
+    public void ReadInto(string name, Span<float> destination) => Find(name).ReadInto(destination);
 
     public bool ReadsRangesInPlace => true;
 
-    public void ReadRange(string name, long start, Span<float> destination)
+    public void ReadRange(string name, long start, Span<float> destination) => Find(name).ReadRange(start, destination);
+
+    public bool IsQuantized(string name) => Find(name).Quantized is { ChannelAxis: 1 };
+
+    public void ReadQuantized(string name, Span<sbyte> values, Span<float> scales)
     {
-        if (!Tensors.TryGetValue(name, out var tensor)) throw new CheckpointException(Weights.Path, name, "missing");
-        tensor.ReadRange(start, destination);
+        var quantized = Find(name).Quantized is { ChannelAxis: 1 } q ? q : throw new CheckpointException(Weights.Path, name, "is not stored as int8 per output channel");
+        quantized.ReadInt8(0, values);
+        quantized.Scales.CopyTo(scales);
     }
 
-    /// <summary>A canonical tensor as float32 (converted when stored as f16/bf16).</summary>
-    public float[] Read(string name) =>
-        Tensors.TryGetValue(name, out var tensor) ? tensor.Read() : throw new CheckpointException(Weights.Path, name, "missing");
+    BoundTensor Find(string name) => Tensors.TryGetValue(name, out var tensor) ? tensor : throw new CheckpointException(Weights.Path, name, "missing");
+
+    /// <summary>The bytes the weights take in the file (int8, f16 or float32 as stored).</summary>
+    public long WeightBytes => new FileInfo(Weights.Path).Length;
+
+    /// <summary>A canonical tensor as float32 (converted when stored as f16/bf16, dequantized when stored as int8).</summary>
+    public float[] Read(string name) => Find(name).Read();
 
     public void Dispose() => Weights.Dispose();
 }

@@ -9,6 +9,8 @@ public enum DType
     Float64,
     Int32,
     Int64,
+    /// <summary>Quantized weights (model directories written by `cacophony quantize`), always with a float32 scale tensor.</summary>
+    Int8,
 }
 
 public static class DTypes
@@ -18,6 +20,7 @@ public static class DTypes
         DType.Float32 or DType.Int32 => 4,
         DType.Float16 or DType.BFloat16 => 2,
         DType.Float64 or DType.Int64 => 8,
+        DType.Int8 => 1,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 
@@ -32,6 +35,7 @@ public static class DTypes
         "float64" => DType.Float64,
         "int32" => DType.Int32,
         "int64" => DType.Int64,
+        "int8" => DType.Int8,
         _ => null,
     };
 
@@ -44,6 +48,7 @@ public static class DTypes
         DType.Float64 => "F64",
         DType.Int32 => "I32",
         DType.Int64 => "I64",
+        DType.Int8 => "I8",
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 
@@ -55,7 +60,18 @@ public static class DTypes
         "F64" => DType.Float64,
         "I32" => DType.Int32,
         "I64" => DType.Int64,
+        "I8" => DType.Int8,
         _ => null,
+    };
+
+    /// <summary>The spelling of config.json's weights_dtype.</summary>
+    public static string OptionName(this DType dtype) => dtype switch
+    {
+        DType.Float32 => "f32",
+        DType.Float16 => "f16",
+        DType.BFloat16 => "bf16",
+        DType.Int8 => "int8",
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), $"weights are not stored as {dtype}"),
     };
 
     /// <summary>The option spelling used on the command line and in config.json.</summary>
@@ -64,6 +80,7 @@ public static class DTypes
         "f32" or "fp32" or "float32" => DType.Float32,
         "f16" or "fp16" or "float16" => DType.Float16,
         "bf16" or "bfloat16" => DType.BFloat16,
+        "int8" or "i8" => DType.Int8,
         _ => null,
     };
 }

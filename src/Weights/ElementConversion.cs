@@ -32,6 +32,10 @@ public static class ElementConversion
                 var ints = MemoryMarshal.Cast<byte, int>(source);
                 for (int i = 0; i < destination.Length; i++) destination[i] = ints[i];
                 break;
+            case DType.Int8:
+                var bytes = MemoryMarshal.Cast<byte, sbyte>(source);
+                for (int i = 0; i < destination.Length; i++) destination[i] = bytes[i];
+                break;
             case DType.Int64:
                 for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadInt64LittleEndian(source[(8 * i)..]);
                 break;

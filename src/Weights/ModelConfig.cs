@@ -68,6 +68,20 @@ public sealed record SourceCheckpoint
     public string Format { get; set; } = "";
 }
 
+/// <summary>How a model directory's int8 tensors were made (config.json's "quantization"; absent for float weights).</summary>
+public sealed record QuantizationConfig
+{
+    public const string SymmetricPerChannel = "symmetric_per_channel";
+
+    /// <summary>int8 values q and float32 scales s, one per channel: w = s * q, s = max |w| / 127 (Cacophony.Weights.Quantization.ChannelQuantizer).</summary>
+    public string Method { get; set; } = SymmetricPerChannel;
+    public int Bits { get; set; } = 8;
+    /// <summary>Dense layers quantized per output channel.</summary>
+    public int DenseLayers { get; set; }
+    /// <summary>Whether the word embedding (per row) and the caption decoder's output layer are int8 too.</summary>
+    public bool Embeddings { get; set; }
+}
+
 /// <summary>
 /// Every dimension of a model directory (config.json). Written by the converter from the
 /// checkpoint's tensor shapes; read by the model. Snake-case JSON, the same keys as the golden
@@ -87,7 +101,9 @@ public sealed record ModelConfig
     public int ProjectionSize { get; set; }
     public double NormEpsEmbedding { get; set; } = 1e-10;
     public PreprocessingConfig Preprocessing { get; set; } = new();
+    /// <summary>How the weight matrices are stored: f32, f16, bf16, or int8 (with <see cref="Quantization"/>).</summary>
     public string WeightsDtype { get; set; } = "f32";
+    public QuantizationConfig? Quantization { get; set; }
     public SourceCheckpoint? Source { get; set; }
 
     public string ToJson() => JsonSerializer.Serialize(this, ModelConfigJson.Default.ModelConfig);

@@ -17,7 +17,12 @@ public static class ModelConfigValidation
 
         Require(config.Kind is ModelConfig.CacophonyKind or ModelConfig.AudioMaeKind, "kind", $"'{config.Kind}' is neither '{ModelConfig.CacophonyKind}' nor '{ModelConfig.AudioMaeKind}'");
         Require(config.Audio is not null, "audio", "missing");
-        Require(config.WeightsDtype is "f32" or "f16" or "bf16", "weights_dtype", $"'{config.WeightsDtype}' is none of f32, f16, bf16");
+        Require(config.WeightsDtype is "f32" or "f16" or "bf16" or "int8", "weights_dtype", $"'{config.WeightsDtype}' is none of f32, f16, bf16, int8");
+        Require((config.WeightsDtype == "int8") == (config.Quantization is not null), "quantization", config.Quantization is null
+            ? "missing: int8 weights need their quantization record" : $"present, but the weights are {config.WeightsDtype}");
+        if (config.Quantization is { } q)
+            Require(q.Method == QuantizationConfig.SymmetricPerChannel && q.Bits == 8, "quantization",
+                $"'{q.Method}' with {q.Bits} bits is not known (this build reads {QuantizationConfig.SymmetricPerChannel} with 8 bits)");
         Audio(config.Audio!, "audio", Require);
         if (config.AudiomaeDecoder is { } maeDecoder) Audio(maeDecoder, "audiomae_decoder", Require, checkActivation: false);
         Require(config.Kind != ModelConfig.AudioMaeKind || config.AudiomaeDecoder is not null, "audiomae_decoder", "missing for an AudioMAE model");

@@ -22,6 +22,10 @@ public abstract class SourceTensor
     /// <summary>Reads elements [start, start + destination.Length) converted to float32.</summary>
     public abstract void ReadFloat32(long start, Span<float> destination);
 
+    /// <summary>Reads elements [start, start + destination.Length) of an int8 tensor as stored.</summary>
+    public virtual void ReadInt8(long start, Span<sbyte> destination) =>
+        throw new NotSupportedException($"{Name} is {DType}, not int8");
+
     public float[] ReadAllFloat32()
     {
         var result = new float[checked((int)ElementCount)];

@@ -16,6 +16,19 @@ public abstract class LinearBuilder
     /// <summary>Columns [firstColumn, firstColumn + width) from a block of `inputs` rows of `width` values (row stride `rowStride`, default width).</summary>
     public abstract void Columns(ReadOnlySpan<float> block, int firstColumn, int width, int rowStride = 0);
 
+    /// <summary>
+    /// Columns [firstColumn, firstColumn + width) stored as int8 per output channel: a block of `inputs` rows of
+    /// `width` values q and a scale per column, w = scale * q. A backend that runs int8 products takes them as
+    /// they are; the others take the dequantized values.
+    /// </summary>
+    public virtual void QuantizedColumns(ReadOnlySpan<sbyte> block, ReadOnlySpan<float> scales, int firstColumn, int width)
+    {
+        if (scales.Length != width || block.Length % width != 0) throw new ArgumentException($"{block.Length} values and {scales.Length} scales for {width} columns");
+        var values = new float[block.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = scales[i % width] * block[i];
+        Columns(values, firstColumn, width);
+    }
+
     /// <summary>The finished layer with its bias (one value per output).</summary>
     public abstract LinearWeights Build(float[] bias);
 }

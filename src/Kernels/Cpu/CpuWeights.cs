@@ -18,22 +18,40 @@ sealed class CpuInt8Linear(Int8.QuantizedMatrix weight, float[] bias) : LinearWe
     public override int Outputs => Weight.N;
 }
 
-/// <summary>Collects the float32 blocks into the whole matrix and quantizes it per output channel when built.</summary>
+/// <summary>
+/// Collects the int8 matrix column block by column block: float32 blocks are quantized per output channel as they
+/// come (a channel is a column, so blocks quantize independently), int8 blocks from a model file are taken as
+/// they are. Packed for the kernels when built.
+/// </summary>
 sealed class CpuInt8LinearBuilder(int inputs, int outputs) : LinearBuilder
 {
-    readonly float[] _whole = new float[inputs * outputs];
+    readonly sbyte[] _whole = new sbyte[inputs * outputs];
+    readonly float[] _scales = new float[outputs];
 
     public override void Columns(ReadOnlySpan<float> block, int firstColumn, int width, int rowStride = 0)
     {
         if (rowStride == 0) rowStride = width;
+        Check(firstColumn, width);
+        Int8.QuantizedMatrix.QuantizeColumns(block, inputs, width, rowStride, _scales.AsSpan(firstColumn, width), _whole.AsSpan(firstColumn), outputs);
+    }
+
+    public override void QuantizedColumns(ReadOnlySpan<sbyte> block, ReadOnlySpan<float> scales, int firstColumn, int width)
+    {
+        Check(firstColumn, width);
+        if (block.Length != inputs * width || scales.Length != width) throw new ArgumentException($"{block.Length} values and {scales.Length} scales for {inputs} x {width}");
+        for (int r = 0; r < inputs; r++) block.Slice(r * width, width).CopyTo(_whole.AsSpan(r * outputs + firstColumn));
+        scales.CopyTo(_scales.AsSpan(firstColumn));
+    }
+
+    void Check(int firstColumn, int width)
+    {
         if (firstColumn < 0 || width <= 0 || firstColumn + width > outputs) throw new ArgumentException($"columns [{firstColumn}, {firstColumn + width}) outside 0..{outputs}");
-        for (int r = 0; r < inputs; r++) block.Slice(r * rowStride, width).CopyTo(_whole.AsSpan(r * outputs + firstColumn));
     }
 
     public override LinearWeights Build(float[] bias)
     {
         if (bias.Length != outputs) throw new ArgumentException($"a bias of {bias.Length} for {outputs} outputs");
-        return new CpuInt8Linear(Int8.QuantizedMatrix.Quantize(_whole, inputs, outputs), bias);
+        return new CpuInt8Linear(new Int8.QuantizedMatrix(_whole, _scales, inputs, outputs), bias);
     }
 }
 

@@ -32,7 +32,16 @@ sealed class WeightLoader(IWeightSource source, IComputeBackend backend)
         int column = 0;
         foreach (var (name, shape) in names.Zip(shapes))
         {
-            builder.Columns(Staged(name.Weight, shape), column, shape[1]);
+            if (source.IsQuantized(name.Weight))
+            {
+                // An int8 model directory: q and its scales go to the backend as stored (a float backend widens them).
+                var values = new sbyte[shape[0] * shape[1]];
+                var scales = new float[shape[1]];
+                source.ReadQuantized(name.Weight, values, scales);
+                builder.QuantizedColumns(values, scales, column, shape[1]);
+            }
+            else
+                builder.Columns(Staged(name.Weight, shape), column, shape[1]);
             source.Read(name.Bias).CopyTo(biases, column);
             column += shape[1];
         }

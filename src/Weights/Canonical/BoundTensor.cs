@@ -1,3 +1,5 @@
+using Cacophony.Weights.Quantization;
+
 namespace Cacophony.Weights.Canonical;
 
 /// <summary>A canonical tensor found in a checkpoint, ready to be read in the canonical layout.</summary>
@@ -8,6 +10,12 @@ public sealed class BoundTensor(WeightMapping mapping, SourceTensor source)
     public long ElementCount => mapping.ElementCount;
     public SourceTensor Source => source;
     public SourceRef Ref => mapping.Source;
+
+    /// <summary>Where the tensor may be stored as int8: the axis of its quantization channels (<see cref="WeightMapping.ChannelAxis"/>).</summary>
+    public int? ChannelAxis => mapping.ChannelAxis;
+
+    /// <summary>The int8 values and scales, where the file stores this tensor quantized (model directories only, never transposed).</summary>
+    public QuantizedTensor? Quantized => source as QuantizedTensor;
 
     public void ReadInto(Span<float> destination)
     {

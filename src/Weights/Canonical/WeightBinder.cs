@@ -1,9 +1,11 @@
+using Cacophony.Weights.Quantization;
+
 namespace Cacophony.Weights.Canonical;
 
 /// <summary>
 /// Matches a checkpoint's tensors against the canonical weight map: every canonical tensor must be
-/// found with the expected shape and a float type, and every float tensor of the checkpoint must
-/// be used. Problems are reported in one line naming the file, the source tensor and both shapes.
+/// found with the expected shape and a float type (or int8 with its scales, where the map allows it), and every
+/// tensor of the checkpoint must be used. Problems are reported in one line naming the file, the source tensor and both shapes.
 /// </summary>
 public static class WeightBinder
 {
@@ -20,6 +22,15 @@ public static class WeightBinder
                 problems.Add((source.Name, $"missing (expected shape {TensorShape.Format(source.Shape)}, for canonical '{mapping.Name}')"));
             else if (!TensorShape.SameAs(tensor.Shape, source.Shape))
                 problems.Add((source.Name, $"has shape {TensorShape.Format(tensor.Shape)}, expected {TensorShape.Format(source.Shape)} (for canonical '{mapping.Name}')"));
+            else if (tensor is QuantizedTensor quantized)
+            {
+                if (mapping.ChannelAxis is not int axis)
+                    problems.Add((source.Name, $"is stored as int8, but '{mapping.Name}' stays floating point"));
+                else if (quantized.ChannelAxis != axis)
+                    problems.Add((source.Name, $"is quantized per {AxisName(quantized.ChannelAxis)}, but '{mapping.Name}' is quantized per {AxisName(axis)}"));
+                else
+                    bound.Add(new BoundTensor(mapping, tensor));
+            }
             else if (!tensor.DType.IsFloat())
                 problems.Add((source.Name, $"has dtype {tensor.DType}, expected a floating-point type"));
             else
@@ -36,4 +47,6 @@ public static class WeightBinder
         }
         return bound;
     }
+
+    static string AxisName(int axis) => axis == 0 ? "row" : "column";
 }

@@ -40,7 +40,7 @@ public static partial class WeightMap
         b.Dense(Names.AudioPool.KeyValue, new("audio_attention_pool/Dense_0"), "audio_attention_pool.kv_proj", h, 2 * h);
         b.Dense(Names.AudioPool.Out, new("audio_attention_pool/Dense_1"), "audio_attention_pool.out_proj", h, p);
 
-        b.Embedding(Names.Text.WordEmbedding, "text_module/embeddings/word_embeddings", "text_module.embeddings.word_embeddings", text.VocabSize, t);
+        b.Embedding(Names.Text.WordEmbedding, "text_module/embeddings/word_embeddings", "text_module.embeddings.word_embeddings", text.VocabSize, t, quantizable: true);
         b.Embedding(Names.Text.PositionEmbedding, "text_module/embeddings/position_embeddings", "text_module.embeddings.position_embeddings", text.MaxPositionEmbeddings, t);
         b.Embedding(Names.Text.TokenTypeEmbedding, "text_module/embeddings/token_type_embeddings", "text_module.embeddings.token_type_embeddings", text.TypeVocabSize, t);
         b.LayerNorm(Names.Text.EmbeddingNorm, new("text_module/embeddings/LayerNorm"), "text_module.embeddings.LayerNorm", t);
@@ -75,7 +75,10 @@ public static partial class WeightMap
     {
         public List<WeightMapping> Mappings { get; } = [];
 
-        void Add(string name, int[] shape, SourceRef source) => Mappings.Add(new WeightMapping(name, shape, source));
+        // A dense weight is (in, out): its output channels are its columns.
+        const int PerOutputChannel = 1;
+
+        void Add(string name, int[] shape, SourceRef source, int? channelAxis = null) => Mappings.Add(new WeightMapping(name, shape, source, channelAxis));
 
         /// <summary>Flax tensor at a (possibly scanned) path: the stacked shape, and the layer's element range.</summary>
         static SourceRef FlaxTensor(FlaxAt at, string leaf, int[] flaxShape)
@@ -93,13 +96,14 @@ public static partial class WeightMap
                 _ => new SourceRef(name, shape),
             });
 
-        public void Embedding(string name, string flax, string torch, int rows, int dim) =>
+        /// <param name="quantizable">Whether the table may be stored as int8, one scale per row (the word table; positional tables stay float).</param>
+        public void Embedding(string name, string flax, string torch, int rows, int dim, bool quantizable = false) =>
             Add(name, [rows, dim], format switch
             {
                 CheckpointFormat.Flax => new SourceRef(flax + "/embedding", [rows, dim]),
                 CheckpointFormat.Torch => new SourceRef(torch + ".weight", [rows, dim]),
                 _ => new SourceRef(name, [rows, dim]),
-            });
+            }, quantizable ? 0 : null);
 
         public void Dense(LinearNames name, FlaxAt flax, string torch, int input, int output)
         {
@@ -108,7 +112,7 @@ public static partial class WeightMap
                 CheckpointFormat.Flax => FlaxTensor(flax, "kernel", [input, output]),
                 CheckpointFormat.Torch => new SourceRef(torch + ".weight", [output, input], Transpose: true),
                 _ => new SourceRef(name.Weight, [input, output]),
-            });
+            }, PerOutputChannel);
             Add(name.Bias, [output], format switch
             {
                 CheckpointFormat.Flax => FlaxTensor(flax, "bias", [output]),
@@ -145,7 +149,7 @@ public static partial class WeightMap
                 CheckpointFormat.Flax => FlaxTensor(flax, "kernel", [hidden, heads, headDim]),
                 CheckpointFormat.Torch => new SourceRef(torchAttention + ".in_proj_weight", [3 * hidden, hidden], (long)index * hidden * hidden, Transpose: true),
                 _ => new SourceRef(name.Weight, [hidden, hidden]),
-            });
+            }, PerOutputChannel);
             Add(name.Bias, [hidden], format switch
             {
                 CheckpointFormat.Flax => FlaxTensor(flax, "bias", [heads, headDim]),
@@ -162,7 +166,7 @@ public static partial class WeightMap
                 CheckpointFormat.Flax => FlaxTensor(flax, "kernel", [heads, hidden / heads, hidden]),
                 CheckpointFormat.Torch => new SourceRef(torch + ".weight", [hidden, hidden], Transpose: true),
                 _ => new SourceRef(name.Weight, [hidden, hidden]),
-            });
+            }, PerOutputChannel);
             Add(name.Bias, [hidden], format switch
             {
                 CheckpointFormat.Flax => FlaxTensor(flax, "bias", [hidden]),

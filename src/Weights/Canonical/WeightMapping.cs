@@ -8,7 +8,12 @@ namespace Cacophony.Weights.Canonical;
 public sealed record SourceRef(string Name, int[] Shape, long Start = 0, bool Transpose = false);
 
 /// <summary>A canonical tensor (our name and shape) and its source in one checkpoint format.</summary>
-public sealed record WeightMapping(string Name, int[] Shape, SourceRef Source)
+/// <param name="ChannelAxis">
+/// Where the tensor may be stored as int8, the axis whose entries are its quantization channels: 1 for a dense
+/// layer's (in, out) weight (one scale per output channel), 0 for the word embedding (one per row, as rows are
+/// looked up one by one). Null for tensors that stay floating point: biases, norms, positional tables.
+/// </param>
+public sealed record WeightMapping(string Name, int[] Shape, SourceRef Source, int? ChannelAxis = null)
 {
     public long ElementCount => TensorShape.ElementCount(Shape);
 }

@@ -1,16 +1,17 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Cacophony.Weights.Canonical;
 using Cacophony.Weights.Flax;
+using Cacophony.Weights.Quantization;
 using Cacophony.Weights.SafeTensors;
 using Cacophony.Weights.Torch;
 
 namespace Cacophony.Weights.Conversion;
 
 /// <summary>
-/// Flax or PyTorch checkpoint -> model directory (model.safetensors, config.json, tokenizer files).
-/// Streams tensor by tensor; everything is written into a temporary sibling directory that is
-/// renamed into place at the end, so an interrupted conversion leaves no half-written model.
+/// Flax or PyTorch checkpoint, or a model directory -> model directory (model.safetensors, config.json, tokenizer
+/// files), in a storage type: float32, f16/bf16, or int8 (`cacophony quantize`). Streams tensor by tensor;
+/// everything is written into a temporary sibling directory that is renamed into place at the end, so an
+/// interrupted conversion leaves no half-written model.
 /// </summary>
 public static class CheckpointConverter
 {
@@ -28,12 +29,19 @@ public static class CheckpointConverter
         log($"{Path.GetFileName(checkpoint)}: {source.Format} {config.Kind} checkpoint, {source.Bound.Count} tensors, audio {config.Audio.NumLayers}x{config.Audio.HiddenSize}" +
             (config.Text is { } t ? $", text {t.NumHiddenLayers}x{t.HiddenSize}" : "") + (config.Decoder is { } d ? $", decoder {d.NumHiddenLayers}x{d.HiddenSize}" : ""));
 
+        bool fromDirectory = source.Format == CheckpointFormat.Canonical;
         string? tokenizer = null;
         if (config.Kind == ModelConfig.CacophonyKind && !options.NoTokenizer)
-            tokenizer = TokenizerFiles.Locate(options.TokenizerDirectory)
-                ?? throw new CheckpointException("tokenizer", TokenizerFiles.NotFound(options.TokenizerDirectory));
+        {
+            // A model directory brings its own tokenizer files (or has none: an audio-only directory stays one).
+            tokenizer = fromDirectory && options.TokenizerDirectory is null
+                ? TokenizerFiles.Locate(checkpoint)
+                : TokenizerFiles.Locate(options.TokenizerDirectory) ?? throw new CheckpointException("tokenizer", TokenizerFiles.NotFound(options.TokenizerDirectory));
+        }
 
         string output = Path.GetFullPath(options.OutputDirectory);
+        if (fromDirectory && Path.GetFullPath(checkpoint).TrimEnd(Path.DirectorySeparatorChar) == output.TrimEnd(Path.DirectorySeparatorChar))
+            throw new CheckpointException(output, "is the model directory being read; write to another directory");
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() && !options.Force)
             throw new CheckpointException(output, "output directory exists and is not empty (use --force to replace it)");
         string parent = Path.GetDirectoryName(output) ?? ".";
@@ -44,12 +52,27 @@ public static class CheckpointConverter
         Directory.CreateDirectory(staging);
         try
         {
+            bool int8 = options.WeightsDType == DType.Int8;
             config = config with
             {
-                WeightsDtype = options.WeightsDType switch { DType.Float16 => "f16", DType.BFloat16 => "bf16", _ => "f32" },
-                Source = new SourceCheckpoint { File = Path.GetFileName(checkpoint), Size = LengthOf(checkpoint), Sha256 = Sha256(checkpoint, log), Format = source.Format.ToString().ToLowerInvariant() },
+                WeightsDtype = options.WeightsDType.OptionName(),
+                Quantization = int8 ? new QuantizationConfig
+                {
+                    DenseLayers = source.Bound.Count(b => b.ChannelAxis == 1 && WeightsFileWriter.Quantized(b, options.QuantizeEmbeddings)),
+                    Embeddings = options.QuantizeEmbeddings,
+                } : null,
+                // A model directory keeps naming the checkpoint it was converted from.
+                Source = fromDirectory ? config.Source
+                    : new SourceCheckpoint { File = Path.GetFileName(checkpoint), Size = LengthOf(checkpoint), Sha256 = Sha256(checkpoint, log), Format = source.Format.ToString().ToLowerInvariant() },
             };
-            WriteWeights(Path.Combine(staging, WeightsFile), source.Bound, options.WeightsDType, config, log);
+            if (int8) log($"quantizing {config.Quantization!.DenseLayers} dense layers{(options.QuantizeEmbeddings ? " and the word embedding" : "")} to int8 per channel");
+            var metadata = new Dictionary<string, string>
+            {
+                ["format"] = "cacophony",
+                ["kind"] = config.Kind,
+                ["source_sha256"] = config.Source?.Sha256 ?? "",
+            };
+            WeightsFileWriter.Write(Path.Combine(staging, WeightsFile), source.Bound, options.WeightsDType, options.QuantizeEmbeddings, metadata, log);
             File.WriteAllText(Path.Combine(staging, ConfigFile), config.ToJson());
             if (tokenizer is not null)
                 foreach (var name in TokenizerFiles.Names) File.Copy(Path.Combine(tokenizer, name), Path.Combine(staging, name));
@@ -72,9 +95,32 @@ public static class CheckpointConverter
         public void Dispose() => owner.Dispose();
     }
 
-    /// <summary>Detects the format from the first bytes, infers the config, and binds every canonical tensor.</summary>
+    /// <summary>A model directory (config.json and model.safetensors in any storage type), bound to its canonical weight map.</summary>
+    static OpenedCheckpoint OpenModelDirectory(string path, ConfigOverrides overrides)
+    {
+        if (overrides != new ConfigOverrides())
+            throw new CheckpointException(path, "is a model directory: its head counts come from its config.json, not from --*-heads");
+        var config = ModelConfig.Load(Path.Combine(path, ConfigFile));
+        var weights = SafeTensorsFile.Open(Path.Combine(path, WeightsFile));
+        try
+        {
+            var bound = WeightBinder.Bind(weights.Path, QuantizedTensors.Pair(weights.Path, weights.Tensors), WeightMap.For(config, CheckpointFormat.Canonical));
+            return new OpenedCheckpoint(CheckpointFormat.Canonical, config, bound, weights);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Detects the format from the first bytes (a directory is a model directory), infers the config, and binds
+    /// every canonical tensor.
+    /// </summary>
     public static OpenedCheckpoint OpenCheckpoint(string path, ConfigOverrides overrides)
     {
+        if (Directory.Exists(path)) return OpenModelDirectory(path, overrides);
         if (!File.Exists(path)) throw new CheckpointException(path, "file not found");
         var head = new byte[8];
         using (var probe = File.OpenRead(path)) probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
@@ -120,58 +166,6 @@ public static class CheckpointConverter
         catch (ArgumentException e)
         {
             throw new CheckpointException(path, e.Message);
-        }
-    }
-
-    static void WriteWeights(string path, IReadOnlyList<BoundTensor> bound, DType dtype, ModelConfig config, Action<string> log)
-    {
-        long total = bound.Sum(b => b.ElementCount * 4), done = 0;
-        int lastPercent = -1;
-        var entries = bound.Select(b =>
-        {
-            var storage = b.Shape.Length >= 2 ? dtype : DType.Float32;
-            return new SafeTensorsEntry(b.Name, storage, b.Shape, bytes =>
-            {
-                if (storage == DType.Float32) b.ReadInto(MemoryMarshal.Cast<byte, float>(bytes));
-                else Narrow(b, storage, bytes);
-            });
-        });
-        var metadata = new Dictionary<string, string>
-        {
-            ["format"] = "cacophony",
-            ["kind"] = config.Kind,
-            ["source_sha256"] = config.Source?.Sha256 ?? "",
-        };
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-        SafeTensorsWriter.Write(stream, entries, metadata, written =>
-        {
-            done += TensorShape.ElementCount(written.Shape) * 4;
-            int percent = (int)(100 * done / Math.Max(1, total));
-            if (total > 64 << 20 && percent / 10 != lastPercent / 10)
-            {
-                lastPercent = percent;
-                log($"converting: {percent}% ({done >> 20} of {total >> 20} MiB)");
-            }
-        });
-        stream.Flush(flushToDisk: true);
-    }
-
-    /// <summary>float32 -> f16/bf16 in blocks, so no float copy of a whole embedding table is made.</summary>
-    static void Narrow(BoundTensor tensor, DType storage, Span<byte> bytes)
-    {
-        if (tensor.Ref.Transpose)
-        {
-            ElementConversion.FromFloat32(tensor.Read(), storage, bytes);
-            return;
-        }
-        const int block = 1 << 20;
-        var values = new float[(int)Math.Min(block, tensor.ElementCount)];
-        int size = storage.Size();
-        for (long done = 0; done < tensor.ElementCount; done += block)
-        {
-            int count = (int)Math.Min(block, tensor.ElementCount - done);
-            tensor.Source.ReadFloat32(tensor.Ref.Start + done, values.AsSpan(0, count));
-            ElementConversion.FromFloat32(values.AsSpan(0, count), storage, bytes.Slice((int)done * size, count * size));
         }
     }
 

@@ -158,5 +158,11 @@ public sealed class SafeTensorsFile : IDisposable
             owner._file.Read(offset, bytes);
             ElementConversion.ToFloat32(DType, bytes, destination);
         }
+
+        public override void ReadInt8(long start, Span<sbyte> destination)
+        {
+            if (DType != DType.Int8) base.ReadInt8(start, destination);
+            else owner._file.Read(owner._dataStart + entry.Begin + start, System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination));
+        }
     }
 }

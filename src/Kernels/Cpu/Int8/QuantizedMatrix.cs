@@ -41,21 +41,31 @@ public sealed class QuantizedMatrix
     {
         if (weights.Length != (long)k * n) throw new ArgumentException($"{weights.Length} weights for a {k} x {n} matrix");
         var scales = new float[n];
-        var maxima = new float[n];
+        var quantized = new sbyte[(long)k * n];
+        QuantizeColumns(weights, k, n, n, scales, quantized, n);
+        return new QuantizedMatrix(quantized, scales, k, n);
+    }
+
+    /// <summary>
+    /// Quantizes `width` columns of a block (k rows, row stride `blockStride`) per column into q (row stride
+    /// `stride`) and their scales. The formula is the model files' (Cacophony.Weights.Quantization.ChannelQuantizer),
+    /// so quantizing at load and loading a quantized file give the same bytes.
+    /// </summary>
+    public static void QuantizeColumns(ReadOnlySpan<float> block, int k, int width, int blockStride, Span<float> scales, Span<sbyte> q, int stride)
+    {
+        scales[..width].Clear();
         for (int row = 0; row < k; row++)
         {
-            var values = weights.Slice(row * n, n);
-            for (int col = 0; col < n; col++) maxima[col] = MathF.Max(maxima[col], MathF.Abs(values[col]));
+            var values = block.Slice(row * blockStride, width);
+            for (int col = 0; col < width; col++) scales[col] = MathF.Max(scales[col], MathF.Abs(values[col]));
         }
-        for (int col = 0; col < n; col++) scales[col] = maxima[col] / Limit;
-        var quantized = new sbyte[(long)k * n];
+        for (int col = 0; col < width; col++) scales[col] /= Limit;
         for (int row = 0; row < k; row++)
-            for (int col = 0; col < n; col++)
+            for (int col = 0; col < width; col++)
             {
                 float scale = scales[col];
-                quantized[row * n + col] = scale == 0 ? (sbyte)0 : (sbyte)Math.Clamp(MathF.Round(weights[row * n + col] / scale), -Limit, Limit);
+                q[row * stride + col] = scale == 0 ? (sbyte)0 : (sbyte)Math.Clamp(MathF.Round(block[row * blockStride + col] / scale), -Limit, Limit);
             }
-        return new QuantizedMatrix(quantized, scales, k, n);
     }
 
     /// <summary>Already quantized weights (row-major K x N, each in [-127, 127]) and their per-column scales: a model file's I8 tensor.</summary>
