@@ -23,6 +23,8 @@ public static class CheckpointConverter
     {
         log ??= _ => { };
         string checkpoint = options.Checkpoint;
+        if (Directory.Exists(checkpoint) && Path.GetFullPath(checkpoint).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(options.OutputDirectory).TrimEnd(Path.DirectorySeparatorChar))
+            throw new CheckpointException(options.OutputDirectory, "is the model directory being read; write to another directory");
         using var source = OpenCheckpoint(checkpoint, options.Overrides);
         var config = source.Config;
         ModelConfigValidation.Validate(config, checkpoint);
@@ -40,8 +42,6 @@ public static class CheckpointConverter
         }
 
         string output = Path.GetFullPath(options.OutputDirectory);
-        if (fromDirectory && Path.GetFullPath(checkpoint).TrimEnd(Path.DirectorySeparatorChar) == output.TrimEnd(Path.DirectorySeparatorChar))
-            throw new CheckpointException(output, "is the model directory being read; write to another directory");
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() && !options.Force)
             throw new CheckpointException(output, "output directory exists and is not empty (use --force to replace it)");
         string parent = Path.GetDirectoryName(output) ?? ".";
