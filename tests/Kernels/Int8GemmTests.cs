@@ -154,4 +154,66 @@ public class Int8GemmTests
                 Assert.That(activated[i], Is.EqualTo(reference(plain[i])).Within(1e-6 * (1 + Math.Abs(plain[i]))), $"{activation} at {i}");
         }
     }
+
+    /// <summary>
+    /// Columns 30x larger than the rest are found, kept in float32 and added back exactly: the product is the int8
+    /// product of the other columns (against the float64 sum over the quantized operands) plus the float64 product of
+    /// the outlier columns with their dequantized weights, and far closer to the float product than without them.
+    /// </summary>
+    [Test]
+    public void OutlierColumnsAreKeptInFloat32()
+    {
+        int m = 19, k = 256, n = 48;
+        int[] outliers = [5, 100, 101, 250];
+        var a = RandomValues.Uniform(m * k, 31);
+        for (int r = 0; r < m; r++)
+            foreach (int col in outliers) a[r * k + col] *= 30;
+        var w = RandomValues.Uniform(k * n, 32, 0.05);
+        var b = QuantizedMatrix.Quantize(w, k, n);
+        var rows = new QuantizedRows();
+        rows.Quantize(a, m, k, k);
+        Assert.That(rows.OutlierColumns.Take(rows.OutlierCount), Is.EqualTo(outliers));
+
+        var c = new float[m * n];
+        Int8Gemm.Multiply(rows, b, default, c);
+        double worst = 0, worstWithout = 0;
+        for (int r = 0; r < m; r++)
+        {
+            for (int col = 0; col < n; col++)
+            {
+                double expected = 0, exact = 0;
+                double sa = rows.Scales[r], sw = b.Scales[col];
+                for (int i = 0; i < k; i++)
+                {
+                    double qw = sw * b.At(i, col);
+                    int q = rows.Values[r * rows.PaddedK + i] - rows.ZeroPoints[r];
+                    expected += outliers.Contains(i) ? a[r * k + i] * qw : sa * q * qw;
+                    if (outliers.Contains(i)) Assert.That(q, Is.Zero, $"outlier ({r}, {i}) is out of the int8 row");
+                    exact += (double)a[r * k + i] * w[i * n + col];
+                }
+                Assert.That(c[r * n + col], Is.EqualTo(expected).Within(1e-5 * (Math.Abs(expected) + 1)), $"({r}, {col})");
+                worst = Math.Max(worst, Math.Abs(c[r * n + col] - exact));
+            }
+        }
+        // Without the outlier columns taken out: each row quantized whole to 7 bits (computed here, in float64).
+        for (int r = 0; r < m; r++)
+        {
+            var row = a.AsSpan(r * k, k).ToArray();
+            double min = Math.Min(0, row.Min()), max = Math.Max(0, row.Max()), scale = (max - min) / 127;
+            double zero = Math.Round(-min / scale);
+            var dequantized = row.Select(v => scale * (Math.Clamp(Math.Round(v / scale) + zero, 0, 127) - zero)).ToArray();
+            for (int col = 0; col < n; col++)
+            {
+                double quantized = 0, exact = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    quantized += dequantized[i] * b.Scales[col] * b.At(i, col);
+                    exact += (double)row[i] * w[i * n + col];
+                }
+                worstWithout = Math.Max(worstWithout, Math.Abs(quantized - exact));
+            }
+        }
+        TestContext.Out.WriteLine($"largest error against the float product: {worst:G3} with outlier columns in float32, {worstWithout:G3} without");
+        Assert.That(worst, Is.LessThan(worstWithout / 3));
+    }
 }

@@ -9,6 +9,12 @@ namespace Cacophony.Kernels.Cpu.Int8;
 /// [0, 127]. Seven bits, not eight, so that two products of an activation and a weight (at most 2 x 127 x 127 =
 /// 32,258) always fit `vpmaddubsw`'s int16: every kernel then computes the same exact int32 sums. The range
 /// always includes 0, so zero stays exact (zero padding, ReLU-like rows). Rows are PaddedK bytes apart, the padding zero.
+///
+/// Outlier channels (LLM.int8()'s decomposition): trained transformers have a few input channels whose activations
+/// are tens of times larger than the rest. One of them sets a row's range, and 127 steps over that range leave the
+/// other channels a few steps each. So the columns whose largest |value| exceeds <see cref="OutlierFactor"/> times
+/// the median column's are taken out before quantizing (q = zero point, an exact zero) and kept as float32 in
+/// <see cref="Outliers"/>; the product adds their float32 share back. Without such columns nothing changes.
 /// </summary>
 public sealed class QuantizedRows
 {
@@ -19,6 +25,22 @@ public sealed class QuantizedRows
     public byte[] Values { get; private set; } = [];
     public float[] Scales { get; private set; } = [];
     public int[] ZeroPoints { get; private set; } = [];
+
+    /// <summary>A column is an outlier when its largest |value| is this many times the median column's.</summary>
+    public const float OutlierFactor = 6;
+
+    /// <summary>At most this fraction of the columns (1/32: 24 of 768) is kept in float32, the largest first.</summary>
+    public const int OutlierShare = 32;
+
+    /// <summary>The outlier columns, ascending: the first <see cref="OutlierCount"/> entries.</summary>
+    public int[] OutlierColumns { get; private set; } = [];
+    public int OutlierCount { get; private set; }
+
+    /// <summary>Rows x <see cref="OutlierCount"/>: the outlier columns' values, row by row.</summary>
+    public float[] Outliers { get; private set; } = [];
+
+    float[] _columnMaxima = [];
+    float[] _sorted = [];
 
     /// <summary>Quantizes rows × k floats (row-major, rows <paramref name="stride"/> apart), reusing this object's buffers; rows split over the workers.</summary>
     public unsafe void Quantize(ReadOnlySpan<float> a, int rows, int k, int stride)
@@ -33,6 +55,8 @@ public sealed class QuantizedRows
         }
         Rows = rows;
         PaddedK = padded;
+        FindOutliers(a, rows, k, stride);
+        if (Outliers.Length < rows * OutlierCount) Outliers = new float[rows * OutlierCount];
         const int RowsPerPart = 16;
         fixed (float* source = a)
         {
@@ -41,9 +65,53 @@ public sealed class QuantizedRows
             WorkerPool.For((rows + RowsPerPart - 1) / RowsPerPart, part =>
             {
                 var all = new ReadOnlySpan<float>((float*)start, (int)length);
-                for (int r = part * RowsPerPart; r < Math.Min(rows, (part + 1) * RowsPerPart); r++) QuantizeRow(all.Slice(r * stride, k), r);
+                float[]? inliers = OutlierCount == 0 ? null : new float[k];
+                for (int r = part * RowsPerPart; r < Math.Min(rows, (part + 1) * RowsPerPart); r++)
+                {
+                    var row = all.Slice(r * stride, k);
+                    if (inliers is not null)
+                    {
+                        row.CopyTo(inliers);
+                        for (int i = 0; i < OutlierCount; i++)
+                        {
+                            int column = OutlierColumns[i];
+                            Outliers[r * OutlierCount + i] = inliers[column];
+                            inliers[column] = 0;
+                        }
+                        row = inliers;
+                    }
+                    QuantizeRow(row, r);
+                }
             });
         }
+    }
+
+    /// <summary>The columns whose largest |value| over the rows exceeds <see cref="OutlierFactor"/> times the median column's.</summary>
+    void FindOutliers(ReadOnlySpan<float> a, int rows, int k, int stride)
+    {
+        OutlierCount = 0;
+        if (rows == 0 || k < 2 * OutlierShare) return;
+        if (_columnMaxima.Length < k)
+        {
+            _columnMaxima = new float[k];
+            _sorted = new float[k];
+            OutlierColumns = new int[k / OutlierShare];
+        }
+        var maxima = _columnMaxima.AsSpan(0, k);
+        TensorPrimitives.Abs(a[..k], maxima);
+        for (int r = 1; r < rows; r++) TensorPrimitives.MaxMagnitude(maxima, a.Slice(r * stride, k), maxima);
+        TensorPrimitives.Abs(maxima, maxima);
+        var sorted = _sorted.AsSpan(0, k);
+        maxima.CopyTo(sorted);
+        sorted.Sort();
+        float threshold = OutlierFactor * sorted[k / 2];
+        if (!(sorted[k - 1] > threshold)) return;
+        // The largest columns above the threshold, at most k / OutlierShare of them, then in ascending order.
+        float floor = MathF.Max(threshold, sorted[k - k / OutlierShare]);
+        int count = 0;
+        for (int column = 0; column < k && count < k / OutlierShare; column++)
+            if (maxima[column] > threshold && maxima[column] >= floor) OutlierColumns[count++] = column;
+        OutlierCount = count;
     }
 
     /// <summary>One row: its range (0 included), then q = round(v / scale) + zero point, clamped; vector and scalar steps give the same values.</summary>
