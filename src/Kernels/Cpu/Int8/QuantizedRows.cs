@@ -13,7 +13,7 @@ namespace Cacophony.Kernels.Cpu.Int8;
 /// Outlier channels (LLM.int8()'s decomposition): trained transformers have a few input channels whose activations
 /// are tens of times larger than the rest. One of them sets a row's range, and 127 steps over that range leave the
 /// other channels a few steps each. So the columns whose largest |value| exceeds <see cref="OutlierFactor"/> times
-/// the median column's are taken out before quantizing (q = zero point, an exact zero) and kept as float32 in
+/// the mean column's are taken out before quantizing (q = zero point, an exact zero) and kept as float32 in
 /// <see cref="Outliers"/>; the product adds their float32 share back. Without such columns nothing changes.
 /// </summary>
 public sealed class QuantizedRows
@@ -26,7 +26,7 @@ public sealed class QuantizedRows
     public float[] Scales { get; private set; } = [];
     public int[] ZeroPoints { get; private set; } = [];
 
-    /// <summary>A column is an outlier when its largest |value| is this many times the median column's.</summary>
+    /// <summary>A column is an outlier when its largest |value| is this many times the mean column's.</summary>
     public const float OutlierFactor = 6;
 
     /// <summary>At most this fraction of the columns (1/32: 24 of 768) is kept in float32, the largest first.</summary>
@@ -40,7 +40,6 @@ public sealed class QuantizedRows
     public float[] Outliers { get; private set; } = [];
 
     float[] _columnMaxima = [];
-    float[] _sorted = [];
 
     /// <summary>Quantizes rows × k floats (row-major, rows <paramref name="stride"/> apart), reusing this object's buffers; rows split over the workers.</summary>
     public unsafe void Quantize(ReadOnlySpan<float> a, int rows, int k, int stride)
@@ -86,7 +85,11 @@ public sealed class QuantizedRows
         }
     }
 
-    /// <summary>The columns whose largest |value| over the rows exceeds <see cref="OutlierFactor"/> times the median column's.</summary>
+    /// <summary>
+    /// The columns whose largest |value| over the rows exceeds <see cref="OutlierFactor"/> times the mean column's.
+    /// The mean, not the median: one vectorized pass instead of a sort per product, and a few outliers among
+    /// hundreds of columns move it little (24 columns 30x larger raise it by 1.9x, and stay 16x above it).
+    /// </summary>
     void FindOutliers(ReadOnlySpan<float> a, int rows, int k, int stride)
     {
         OutlierCount = 0;
@@ -94,23 +97,29 @@ public sealed class QuantizedRows
         if (_columnMaxima.Length < k)
         {
             _columnMaxima = new float[k];
-            _sorted = new float[k];
             OutlierColumns = new int[k / OutlierShare];
         }
         var maxima = _columnMaxima.AsSpan(0, k);
         TensorPrimitives.Abs(a[..k], maxima);
         for (int r = 1; r < rows; r++) TensorPrimitives.MaxMagnitude(maxima, a.Slice(r * stride, k), maxima);
         TensorPrimitives.Abs(maxima, maxima);
-        var sorted = _sorted.AsSpan(0, k);
-        maxima.CopyTo(sorted);
-        sorted.Sort();
-        float threshold = OutlierFactor * sorted[k / 2];
-        if (!(sorted[k - 1] > threshold)) return;
-        // The largest columns above the threshold, at most k / OutlierShare of them, then in ascending order.
-        float floor = MathF.Max(threshold, sorted[k - k / OutlierShare]);
+        float threshold = OutlierFactor * TensorPrimitives.Sum(maxima) / k;
+        if (!(TensorPrimitives.Max(maxima) > threshold)) return;
         int count = 0;
-        for (int column = 0; column < k && count < k / OutlierShare; column++)
-            if (maxima[column] > threshold && maxima[column] >= floor) OutlierColumns[count++] = column;
+        for (int column = 0; column < k; column++)
+            if (maxima[column] > threshold)
+            {
+                if (count == OutlierColumns.Length)
+                {
+                    // More than the cap: keep the largest, replacing the smallest kept so far.
+                    int smallest = 0;
+                    for (int i = 1; i < count; i++) if (maxima[OutlierColumns[i]] < maxima[OutlierColumns[smallest]]) smallest = i;
+                    if (maxima[column] <= maxima[OutlierColumns[smallest]]) continue;
+                    OutlierColumns.AsSpan(smallest + 1, count - smallest - 1).CopyTo(OutlierColumns.AsSpan(smallest));
+                    count--;
+                }
+                OutlierColumns[count++] = column;
+            }
         OutlierCount = count;
     }
 
