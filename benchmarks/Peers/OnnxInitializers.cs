@@ -67,7 +67,7 @@ static class OnnxInitializers
         return tensor.ToArray();
     }
 
-    static string ValueInfoName(byte[] buffer, int start, int end)
+    internal static string ValueInfoName(byte[] buffer, int start, int end)
     {
         foreach (var (field, wireType, fieldStart, _) in Fields(buffer, start, end))
             if (field == 1 && wireType == 2)
@@ -79,7 +79,7 @@ static class OnnxInitializers
     }
 
     /// <summary>The fields in [start, end): number, wire type, and the byte range of the whole field (key included).</summary>
-    static IEnumerable<(int Field, int WireType, int Start, int End)> Fields(byte[] buffer, int start, int end)
+    internal static IEnumerable<(int Field, int WireType, int Start, int End)> Fields(byte[] buffer, int start, int end)
     {
         int position = start;
         while (position < end)
@@ -102,7 +102,7 @@ static class OnnxInitializers
         }
     }
 
-    static (int PayloadStart, int Length) LengthDelimited(byte[] buffer, int fieldStart)
+    internal static (int PayloadStart, int Length) LengthDelimited(byte[] buffer, int fieldStart)
     {
         int position = fieldStart;
         ReadVarint(buffer, ref position);

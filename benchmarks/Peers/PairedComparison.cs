@@ -28,7 +28,10 @@ static class PairedComparison
             case "caption" when args.Length == 3: Caption(int.Parse(args[2])); break;
             case "prompts" when args.Length == 3: Prompts(int.Parse(args[2])); break;
             case "gemm" when args.Length == 4: Gemm(args[2], int.Parse(args[3])); break;
-            default: throw new ArgumentException("usage: --paired audio SECONDS THREADS | --paired caption THREADS | --paired prompts THREADS | --paired gemm MxKxN THREADS");
+            case "audio-int8" when args.Length == 4: AudioInt8(int.Parse(args[2]), int.Parse(args[3])); break;
+            case "prompts-int8" when args.Length == 3: PromptsInt8(int.Parse(args[2])); break;
+            default: throw new ArgumentException("usage: --paired audio SECONDS THREADS | --paired caption THREADS | --paired prompts THREADS | --paired gemm MxKxN THREADS"
+                + " | --paired audio-int8 SECONDS THREADS | --paired prompts-int8 THREADS");
         }
         return true;
     }
@@ -64,6 +67,71 @@ static class PairedComparison
         PeerSetup.CheckAgreement("50 prompts", ours.EncodeTokens(prompts).SelectMany(e => e.Normalized).ToArray(), ort.EmbedText(prompts));
         Compare($"text: 50 zero-shot prompts as tokenized, {threads} thread(s)", () => ours.EncodeTokens(prompts), () => ort.EmbedText(prompts));
         PeerSetup.Release(ours, ort);
+    }
+
+    /// <summary>
+    /// Four engines alternated on one clip: ours in float32 and int8, ONNX Runtime in float32 and in its dynamic
+    /// int8 form; the int8 engines' cosine to our float32 embedding is printed first.
+    /// </summary>
+    static void AudioInt8(int seconds, int threads)
+    {
+        var (ours, oursInt8, graph, graphInt8) = PeerSetup.LoadWithInt8(threads, "audio_encoder.onnx", "audio");
+        using var ort = new OrtEncoders(graph, null, threads);
+        using var ortInt8 = new OrtEncoders(graphInt8, null, threads);
+        var exact = new SequencePolicy { Padding = SequencePadding.Exact, Length = seconds <= 10 ? 500 : 1500 };
+        var patches = ours.FrontEnd.Process(BenchmarkInputs.Clip(seconds), 16000, exact).Patches;
+        var reference = ours.EncodeAudio(patches).Normalized;
+        PeerSetup.CheckAgreement($"{seconds} s, float32", reference, ort.EmbedAudio([patches]));
+        Console.WriteLine($"// cosine to our float32 embedding: ours int8 {PeerSetup.LowestCosine(reference, oursInt8.EncodeAudio(patches).Normalized, reference.Length):F6}, "
+            + $"ONNX Runtime int8 {PeerSetup.LowestCosine(reference, ortInt8.EmbedAudio([patches]), reference.Length):F6}");
+        CompareAll($"audio {seconds} s ({patches.RealCount} patches, unpadded), {threads} thread(s)",
+        [
+            ("ours float32", () => ours.EncodeAudio(patches)),
+            ("ours int8", () => oursInt8.EncodeAudio(patches)),
+            ("ORT float32", () => ort.EmbedAudio([patches])),
+            ("ORT int8", () => ortInt8.EmbedAudio([patches])),
+        ]);
+        oursInt8.Dispose();
+        ortInt8.Dispose();
+        PeerSetup.Release(ours, ort);
+    }
+
+    /// <summary>The 50 ESC-50 prompts as one batch, the four engines of <see cref="AudioInt8"/> alternated.</summary>
+    static void PromptsInt8(int threads)
+    {
+        var (ours, oursInt8, graph, graphInt8) = PeerSetup.LoadWithInt8(threads, "text_encoder.onnx", "text");
+        using var ort = new OrtEncoders(null, graph, threads);
+        using var ortInt8 = new OrtEncoders(null, graphInt8, threads);
+        var prompts = TextEncoderPeerBenchmarks.GoldenPrompts().Take(50).ToList();
+        var reference = ours.EncodeTokens(prompts).SelectMany(e => e.Normalized).ToArray();
+        int width = reference.Length / prompts.Count;
+        PeerSetup.CheckAgreement("50 prompts, float32", reference, ort.EmbedText(prompts));
+        Console.WriteLine($"// lowest cosine to our float32 embeddings: ours int8 {PeerSetup.LowestCosine(reference, oursInt8.EncodeTokens(prompts).SelectMany(e => e.Normalized).ToArray(), width):F6}, "
+            + $"ONNX Runtime int8 {PeerSetup.LowestCosine(reference, ortInt8.EmbedText(prompts), width):F6}");
+        CompareAll($"text: 50 zero-shot prompts as tokenized, {threads} thread(s)",
+        [
+            ("ours float32", () => ours.EncodeTokens(prompts)),
+            ("ours int8", () => oursInt8.EncodeTokens(prompts)),
+            ("ORT float32", () => ort.EmbedText(prompts)),
+            ("ORT int8", () => ortInt8.EmbedText(prompts)),
+        ]);
+        oursInt8.Dispose();
+        ortInt8.Dispose();
+        PeerSetup.Release(ours, ort);
+    }
+
+    /// <summary>Several engines run in turn, round after round; medians, and each engine's time over the first's.</summary>
+    static void CompareAll(string what, (string Name, Action Run)[] engines)
+    {
+        for (int i = 0; i < WarmUps; i++)
+            foreach (var engine in engines) engine.Run();
+        var times = engines.Select(_ => new List<double>()).ToArray();
+        for (int i = 0; i < Pairs; i++)
+            for (int e = 0; e < engines.Length; e++) times[e].Add(Time(engines[e].Run));
+        var medians = times.Select(Median).ToArray();
+        Console.WriteLine($"{what}, {Pairs} alternated rounds:");
+        for (int e = 0; e < engines.Length; e++)
+            Console.WriteLine($"  {engines[e].Name,-14} median {medians[e],8:F1} ms (min {times[e].Min():F1}); {medians[0] / medians[e]:F2}x {engines[0].Name}");
     }
 
     /// <summary>
