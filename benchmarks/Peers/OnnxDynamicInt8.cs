@@ -18,15 +18,7 @@ static class OnnxDynamicInt8
     public static byte[] Quantize(byte[] model, IReadOnlyDictionary<string, (int[] Shape, float[] Values)> weights)
     {
         var output = new MemoryStream();
-        foreach (var (field, wireType, start, end) in Fields(model, 0, model.Length))
-        {
-            if (field == 7 && wireType == 2)
-            {
-                var (payloadStart, _) = LengthDelimited(model, start);
-                WriteBytesField(output, 7, Graph(model, payloadStart, end, weights));
-            }
-            else output.Write(model, start, end - start);
-        }
+        output.Write(WithGraph(model, (start, end) => Graph(model, start, end, weights)));
         var opset = new MemoryStream();
         WriteBytesField(opset, 1, Encoding.UTF8.GetBytes("com.microsoft"));
         WriteVarint(opset, 2 << 3 | 0);

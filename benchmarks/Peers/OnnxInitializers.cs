@@ -11,7 +11,11 @@ namespace Cacophony.Benchmarks.Peers;
 /// </summary>
 static class OnnxInitializers
 {
-    public static byte[] Embed(byte[] model, IReadOnlyDictionary<string, (int[] Shape, float[] Values)> weights)
+    public static byte[] Embed(byte[] model, IReadOnlyDictionary<string, (int[] Shape, float[] Values)> weights) =>
+        WithGraph(model, (start, end) => Graph(model, start, end, weights));
+
+    /// <summary>The model with its graph (ModelProto field 7) replaced by what `graph` makes of the old one's byte range.</summary>
+    internal static byte[] WithGraph(byte[] model, Func<int, int, byte[]> graph)
     {
         var output = new MemoryStream();
         foreach (var (field, wireType, start, end) in Fields(model, 0, model.Length))
@@ -19,7 +23,7 @@ static class OnnxInitializers
             if (field == 7 && wireType == 2)
             {
                 var (payloadStart, _) = LengthDelimited(model, start);
-                WriteBytesField(output, 7, Graph(model, payloadStart, end, weights));
+                WriteBytesField(output, 7, graph(payloadStart, end));
             }
             else output.Write(model, start, end - start);
         }

@@ -247,6 +247,13 @@ public static class Int8Gemm
             c6 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 6 * lda), w), ones);
             c7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 7 * lda), w), ones);
         }
+        Store(sums, c0, c1, c2, c3, c4, c5, c6, c7);
+    }
+
+    /// <summary>8 rows' sums of one panel, 16 a row.</summary>
+    static void Store(Span<int> sums, Vector512<int> c0, Vector512<int> c1, Vector512<int> c2, Vector512<int> c3,
+        Vector512<int> c4, Vector512<int> c5, Vector512<int> c6, Vector512<int> c7)
+    {
         c0.CopyTo(sums);
         c1.CopyTo(sums[16..]);
         c2.CopyTo(sums[32..]);
@@ -297,22 +304,8 @@ public static class Int8Gemm
             c7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
             d7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
         }
-        c0.CopyTo(sums);
-        c1.CopyTo(sums[16..]);
-        c2.CopyTo(sums[32..]);
-        c3.CopyTo(sums[48..]);
-        c4.CopyTo(sums[64..]);
-        c5.CopyTo(sums[80..]);
-        c6.CopyTo(sums[96..]);
-        c7.CopyTo(sums[112..]);
-        d0.CopyTo(sums[128..]);
-        d1.CopyTo(sums[144..]);
-        d2.CopyTo(sums[160..]);
-        d3.CopyTo(sums[176..]);
-        d4.CopyTo(sums[192..]);
-        d5.CopyTo(sums[208..]);
-        d6.CopyTo(sums[224..]);
-        d7.CopyTo(sums[240..]);
+        Store(sums, c0, c1, c2, c3, c4, c5, c6, c7);
+        Store(sums[128..], d0, d1, d2, d3, d4, d5, d6, d7);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
