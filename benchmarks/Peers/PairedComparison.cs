@@ -30,7 +30,8 @@ static class PairedComparison
             case "gemm" when args.Length == 4: Gemm(args[2], int.Parse(args[3])); break;
             case "audio-int8" when args.Length == 4: AudioInt8(int.Parse(args[2]), int.Parse(args[3])); break;
             case "prompts-int8" when args.Length == 3: PromptsInt8(int.Parse(args[2])); break;
-            default: throw new ArgumentException("usage: --paired audio SECONDS THREADS | --paired caption THREADS | --paired prompts THREADS | --paired gemm MxKxN THREADS"
+            default:
+                throw new ArgumentException("usage: --paired audio SECONDS THREADS | --paired caption THREADS | --paired prompts THREADS | --paired gemm MxKxN THREADS"
                 + " | --paired audio-int8 SECONDS THREADS | --paired prompts-int8 THREADS");
         }
         return true;
