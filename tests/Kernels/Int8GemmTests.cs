@@ -34,7 +34,7 @@ public class Int8GemmTests
     [Test]
     public void RowsAreQuantizedToSevenBitsWithZeroExact()
     {
-        int rows = 5, k = 30;
+        int rows = 5, k = 70; // 70: two 32-value steps, an 8-value step and a scalar tail
         var a = RandomValues.Uniform(rows * k, 4);
         for (int i = 0; i < k; i++) a[3 * k + i] = Math.Abs(a[3 * k + i]); // a row with no negative value
         a.AsSpan(4 * k, k).Clear(); // an all-zero row

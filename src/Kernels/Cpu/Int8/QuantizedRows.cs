@@ -100,9 +100,7 @@ public sealed class QuantizedRows
             OutlierColumns = new int[k / OutlierShare];
         }
         var maxima = _columnMaxima.AsSpan(0, k);
-        TensorPrimitives.Abs(a[..k], maxima);
-        for (int r = 1; r < rows; r++) TensorPrimitives.MaxMagnitude(maxima, a.Slice(r * stride, k), maxima);
-        TensorPrimitives.Abs(maxima, maxima);
+        ColumnMaxima(a, rows, k, stride, maxima);
         float threshold = OutlierFactor * TensorPrimitives.Sum(maxima) / k;
         if (!(TensorPrimitives.Max(maxima) > threshold)) return;
         int count = 0;
@@ -121,6 +119,40 @@ public sealed class QuantizedRows
                 OutlierColumns[count++] = column;
             }
         OutlierCount = count;
+    }
+
+    // Per-worker maxima of the columns, combined after the rows are split (a pass over all of A).
+    float[] _partMaxima = [];
+
+    /// <summary>max |A[., column]| for every column; the rows split over the workers when A is large.</summary>
+    unsafe void ColumnMaxima(ReadOnlySpan<float> a, int rows, int k, int stride, Span<float> maxima)
+    {
+        int parts = (long)rows * k >= 1 << 16 ? Math.Min(WorkerPool.Width, rows) : 1;
+        if (parts == 1)
+        {
+            TensorPrimitives.Abs(a[..k], maxima);
+            for (int r = 1; r < rows; r++) TensorPrimitives.MaxMagnitude(maxima, a.Slice(r * stride, k), maxima);
+            TensorPrimitives.Abs(maxima, maxima);
+            return;
+        }
+        if (_partMaxima.Length < parts * k) _partMaxima = new float[parts * k];
+        var partMaxima = _partMaxima;
+        fixed (float* source = a)
+        {
+            var start = (nint)source;
+            int length = a.Length;
+            WorkerPool.For(parts, part =>
+            {
+                var all = new ReadOnlySpan<float>((float*)start, length);
+                var own = partMaxima.AsSpan(part * k, k);
+                int first = (int)((long)rows * part / parts), end = (int)((long)rows * (part + 1) / parts);
+                TensorPrimitives.Abs(all.Slice(first * stride, k), own);
+                for (int r = first + 1; r < end; r++) TensorPrimitives.MaxMagnitude(own, all.Slice(r * stride, k), own);
+                TensorPrimitives.Abs(own, own);
+            });
+        }
+        partMaxima.AsSpan(0, k).CopyTo(maxima);
+        for (int part = 1; part < parts; part++) TensorPrimitives.Max(maxima, partMaxima.AsSpan(part * k, k), maxima);
     }
 
     /// <summary>One row: its range (0 included), then q = round(v / scale) + zero point, clamped; vector and scalar steps give the same values.</summary>
@@ -146,6 +178,15 @@ public sealed class QuantizedRows
             var offset = Vector256.Create(zero);
             var low = Vector256<int>.Zero;
             var high = Vector256.Create(Limit);
+            // 32 values a step, narrowed int32 -> int16 -> byte in order (all in [0, 127], so nothing saturates) and stored at once.
+            for (; i + 32 <= row.Length; i += 32)
+            {
+                var v0 = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.Create(row[i..]) * factor)) + offset, low), high);
+                var v1 = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.Create(row[(i + 8)..]) * factor)) + offset, low), high);
+                var v2 = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.Create(row[(i + 16)..]) * factor)) + offset, low), high);
+                var v3 = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.Create(row[(i + 24)..]) * factor)) + offset, low), high);
+                Vector256.Narrow(Vector256.Narrow(v0, v1), Vector256.Narrow(v2, v3)).AsByte().CopyTo(q[i..]);
+            }
             for (; i + 8 <= row.Length; i += 8)
             {
                 var values = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.Create(row[i..]) * factor)) + offset, low), high);
