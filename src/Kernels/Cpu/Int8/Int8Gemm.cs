@@ -19,8 +19,9 @@ namespace Cacophony.Kernels.Cpu.Int8;
 public static class Int8Gemm
 {
     /// <param name="activation">
-    /// GELU or SiLU over C. A pass over C on all workers after the product: applied to each 16-channel tile as it is
-    /// stored, the per-call cost of so short a span measured slower (audio 10 s at 2 threads 305 -> 322-337 ms).
+    /// GELU or SiLU over C, applied to each vector of the epilogue before it is stored (the same per-vector code as
+    /// the separate pass, so the same bits); after the product, as a pass over C, when outlier columns are added
+    /// back (<see cref="QuantizedRows"/>), as they must be added before it.
     /// </param>
     /// <param name="residual">Added to C in the epilogue (a residual connection); it may be C itself (x += W h + b).</param>
     public static void Multiply(ReadOnlySpan<float> a, int m, QuantizedMatrix b, ReadOnlySpan<float> bias, Span<float> c, Int8Kernel? kernel = null,
@@ -57,6 +58,7 @@ public static class Int8Gemm
             // AVX-512 takes panels two at a time (8 rows x 32 channels a tile): each broadcast of 4 activation bytes
             // then feeds two panels, half the activation loads of one panel at a time.
             int step = use == Int8Kernel.Avx512BW ? 2 : 1;
+            var fused = a.OutlierCount == 0 ? activation : Activation.None;
             WorkerPool.For((b.PanelCount + step - 1) / step, unit =>
             {
                 Span<int> sums = stackalloc int[2 * 8 * QuantizedMatrix.PanelWidth];
@@ -71,19 +73,20 @@ public static class Int8Gemm
                     {
                         TilePair512(ref a.Values[row * a.PaddedK], a.PaddedK, ref Unsafe.Add(ref b.Panels, first * b.PanelStride), b.PanelStride, b.PaddedK / 4, sums);
                         for (int p = 0; p < 2; p++)
-                            Dequantize(a, row, rows, b, first + p, Width(b, first + p), sums.Slice(p * 128, 128), biasSpan, cSpan, residualSpan);
+                            Dequantize(a, row, rows, b, first + p, Width(b, first + p), sums.Slice(p * 128, 128), biasSpan, cSpan, residualSpan, fused);
                     }
                     else
                         for (int p = first; p < first + count; p++)
                         {
                             Sums(use, a, row, rows, b, p, sums);
-                            Dequantize(a, row, rows, b, p, Width(b, p), sums, biasSpan, cSpan, residualSpan);
+                            Dequantize(a, row, rows, b, p, Width(b, p), sums, biasSpan, cSpan, residualSpan, fused);
                         }
                     row += rows;
                 }
             });
         }
-        if (a.OutlierCount > 0) AddOutliers(a, b, c);
+        if (a.OutlierCount == 0) return;
+        AddOutliers(a, b, c);
         if (activation == Activation.Gelu) Activations.Gelu(c[..(a.Rows * b.N)]);
         else if (activation == Activation.SiLU) Activations.SiLU(c[..(a.Rows * b.N)]);
     }
@@ -154,7 +157,7 @@ public static class Int8Gemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Dequantize(QuantizedRows a, int row, int rows, QuantizedMatrix b, int panel, int width, ReadOnlySpan<int> sums, ReadOnlySpan<float> bias, Span<float> c,
-        ReadOnlySpan<float> residual)
+        ReadOnlySpan<float> residual, Activation activation)
     {
         int first = panel * QuantizedMatrix.PanelWidth, n = b.N;
         var columnSums = b.ColumnSums.AsSpan(first, QuantizedMatrix.PanelWidth);
@@ -177,6 +180,7 @@ public static class Int8Gemm
                     var offset = bias.Length == 0 ? Vector256<float>.Zero : Vector256.Create(bias.Slice(first + j, 8));
                     var value = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(exact), factor, offset);
                     if (!added.IsEmpty) value += Vector256.Create(added[j..]);
+                    if (activation != Activation.None) value = Activations.Apply(activation, value);
                     value.CopyTo(output[j..]);
                 }
                 continue;
@@ -185,7 +189,7 @@ public static class Int8Gemm
             {
                 int exact = rowSums[j] - zero * columnSums[j];
                 float value = MathF.FusedMultiplyAdd(exact, scale * weightScales[j], bias.Length == 0 ? 0 : bias[first + j]);
-                output[j] = added.IsEmpty ? value : value + added[j];
+                output[j] = Activations.Apply(activation, added.IsEmpty ? value : value + added[j]);
             }
         }
     }
