@@ -71,7 +71,7 @@ static class OnnxDynamicInt8
                 continue;
             }
             var (q, scales) = QuantizeTransposed(shape, values);
-            WriteBytesField(graph, 5, Int8Tensor(name + "_quantized", [shape[1], shape[0]], q));
+            WriteBytesField(graph, 5, Tensor(name + "_quantized", [shape[1], shape[0]], 3, (byte[])(Array)q)); // INT8
             WriteBytesField(graph, 5, Tensor(name + "_scale", [shape[0]], scales));
         }
         return graph.ToArray();
@@ -103,21 +103,6 @@ static class OnnxDynamicInt8
         WriteBytesField(node, 4, Encoding.UTF8.GetBytes("DynamicQuantizeMatMul"));
         WriteBytesField(node, 7, Encoding.UTF8.GetBytes("com.microsoft"));
         return node.ToArray();
-    }
-
-    static byte[] Int8Tensor(string name, int[] shape, sbyte[] values)
-    {
-        var tensor = new MemoryStream();
-        foreach (int d in shape)
-        {
-            WriteVarint(tensor, 1 << 3 | 0);
-            WriteVarint(tensor, (ulong)d);
-        }
-        WriteVarint(tensor, 2 << 3 | 0);
-        WriteVarint(tensor, 3); // INT8
-        WriteBytesField(tensor, 8, Encoding.UTF8.GetBytes(name));
-        WriteBytesField(tensor, 9, (byte[])(Array)values);
-        return tensor.ToArray();
     }
 
     static Node ReadNode(byte[] model, int fieldStart, int fieldEnd)

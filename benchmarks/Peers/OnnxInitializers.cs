@@ -56,6 +56,14 @@ static class OnnxInitializers
 
     internal static byte[] Tensor(string name, int[] shape, float[] values)
     {
+        var raw = new byte[values.Length * 4];
+        Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
+        return Tensor(name, shape, 1, raw); // FLOAT
+    }
+
+    /// <summary>A TensorProto: dims 1, data_type 2 (1 FLOAT, 3 INT8), name 8, raw_data 9.</summary>
+    internal static byte[] Tensor(string name, int[] shape, int dataType, byte[] raw)
+    {
         var tensor = new MemoryStream();
         foreach (int d in shape)
         {
@@ -63,10 +71,8 @@ static class OnnxInitializers
             WriteVarint(tensor, (ulong)d);
         }
         WriteVarint(tensor, 2 << 3 | 0);
-        WriteVarint(tensor, 1); // FLOAT
+        WriteVarint(tensor, (ulong)dataType);
         WriteBytesField(tensor, 8, Encoding.UTF8.GetBytes(name));
-        var raw = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
         WriteBytesField(tensor, 9, raw);
         return tensor.ToArray();
     }
