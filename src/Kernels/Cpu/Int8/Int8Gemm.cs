@@ -162,13 +162,30 @@ public static class Int8Gemm
         int first = panel * QuantizedMatrix.PanelWidth, n = b.N;
         var columnSums = b.ColumnSums.AsSpan(first, QuantizedMatrix.PanelWidth);
         var weightScales = b.Scales.AsSpan(first, width);
+        if (width == QuantizedMatrix.PanelWidth && Vector512.IsHardwareAccelerated && Isa.Active == InstructionSet.Vector512)
+        {
+            // A panel's 16 channels are one 512-bit vector: its column terms are loaded once for all the rows.
+            var sumsOfColumns = Vector512.Create(columnSums);
+            var scalesOfColumns = Vector512.Create(weightScales);
+            var offsets = bias.IsEmpty ? Vector512<float>.Zero : Vector512.Create(bias.Slice(first, 16));
+            for (int r = 0; r < rows; r++)
+            {
+                var output = c.Slice((row + r) * n + first, 16);
+                var exact = Vector512.Create(sums.Slice(r * 16, 16)) - Vector512.Create(a.ZeroPoints[row + r]) * sumsOfColumns;
+                var value = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(exact), Vector512.Create(a.Scales[row + r]) * scalesOfColumns, offsets);
+                // Read before C is written: the residual may be C itself.
+                if (!residual.IsEmpty) value += Vector512.Create(residual.Slice((row + r) * n + first, 16));
+                if (activation != Activation.None) value = Activations.Apply(activation, value);
+                value.CopyTo(output);
+            }
+            return;
+        }
         bool vector = width == QuantizedMatrix.PanelWidth && Vector256.IsHardwareAccelerated;
         for (int r = 0; r < rows; r++)
         {
             float scale = a.Scales[row + r];
             int zero = a.ZeroPoints[row + r];
             var output = c.Slice((row + r) * n + first, width);
-            // Read before C is written: the residual may be C itself.
             var added = residual.IsEmpty ? default : residual.Slice((row + r) * n + first, width);
             var rowSums = sums.Slice(r * 16, 16);
             if (vector)

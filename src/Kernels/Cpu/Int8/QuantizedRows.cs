@@ -162,13 +162,14 @@ public sealed class QuantizedRows
         float min = MathF.Min(0, TensorPrimitives.Min(row)), max = MathF.Max(0, TensorPrimitives.Max(row));
         float scale = (max - min) / Limit;
         var q = Values.AsSpan(r * PaddedK, PaddedK);
-        q.Clear();
         if (!(scale > 0))
         {
+            q.Clear();
             Scales[r] = 0;
             ZeroPoints[r] = 0;
             return;
         }
+        q[row.Length..].Clear(); // the padding; every value before it is written below
         int zero = Math.Clamp((int)MathF.Round(-min / scale), 0, Limit);
         float inverse = 1 / scale;
         int i = 0;
