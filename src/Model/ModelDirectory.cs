@@ -55,14 +55,17 @@ public sealed class ModelDirectory : Layers.IWeightSource, IDisposable
 
     public void ReadRange(string name, long start, Span<float> destination) => Find(name).ReadRange(start, destination);
 
-    public bool IsQuantized(string name) => Find(name).Quantized is { ChannelAxis: 1 };
+    public bool IsQuantized(string name) => PerOutputChannel(name) is not null;
 
     public void ReadQuantized(string name, Span<sbyte> values, Span<float> scales)
     {
-        var quantized = Find(name).Quantized is { ChannelAxis: 1 } q ? q : throw new CheckpointException(Weights.Path, name, "is not stored as int8 per output channel");
+        var quantized = PerOutputChannel(name) ?? throw new CheckpointException(Weights.Path, name, "is not stored as int8 per output channel");
         quantized.ReadInt8(0, values);
         quantized.Scales.CopyTo(scales);
     }
+
+    /// <summary>A dense weight stored as int8 with a scale per output channel (its columns), or null.</summary>
+    QuantizedTensor? PerOutputChannel(string name) => Find(name).Quantized is { ChannelAxis: 1 } quantized ? quantized : null;
 
     BoundTensor Find(string name) => Tensors.TryGetValue(name, out var tensor) ? tensor : throw new CheckpointException(Weights.Path, name, "missing");
 

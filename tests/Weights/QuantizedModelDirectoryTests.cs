@@ -96,6 +96,26 @@ public class QuantizedModelDirectoryTests
         Assert.That(config.Quantization.DenseLayers, Is.EqualTo(quantizedCount - (embeddings ? 1 : 0)));
     }
 
+    /// <summary>The CPU engine quantizing a float matrix at load and a model file's quantizer give the same q and scales.</summary>
+    [Test]
+    public void TheEngineQuantizesAtLoadAsTheFilesAreWritten()
+    {
+        int k = 67, n = 45;
+        var random = new Random(5);
+        var w = Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        for (int r = 0; r < k; r++) w[r * n + 7] *= 50;
+        var scales = new float[n];
+        ChannelQuantizer.AccumulateMaxima(w, n, 0, 1, scales);
+        ChannelQuantizer.ScalesFromMaxima(scales);
+        var q = new sbyte[k * n];
+        ChannelQuantizer.QuantizeRows(w, n, 0, 1, scales, q);
+
+        var engine = Cacophony.Kernels.Cpu.Int8.QuantizedMatrix.Quantize(w, k, n);
+        Assert.That(engine.Scales, Is.EqualTo(scales));
+        for (int r = 0; r < k; r++)
+            for (int c = 0; c < n; c++) Assert.That(engine.At(r, c), Is.EqualTo(q[r * n + c]), $"({r}, {c})");
+    }
+
     [Test]
     public void ConvertingAsInt8GivesTheBytesOfQuantizingTheConvertedModel()
     {

@@ -40,6 +40,7 @@ public sealed class QuantizedRows
     public float[] Outliers { get; private set; } = [];
 
     float[] _columnMaxima = [];
+    float[] _inliers = [];
 
     /// <summary>Quantizes rows × k floats (row-major, rows <paramref name="stride"/> apart), reusing this object's buffers; rows split over the workers.</summary>
     public unsafe void Quantize(ReadOnlySpan<float> a, int rows, int k, int stride)
@@ -57,18 +58,22 @@ public sealed class QuantizedRows
         FindOutliers(a, rows, k, stride);
         if (Outliers.Length < rows * OutlierCount) Outliers = new float[rows * OutlierCount];
         const int RowsPerPart = 16;
+        int parts = (rows + RowsPerPart - 1) / RowsPerPart;
+        // With outlier columns, each part copies its row here to take them out: one row's room a part, kept for the next call.
+        if (OutlierCount > 0 && _inliers.Length < parts * k) _inliers = new float[parts * k];
+        var inlierRows = _inliers;
         fixed (float* source = a)
         {
             var start = (nint)source;
             long length = a.Length;
-            WorkerPool.For((rows + RowsPerPart - 1) / RowsPerPart, part =>
+            WorkerPool.For(parts, part =>
             {
                 var all = new ReadOnlySpan<float>((float*)start, (int)length);
-                float[]? inliers = OutlierCount == 0 ? null : new float[k];
+                var inliers = OutlierCount == 0 ? default : inlierRows.AsSpan(part * k, k);
                 for (int r = part * RowsPerPart; r < Math.Min(rows, (part + 1) * RowsPerPart); r++)
                 {
                     var row = all.Slice(r * stride, k);
-                    if (inliers is not null)
+                    if (!inliers.IsEmpty)
                     {
                         row.CopyTo(inliers);
                         for (int i = 0; i < OutlierCount; i++)
