@@ -29,10 +29,18 @@ sealed record CaptionJson(
     [property: JsonPropertyName("logits")] float[] Logits,
     [property: JsonPropertyName("score")] double? Score);
 
+sealed record SearchHitJson(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("offset")] double Offset,
+    [property: JsonPropertyName("window")] double Window,
+    [property: JsonPropertyName("duration")] double Duration,
+    [property: JsonPropertyName("score")] float Score);
+
 /// <summary>Generated serializers for the CLI's JSON, so the native build prints the same bytes as the JIT build.</summary>
 [JsonSerializable(typeof(SimilarityJson))]
 [JsonSerializable(typeof(ClassifiedJson))]
 [JsonSerializable(typeof(CaptionJson))]
+[JsonSerializable(typeof(SearchHitJson))]
 [JsonSerializable(typeof(Dictionary<string, int[]>))]
 [JsonSerializable(typeof(string))]
 sealed partial class CliJson : JsonSerializerContext

@@ -16,6 +16,9 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     CaptionEvalCommand.Create(),
     HearCommand.Create(),
     SimilarityCommand.Create(),
+    IndexCommand.Create(),
+    SearchCommand.Create(),
+    TagCommand.Create(),
     TokenizeCommand.Create(),
     BenchCommand.Create(),
 };

@@ -58,6 +58,12 @@ public sealed class CacophonyModel : IDisposable
     /// <summary>Where the network runs: "CPU engine (...)" or the accelerator.</summary>
     public string Device => _backend.Description;
 
+    /// <summary>The model directory it was loaded from; null for a model made with <see cref="FromWeights"/>.</summary>
+    public string? DirectoryPath { get; private init; }
+
+    /// <summary>The precision its weight matrices run in (what <see cref="ModelOptions.Precision"/> asked, or what the directory stores).</summary>
+    public WeightPrecision Precision { get; private init; }
+
     CacophonyModel(ModelConfig config, IWeightSource source, Lazy<RobertaTokenizer?> tokenizer, IDisposable? owner, IComputeBackend backend)
     {
         Config = config;
@@ -109,7 +115,11 @@ public sealed class CacophonyModel : IDisposable
             // The BPE tables (~150 ms to build) load on another thread while the weights are prepared.
             var files = opened;
             var tokenizer = files.HasTokenizer ? Task.Run(() => new RobertaTokenizer(files.VocabularyFile, files.MergesFile)) : null;
-            return new CacophonyModel(opened.Config, opened, new Lazy<RobertaTokenizer?>(() => tokenizer?.GetAwaiter().GetResult()), opened, backend);
+            return new CacophonyModel(opened.Config, opened, new Lazy<RobertaTokenizer?>(() => tokenizer?.GetAwaiter().GetResult()), opened, backend)
+            {
+                DirectoryPath = Path.GetFullPath(directory),
+                Precision = (options ?? new ModelOptions()).PrecisionFor(opened.Config),
+            };
         }
         catch
         {
@@ -125,7 +135,10 @@ public sealed class CacophonyModel : IDisposable
         var backend = (options ?? new ModelOptions()).OpenBackend(config);
         try
         {
-            return new CacophonyModel(config, weights, new Lazy<RobertaTokenizer?>(tokenizer), owner: null, backend);
+            return new CacophonyModel(config, weights, new Lazy<RobertaTokenizer?>(tokenizer), owner: null, backend)
+            {
+                Precision = (options ?? new ModelOptions()).PrecisionFor(config),
+            };
         }
         catch
         {
@@ -170,9 +183,18 @@ public sealed class CacophonyModel : IDisposable
     /// </summary>
     public IReadOnlyList<AudioEmbedding> EncodeAudio(IReadOnlyList<DecodedAudio> clips, SequencePolicy policy)
     {
-        var tower = _audio.Value;
         int rate = Config.Preprocessing.SampleRate;
-        var waveforms = clips.Select(c => Resampler.Resample(c.Samples, c.SampleRate, rate)).ToList();
+        return EncodeWaveforms(clips.Select(c => Resampler.Resample(c.Samples, c.SampleRate, rate)).ToList(), policy);
+    }
+
+    /// <summary>
+    /// Waveforms already at the model's rate (<see cref="PreprocessingConfig.SampleRate"/>, 16 kHz), e.g. windows cut
+    /// from one resampled recording, in one batched pass; <see cref="EncodeAudio(IReadOnlyList{DecodedAudio}, SequencePolicy)"/>
+    /// is this after resampling.
+    /// </summary>
+    public IReadOnlyList<AudioEmbedding> EncodeWaveforms(IReadOnlyList<double[]> waveforms, SequencePolicy policy)
+    {
+        var tower = _audio.Value;
         var (patches, batch, paddingOnly) = tower.FrontEnd.Patches(waveforms, policy);
         using (patches)
         {
