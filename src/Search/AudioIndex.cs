@@ -140,15 +140,19 @@ public sealed class AudioIndex : IDisposable
     /// <summary>A file's embedding from the index: its windows' mean, normalized (the one window of a short file as it is).</summary>
     public float[] FileEmbedding(IndexedFile file)
     {
-        var (segment, entry) = _file.Current[file.Key];
-        var vectors = new List<float[]>();
-        for (int w = 0; w < file.Windows.Count; w++)
-        {
-            var vector = new float[Header.Dimension];
-            segment.Read(segment.FirstWindow[entry] + w, vector);
-            vectors.Add(vector);
-        }
+        var vectors = Enumerable.Range(0, file.Windows.Count).Select(w => Vector(file, w)).ToList();
         return vectors.Count == 1 ? vectors[0] : MeanDirection(vectors);
+    }
+
+    /// <summary>The stored vector of one window of an indexed file (dequantized in a compact index).</summary>
+    public float[] Vector(IndexedFile file, int window)
+    {
+        if (!_file.Current.TryGetValue(file.Key, out var entry) || !ReferenceEquals(entry.Segment.Files[entry.File], file))
+            throw new ArgumentException($"{file.RelativePath} is not a current entry of {Path}");
+        if ((uint)window >= (uint)file.Windows.Count) throw new ArgumentOutOfRangeException(nameof(window), $"{file.RelativePath} has {file.Windows.Count} windows");
+        var vector = new float[Header.Dimension];
+        entry.Segment.Read(entry.Segment.FirstWindow[entry.File] + window, vector);
+        return vector;
     }
 
     static float[] MeanDirection(List<float[]> vectors)

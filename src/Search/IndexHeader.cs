@@ -6,8 +6,10 @@ namespace Cacophony.Search;
 public enum VectorStorage
 {
     /// <summary>float32, 4 bytes a dimension (3 KB a window at 768-d).</summary>
+    [JsonStringEnumMemberName("float32")]
     Float32,
     /// <summary>int8 with one float32 scale per vector (`--compact`): a quarter of the size, cosines within ~1e-3.</summary>
+    [JsonStringEnumMemberName("int8")]
     Int8,
 }
 

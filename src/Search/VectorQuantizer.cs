@@ -8,7 +8,7 @@ static class VectorQuantizer
 {
     public static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> into)
     {
-        float max = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(vector);
+        float max = MathF.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(vector)); // MaxMagnitude keeps the sign
         if (!(max > 0))
         {
             into.Clear();

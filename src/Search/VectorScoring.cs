@@ -66,7 +66,7 @@ static unsafe class VectorScoring
     public static short[] QueryInt16(ReadOnlySpan<float> query, out float scale)
     {
         int limit = (int)Math.Min(16383, int.MaxValue / (127L * Math.Max(1, query.Length)));
-        float max = TensorPrimitives.MaxMagnitude(query);
+        float max = MathF.Abs(TensorPrimitives.MaxMagnitude(query)); // MaxMagnitude keeps the sign
         var q = new short[IndexLayout.Align(query.Length)];
         scale = max > 0 ? max / limit : 0;
         if (!(max > 0)) return q;

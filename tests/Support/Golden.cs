@@ -8,6 +8,14 @@ public static class Golden
     public static readonly string[] AudioCases =
         ["audio_front_center", "audio_noise", "audio_stereo_44k1_24bit", "audio_speech_espeak", "audio_clip_16k", "audio_long_16k_seq40"];
 
+    /// <summary>The texts of a text case, from manifest.json.</summary>
+    public static string[] Texts(string caseName)
+    {
+        using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestData.Tiny("manifest.json")));
+        return manifest.RootElement.GetProperty("cases").EnumerateArray().First(c => c.GetProperty("name").GetString() == caseName)
+            .GetProperty("inputs").GetProperty("texts").EnumerateArray().Select(t => t.GetString()!).ToArray();
+    }
+
     public static NpyArray Load(string caseName, string array) => NpyFile.Read(TestData.Tiny(Path.Combine("cases", caseName, array + ".npy")));
 
     public static float[] Floats(string caseName, string array) => Load(caseName, array).Float32!;
