@@ -63,6 +63,23 @@ public class PackageTests : TinyModelCliFixture
         string program = snippet.Replace("models/cacophony", ModelDirectory).Replace("dog.wav", TestData.Tiny("wavs/noise.wav")).Replace("a dog barks", text);
         Assert.That(program, Is.Not.EqualTo(snippet));
         string app = Temp.File("app");
+        var run = RunApp(app, program, "Cacophony.Model");
+
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(5), run.Stdout);
+        var texts = new[] { "This is a sound of dog", "This is a sound on park", "Hello world" };
+        var goldenText = Golden.Floats("text_main", "text_embedding").AsSpan(Array.IndexOf(texts, text) * 32, 32);
+        Assert.That(double.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(Cosine(Golden.Floats("audio_noise", "audio_embedding"), goldenText)).Within(1e-5));
+        var labels = lines[1..4].Select(l => l.Split(": ")).ToArray();
+        Assert.That(labels.Select(l => l[0]), Is.EquivalentTo(new[] { "dog", "rain", "car horn" }));
+        Assert.That(labels.Sum(l => double.Parse(l[1].TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)), Is.EqualTo(100).Within(0.2), "probabilities");
+        Assert.That(lines[4].Trim(), Is.Not.Empty, "a caption");
+        Assert.That(Directory.GetFiles(app, "ILGPU*.dll", SearchOption.AllDirectories), Is.Empty, "a CPU-only application does not carry ILGPU");
+    }
+
+    /// <summary>A fresh console app with <paramref name="program"/> as Program.cs, referencing <paramref name="package"/> from the local feed, run once.</summary>
+    ToolRunner.Result RunApp(string app, string program, string package)
+    {
         Directory.CreateDirectory(app);
         File.WriteAllText(Path.Combine(app, "Program.cs"), program);
         File.WriteAllText(Path.Combine(app, "app.csproj"), $"""
@@ -74,7 +91,7 @@ public class PackageTests : TinyModelCliFixture
                 <Nullable>enable</Nullable>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Cacophony.Model" Version="{Version("Cacophony.Model")}" />
+                <PackageReference Include="{package}" Version="{Version(package)}" />
               </ItemGroup>
             </Project>
             """);
@@ -95,16 +112,36 @@ public class PackageTests : TinyModelCliFixture
         Assert.That(run.ExitCode, Is.Zero, run.Stdout + run.Stderr);
         TestContext.Out.WriteLine(run.Stdout);
 
+        return run;
+    }
+
+    [Test]
+    public void AFreshAppSearchesALibraryWithTheReadmeSearchSnippet()
+    {
+        string readme = File.ReadAllText(Path.Combine(_root, "README.md"));
+        const string heading = "### Searching a sound library";
+        string snippet = Snippet(readme[readme.IndexOf(heading, StringComparison.Ordinal)..]);
+        string packages = File.ReadAllText(Path.Combine(_root, "docs", "PACKAGES.md"));
+        Assert.That(Snippet(packages[packages.IndexOf(heading, StringComparison.Ordinal)..]), Is.EqualTo(snippet), "the packages' readme shows the README's search snippet");
+
+        // The golden clips as the library, a golden text as the query: the first result is the reference's best clip.
+        string library = Temp.File("sounds");
+        Directory.CreateDirectory(library);
+        string[] clips = ["front_center", "noise", "speech_espeak", "clip_16k"];
+        foreach (var clip in clips) File.Copy(TestData.Tiny($"wavs/{clip}.wav"), Path.Combine(library, clip + ".wav"));
+        const string text = "Hello world";
+        string index = Temp.File("library.cidx");
+        string program = snippet.Replace("models/cacophony", ModelDirectory).Replace("\"sounds\"", $"\"{library}\"").Replace("library.cidx", index).Replace("a dog barks", text);
+        Assert.That(program, Is.Not.EqualTo(snippet));
+        var run = RunApp(Temp.File("search-app"), program, "Cacophony.Search");
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines, Has.Length.EqualTo(5), run.Stdout);
-        var texts = new[] { "This is a sound of dog", "This is a sound on park", "Hello world" };
-        var goldenText = Golden.Floats("text_main", "text_embedding").AsSpan(Array.IndexOf(texts, text) * 32, 32);
-        Assert.That(double.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(Cosine(Golden.Floats("audio_noise", "audio_embedding"), goldenText)).Within(1e-5));
-        var labels = lines[1..4].Select(l => l.Split(": ")).ToArray();
-        Assert.That(labels.Select(l => l[0]), Is.EquivalentTo(new[] { "dog", "rain", "car horn" }));
-        Assert.That(labels.Sum(l => double.Parse(l[1].TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)), Is.EqualTo(100).Within(0.2), "probabilities");
-        Assert.That(lines[4].Trim(), Is.Not.Empty, "a caption");
-        Assert.That(Directory.GetFiles(app, "ILGPU*.dll", SearchOption.AllDirectories), Is.Empty, "a CPU-only application does not carry ILGPU");
+        Assert.That(lines, Has.Length.EqualTo(clips.Length), run.Stdout);
+        var similarity = Golden.Floats("logits", "similarity_audio_text");
+        double Golden(string clip) => similarity[Array.IndexOf(Support.Golden.AudioCases, "audio_" + clip) * 13 + 2];
+        string best = clips.OrderByDescending(Golden).First();
+        var first = lines[0].Split(' ');
+        Assert.That(first[1], Is.EqualTo(Path.Combine(library, best + ".wav")), run.Stdout);
+        Assert.That(double.Parse(first[0], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(Golden(best)).Within(1e-3));
     }
 
     string Version(string id) => PackageFile(id).Match(string.Join('\n', Directory.GetFiles(_feed).Select(Path.GetFileName))).Groups[1].Value;
