@@ -38,37 +38,61 @@ static unsafe class VectorSearch
         return scores;
     }
 
-    /// <summary>The best results among the current entries, highest score first (ties by path).</summary>
+    /// <summary>
+    /// The best results among the current entries, highest score first (ties by path). Files are ranked in parts on
+    /// the worker threads, each keeping its own bounded heap; a file is only looked at (live? excluded?) when its
+    /// best window would enter its part's heap, so the pass reads little beyond the scores.
+    /// </summary>
     public static List<SearchHit> Top(IndexFile index, float[] scores, SearchOptions options)
     {
         if (options.Top < 1) throw new ArgumentException($"top must be at least 1, not {options.Top}");
-        var heap = new PriorityQueue<SearchHit, float>();
-        void Offer(IndexedFile file, IndexWindow window, float score)
-        {
-            if (!(score >= options.MinScore)) return;
-            if (heap.Count < options.Top) heap.Enqueue(new SearchHit(file, window, score), score);
-            else if (score > heap.Peek().Score) heap.DequeueEnqueue(new SearchHit(file, window, score), score);
-        }
+        var parts = new List<(IndexSegment Segment, int Start, int Count)>();
         foreach (var segment in index.Segments)
-            for (int f = 0; f < segment.Files.Length; f++)
-            {
-                if (!segment.Live[f]) continue;
-                var file = segment.Files[f];
-                if (options.ExcludeContent is { } excluded && file.ContentHash.AsSpan().SequenceEqual(excluded)) continue;
-                int first = segment.Base + segment.FirstWindow[f];
-                if (options.PerWindow)
-                {
-                    for (int w = 0; w < file.Windows.Count; w++) Offer(file, file.Windows[w], scores[first + w]);
-                    continue;
-                }
-                int best = 0;
-                for (int w = 1; w < file.Windows.Count; w++)
-                    if (scores[first + w] > scores[first + best]) best = w;
-                Offer(file, file.Windows[best], scores[first + best]);
-            }
-        var hits = new List<SearchHit>(heap.Count);
-        while (heap.Count > 0) hits.Add(heap.Dequeue());
+            for (int start = 0; start < segment.Files.Length; start += BlockFiles) parts.Add((segment, start, Math.Min(BlockFiles, segment.Files.Length - start)));
+        var found = new List<SearchHit>[parts.Count];
+        WorkerPool.For(parts.Count, p => found[p] = TopOfPart(parts[p].Segment, parts[p].Start, parts[p].Count, scores, options));
+        var hits = found.SelectMany(h => h).ToList();
         hits.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Path, b.Path) is var byPath && byPath != 0 ? byPath : a.Window.Offset.CompareTo(b.Window.Offset));
+        return hits.Count > options.Top ? hits.GetRange(0, options.Top) : hits;
+    }
+
+    const int BlockFiles = 16384;
+
+    static List<SearchHit> TopOfPart(IndexSegment segment, int start, int count, float[] scores, SearchOptions options)
+    {
+        var heap = new PriorityQueue<(int File, int Window), float>();
+        // A window enters when it reaches the minimum score and, once the heap is full, beats its least entry.
+        float least = float.NegativeInfinity;
+        bool Enters(float score) => score >= options.MinScore && score > least;
+        var first = segment.FirstWindow;
+        int origin = segment.Base;
+        bool Wanted(int file) => segment.Live[file] && (options.ExcludeContent is not { } excluded || !segment.Files[file].ContentHash.AsSpan().SequenceEqual(excluded));
+        void Offer(int file, int window, float score)
+        {
+            if (heap.Count < options.Top) heap.Enqueue((file, window), score);
+            else heap.DequeueEnqueue((file, window), score);
+            if (heap.Count == options.Top) heap.TryPeek(out _, out least);
+        }
+        for (int f = start; f < start + count; f++)
+        {
+            int from = first[f], to = first[f + 1];
+            if (options.PerWindow)
+            {
+                for (int w = from; w < to; w++)
+                    if (Enters(scores[origin + w]) && Wanted(f)) Offer(f, w - from, scores[origin + w]);
+                continue;
+            }
+            int best = from;
+            for (int w = from + 1; w < to; w++)
+                if (scores[origin + w] > scores[origin + best]) best = w;
+            if (Enters(scores[origin + best]) && Wanted(f)) Offer(f, best - from, scores[origin + best]);
+        }
+        var hits = new List<SearchHit>(heap.Count);
+        while (heap.TryDequeue(out var hit, out float score))
+        {
+            var file = segment.Files[hit.File];
+            hits.Add(new SearchHit(file, file.Windows[hit.Window], score));
+        }
         return hits;
     }
 }

@@ -137,11 +137,11 @@ public class PackageTests : TinyModelCliFixture
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(clips.Length), run.Stdout);
         var similarity = Golden.Floats("logits", "similarity_audio_text");
-        double Golden(string clip) => similarity[Array.IndexOf(Support.Golden.AudioCases, "audio_" + clip) * 13 + 2];
-        string best = clips.OrderByDescending(Golden).First();
+        double Reference(string clip) => similarity[Array.IndexOf(Golden.AudioCases, "audio_" + clip) * 13 + 2];
+        string best = clips.OrderByDescending(Reference).First();
         var first = lines[0].Split(' ');
         Assert.That(first[1], Is.EqualTo(Path.Combine(library, best + ".wav")), run.Stdout);
-        Assert.That(double.Parse(first[0], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(Golden(best)).Within(1e-3));
+        Assert.That(double.Parse(first[0], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(Reference(best)).Within(1e-3));
     }
 
     string Version(string id) => PackageFile(id).Match(string.Join('\n', Directory.GetFiles(_feed).Select(Path.GetFileName))).Groups[1].Value;
