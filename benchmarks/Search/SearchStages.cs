@@ -36,7 +36,11 @@ static class SearchStages
         int entries = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
         var storage = args[2] == "int8" ? VectorStorage.Int8 : VectorStorage.Float32;
         WorkerPool.MaxThreads = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
-        using var index = IndexFile.Open(SyntheticLibraryIndex.Ensure(entries, storage));
+        string path = SyntheticLibraryIndex.Ensure(entries, storage);
+        long heapBefore = GC.GetTotalMemory(true);
+        var opening = Stopwatch.StartNew();
+        using var index = IndexFile.Open(path);
+        double opened = opening.Elapsed.TotalMilliseconds;
         var random = new Random(3);
         var query = Enumerable.Range(0, SyntheticLibraryIndex.Dimension).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         System.Numerics.Tensors.TensorPrimitives.Divide(query, System.Numerics.Tensors.TensorPrimitives.Norm(query), query);
@@ -59,6 +63,7 @@ static class SearchStages
         }
         long bytes = storage == VectorStorage.Float32 ? (long)index.Windows * index.Header.Dimension * 4 : (long)index.Windows * (index.Header.Dimension + 4);
         double score = scoring.Order().ElementAt(scoring.Count / 2), rank = ranking.Order().ElementAt(ranking.Count / 2), read = reading.Order().ElementAt(reading.Count / 2);
+        Console.WriteLine($"{entries} {storage}: opened in {opened:F0} ms, managed memory {(GC.GetTotalMemory(true) - heapBefore) / 1e6:F0} MB ({(GC.GetTotalMemory(true) - heapBefore) / (double)entries:F0} bytes an entry)");
         Console.WriteLine($"{entries} {storage}, {WorkerPool.Width} thread(s): scoring {score:F1} ms ({bytes / score / 1e6:F1} GB/s), ranking {rank:F1} ms; reading the vectors {read:F1} ms ({bytes / read / 1e6:F1} GB/s)");
         return true;
     }

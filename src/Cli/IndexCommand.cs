@@ -67,10 +67,12 @@ static class IndexCommand
     static Command Info()
     {
         var index = IndexOption();
-        var command = new Command("info", "What an index holds: files, windows, model, storage, size.") { index };
+        var verify = new Option<bool>("--verify") { Description = "also read every vector against its record's digest (catches damage on the disk)" };
+        var command = new Command("info", "What an index holds: files, windows, model, storage, size.") { index, verify };
         command.SetAction(parse => Errors.Guard(() =>
         {
             using var opened = AudioIndex.Open(parse.GetValue(index)!);
+            if (parse.GetValue(verify)) opened.Verify();
             var h = opened.Header;
             Console.WriteLine($"index: {opened.Path}");
             Console.WriteLine($"files: {opened.Files.Count}, windows: {opened.Windows} ({h.WindowSeconds:0.###} s every {h.HopSeconds:0.###} s), audio: {ProgressLine.Duration(TimeSpan.FromSeconds(opened.Files.Sum(f => f.Duration)))}");
@@ -78,6 +80,7 @@ static class IndexCommand
             Console.WriteLine($"model: {h.Model.Directory} (sha256 {h.Model.Sha256}, {h.Model.Precision})");
             for (int r = 0; r < h.Roots.Count; r++) Console.WriteLine($"folder: {h.Roots[r]}");
             Console.WriteLine($"created: {h.Created}");
+            if (parse.GetValue(verify)) Console.WriteLine($"verified: every record matches its digest");
             if (opened.TornBytes > 0) Console.WriteLine($"note: {opened.TornBytes} bytes of an interrupted write follow the last whole record; `index update` drops them");
             return 0;
         }));

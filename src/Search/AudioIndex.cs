@@ -14,22 +14,35 @@ namespace Cacophony.Search;
 public sealed class AudioIndex : IDisposable
 {
     readonly IndexFile _file;
+    readonly Lazy<List<IndexedFile>> _files;
 
     AudioIndex(IndexFile file)
     {
         _file = file;
-        Files = file.Current.Values.Select(e => e.Segment.Files[e.File]).OrderBy(f => f.Root).ThenBy(f => f.RelativePath, StringComparer.Ordinal).ToList();
-        Windows = Files.Sum(f => f.Windows.Count);
+        _files = new(() =>
+        {
+            var files = file.Segments.SelectMany(s => s.Files.Where((_, f) => s.Live[f])).ToList();
+            // A finished index is already in this order; an interrupted one is sorted here.
+            for (int i = 1; i < files.Count; i++)
+                if (Order(files[i - 1], files[i]) > 0)
+                {
+                    files.Sort(Order);
+                    break;
+                }
+            return files;
+        });
     }
+
+    static int Order(IndexedFile a, IndexedFile b) => a.Root != b.Root ? a.Root.CompareTo(b.Root) : string.CompareOrdinal(a.RelativePath, b.RelativePath);
 
     public string Path => _file.Path;
     public IndexHeader Header => _file.Header;
 
     /// <summary>The indexed files, by root and path.</summary>
-    public IReadOnlyList<IndexedFile> Files { get; }
+    public IReadOnlyList<IndexedFile> Files => _files.Value;
 
     /// <summary>Windows of the indexed files (the vectors a query is scored against).</summary>
-    public int Windows { get; }
+    public int Windows => _file.Segments.Sum(s => Enumerable.Range(0, s.Files.Length).Where(f => s.Live[f]).Sum(f => s.FirstWindow[f + 1] - s.FirstWindow[f]));
 
     /// <summary>Size of the index file.</summary>
     public long Bytes => _file.FileLength;
@@ -41,6 +54,12 @@ public sealed class AudioIndex : IDisposable
     public int Records => _file.Records;
 
     public static AudioIndex Open(string path) => new(IndexFile.Open(path));
+
+    /// <summary>
+    /// Reads every vector against its record's digest and throws naming the first damaged record. Opening checks
+    /// the records' structure and metadata, which is what a crash can break; this also catches damage on the disk.
+    /// </summary>
+    public void Verify() => _file.Verify();
 
     /// <summary>
     /// Indexes the audio files under <paramref name="folders"/> into a new index at <paramref name="path"/>. An index
@@ -186,10 +205,6 @@ public sealed class AudioIndex : IDisposable
         string relative = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, header.RootsFromIndex[root]));
         return Directory.Exists(relative) ? relative : absolute;
     }
-
-    internal static string Resolve(string[] rootPaths, IndexedFile file) =>
-        file.Root < 0 || file.Root >= rootPaths.Length ? file.RelativePath
-        : System.IO.Path.Combine(rootPaths[file.Root], file.RelativePath.Replace('/', System.IO.Path.DirectorySeparatorChar));
 
     public void Dispose() => _file.Dispose();
 }

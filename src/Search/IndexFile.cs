@@ -26,14 +26,20 @@ sealed unsafe class IndexFile : IDisposable
     public int Records { get; }
     public IReadOnlyList<IndexSegment> Segments { get; }
 
-    /// <summary>The current entry of each key (root:path): its segment and position there.</summary>
-    public IReadOnlyDictionary<string, (IndexSegment Segment, int File)> Current { get; }
+    readonly Lazy<Dictionary<string, (IndexSegment Segment, int File)>> _current;
+    List<(long Start, long End, ulong Digest)> _sealed = [];
+
+    /// <summary>
+    /// The current entry of each key (root:path): its segment and position there. Made on first use when the file is
+    /// one files record (a finished build or update), where every entry is current; search does not need it.
+    /// </summary>
+    public IReadOnlyDictionary<string, (IndexSegment Segment, int File)> Current => _current.Value;
 
     /// <summary>All windows of all segments, superseded ones included.</summary>
     public int Windows { get; }
 
     IndexFile(string path, IndexHeader header, long fileLength, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* pointer,
-        long validLength, int records, List<IndexSegment> segments, Dictionary<string, (IndexSegment, int)> current)
+        long validLength, int records, List<IndexSegment> segments, Dictionary<string, (IndexSegment, int)>? current)
     {
         Path = path;
         Header = header;
@@ -44,7 +50,8 @@ sealed unsafe class IndexFile : IDisposable
         ValidLength = validLength;
         Records = records;
         Segments = segments;
-        Current = current;
+        _current = new(() => current ?? segments.SelectMany(s => Enumerable.Range(0, s.Files.Length).Select(f => (s.Files[f].Key, (s, f))))
+            .ToDictionary(e => e.Key, e => e.Item2, StringComparer.Ordinal));
         int windows = 0;
         foreach (var segment in segments)
         {
@@ -95,8 +102,12 @@ sealed unsafe class IndexFile : IDisposable
                 records.Add((offset, payloadStart + payloadLength, kind, BinaryPrimitives.ReadUInt64LittleEndian(head[24..])));
                 offset = payloadStart + payloadLength;
             }
-            // Every record but the last was flushed to disk before the next began; the last may be torn inside its vectors.
-            if (records.Count > 0 && !PayloadIntact(pointer, records[^1].Start, records[^1].End, records[^1].PayloadDigest)) records.RemoveAt(records.Count - 1);
+            // A record's payload is flushed to disk before its digest is written (and flushed): a record cut short
+            // by a crash is either shorter than its length says (the loop stopped there) or has no digest yet.
+            // Hashing the payload itself (gigabytes) is left to Verify.
+            if (records.Count > 0 && records[^1].PayloadDigest == 0) records.RemoveAt(records.Count - 1);
+            // One files record (a finished build or update): every entry is current, no replay needed.
+            bool replay = records.Count > 1 || (records.Count == 1 && records[0].Kind != RecordKind.Files);
             foreach (var (start, end, kind, _) in records)
             {
                 long payloadStart = start + IndexLayout.RecordHeader;
@@ -110,7 +121,7 @@ sealed unsafe class IndexFile : IDisposable
                     continue;
                 }
                 var segment = Segment(path, header, rootPaths, pointer, payloadStart, end, files, windows, metadata, vectorOffset);
-                for (int f = 0; f < segment.Files.Length; f++)
+                for (int f = 0; replay && f < segment.Files.Length; f++)
                 {
                     string key = segment.Files[f].Key;
                     Drop(current, key);
@@ -119,7 +130,10 @@ sealed unsafe class IndexFile : IDisposable
                 segments.Add(segment);
             }
             long valid = records.Count > 0 ? records[^1].End : headerEnd;
-            return new IndexFile(path, header, length, map, view, pointer, valid, records.Count, segments, current);
+            return new IndexFile(path, header, length, map, view, pointer, valid, records.Count, segments, replay ? current : null)
+            {
+                _sealed = records.Select(r => (r.Start, r.End, r.PayloadDigest)).ToList(),
+            };
         }
         catch (Exception e) when (e is not IndexFormatException)
         {
@@ -142,7 +156,7 @@ sealed unsafe class IndexFile : IDisposable
 
     static IndexSegment Segment(string path, IndexHeader header, string[] rootPaths, byte* pointer, long payloadStart, long end, int files, int windows, ReadOnlySpan<byte> metadata, int vectorOffset)
     {
-        var entries = IndexMetadata.ReadFiles(metadata, files);
+        var entries = IndexMetadata.ReadFiles(metadata, files, rootPaths);
         var first = new int[files + 1];
         for (int f = 0; f < files; f++) first[f + 1] = first[f] + entries[f].Windows.Count;
         long rowBytes = header.Vectors == VectorStorage.Float32 ? (long)windows * header.Dimension * 4 : IndexLayout.Align((long)windows * header.Dimension) + (long)windows * 4;
@@ -150,8 +164,6 @@ sealed unsafe class IndexFile : IDisposable
             throw new IndexFormatException(path, $"a record at byte {payloadStart - IndexLayout.RecordHeader} is inconsistent (its files list {first[^1]} windows, its vectors {windows})");
         var live = new bool[files];
         Array.Fill(live, true);
-        for (int f = 0; f < files; f++)
-            entries[f] = entries[f] with { FullPath = AudioIndex.Resolve(rootPaths, entries[f]) };
         return new IndexSegment
         {
             Files = entries,
@@ -161,6 +173,14 @@ sealed unsafe class IndexFile : IDisposable
             Dimension = header.Dimension,
             Storage = header.Vectors,
         };
+    }
+
+    /// <summary>Hashes every record's payload against its digest (bit rot, a copy cut short); throws naming the first that fails.</summary>
+    public void Verify()
+    {
+        foreach (var (start, end, digest) in _sealed)
+            if (!PayloadIntact(_base, start, end, digest))
+                throw new IndexFormatException(Path, $"is damaged: the record at byte {start} does not match its digest (rebuild the index, or restore it from a copy)");
     }
 
     static bool PayloadIntact(byte* pointer, long start, long end, ulong digest)

@@ -48,7 +48,8 @@ static class IndexUpdater
             options.Skipped?.Invoke(file, problem);
         }
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var scanned = LibraryScanner.Scan(Enumerable.Range(0, header.Roots.Count).Select(r => AudioIndex.RootPath(folder, header, r)).ToList(), Skip);
+        var rootPaths = Enumerable.Range(0, header.Roots.Count).Select(r => Path.GetFullPath(AudioIndex.RootPath(folder, header, r))).ToList();
+        var scanned = LibraryScanner.Scan(rootPaths, Skip);
 
         var todo = new List<LibraryFile>();
         var present = new HashSet<string>(StringComparer.Ordinal);
@@ -103,14 +104,14 @@ static class IndexUpdater
                             break;
                         case Reused same:
                             var source = same.Segment.Files[same.Entry];
-                            var copy = new Pending(Entry(same.File, same.Hash, source.Duration, source.Windows), source.Windows.Count) { Remaining = 0 };
+                            var copy = new Pending(Entry(same.File, rootPaths[same.File.Root], same.Hash, source.Duration, source.Windows), source.Windows.Count) { Remaining = 0 };
                             for (int w = 0; w < source.Windows.Count; w++) copy.Vectors[w] = WindowVector.At(same.Segment, same.Segment.FirstWindow[same.Entry] + w);
                             finished.Add(copy);
                             reused++;
                             break;
                         case Decoded decoded:
                             var windows = decoded.Windows.Select(w => new IndexWindow((float)((double)w.Start / rate), (float)((double)w.Length / rate))).ToArray();
-                            var pending = new Pending(Entry(decoded.File, decoded.Hash, (double)decoded.Samples.Length / rate, windows), windows.Length);
+                            var pending = new Pending(Entry(decoded.File, rootPaths[decoded.File.Root], decoded.Hash, (double)decoded.Samples.Length / rate, windows), windows.Length);
                             for (int w = 0; w < windows.Length; w++) queue.Enqueue((pending, decoded.Samples, decoded.Windows[w].Start, decoded.Windows[w].Length, w));
                             break;
                     }
@@ -158,11 +159,11 @@ static class IndexUpdater
         return new IndexReport(embedded, reused, unchanged, removed.Count, skipped, windowsEmbedded, compact, clock.Elapsed);
     }
 
-    static IndexedFile Entry(LibraryFile file, byte[] hash, double duration, IReadOnlyList<IndexWindow> windows) => new()
+    static IndexedFile Entry(LibraryFile file, string rootPath, byte[] hash, double duration, IReadOnlyList<IndexWindow> windows) => new()
     {
         Root = file.Root,
         RelativePath = file.RelativePath,
-        FullPath = file.FullPath,
+        RootPath = rootPath,
         Size = file.Size,
         ModifiedTicks = file.ModifiedTicks,
         ContentHash = hash,

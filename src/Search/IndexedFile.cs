@@ -16,8 +16,11 @@ public sealed record IndexedFile
     /// <summary>Its path relative to that root, '/'-separated, as the walk found it (through symlinks).</summary>
     public required string RelativePath { get; init; }
 
-    /// <summary>Its path on this machine (the root resolved against the index file's folder).</summary>
-    public string FullPath { get; init; } = "";
+    /// <summary>Its path on this machine: the root's path (resolved when the index was opened) and the relative path.</summary>
+    public string FullPath => RootPath is null ? RelativePath : Path.Combine(RootPath, RelativePath.Replace('/', Path.DirectorySeparatorChar));
+
+    /// <summary>Where its root is on this machine; shared by every file of the root, so that a million entries do not hold a million full paths.</summary>
+    internal string? RootPath { get; init; }
 
     public required long Size { get; init; }
     public required long ModifiedTicks { get; init; }

@@ -101,11 +101,16 @@ public class IndexFileTests
         Array.Clear(unsealed, (int)afterTwo + 24, 8);
         File.WriteAllBytes(cut, unsealed);
         using (var index = AudioIndex.Open(cut)) Assert.That(index.Files, Has.Count.EqualTo(2));
-        // A damaged vector in the last record fails its payload digest.
+        // A damaged vector (the disk, not a crash) is found by Verify, which names the record.
         var damaged = (byte[])whole.Clone();
         damaged[afterThree - 70] ^= 0x40;
         File.WriteAllBytes(cut, damaged);
-        using (var index = AudioIndex.Open(cut)) Assert.That(index.Files.Select(f => f.RelativePath), Is.EqualTo(new[] { "one.wav", "two.wav" }));
+        using (var index = AudioIndex.Open(cut))
+        {
+            Assert.That(index.Files, Has.Count.EqualTo(3));
+            Assert.That(Assert.Throws<IndexFormatException>(index.Verify)!.Message, Is.EqualTo($"{cut}: is damaged: the record at byte {afterTwo} does not match its digest (rebuild the index, or restore it from a copy)"));
+        }
+        using (var index = AudioIndex.Open(path)) Assert.DoesNotThrow(index.Verify);
         using (var index = AudioIndex.Open(path)) Assert.That(index.Files.Select(f => f.RelativePath), Is.EqualTo(new[] { "one.wav", "three.wav", "two.wav" }));
     }
 
