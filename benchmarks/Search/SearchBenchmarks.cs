@@ -35,7 +35,7 @@ public unsafe class SearchBenchmarks
         WorkerPool.MaxThreads = Threads;
         string path = SyntheticLibraryIndex.Ensure(Entries, Storage);
         _index = AudioIndex.Open(path);
-        _file = IndexFile.Open(path);
+        _file = _index.Opened;
         var random = new Random(3);
         _query = Enumerable.Range(0, SyntheticLibraryIndex.Dimension).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         System.Numerics.Tensors.TensorPrimitives.Divide(_query, System.Numerics.Tensors.TensorPrimitives.Norm(_query), _query);
@@ -48,7 +48,6 @@ public unsafe class SearchBenchmarks
     public void Close()
     {
         _index.Dispose();
-        _file.Dispose();
         WorkerPool.MaxThreads = Environment.ProcessorCount;
     }
 

@@ -64,6 +64,8 @@ static class SearchStages
         long bytes = storage == VectorStorage.Float32 ? (long)index.Windows * index.Header.Dimension * 4 : (long)index.Windows * (index.Header.Dimension + 4);
         double score = scoring.Order().ElementAt(scoring.Count / 2), rank = ranking.Order().ElementAt(ranking.Count / 2), read = reading.Order().ElementAt(reading.Count / 2);
         Console.WriteLine($"{entries} {storage}: opened in {opened:F0} ms, managed memory {(GC.GetTotalMemory(true) - heapBefore) / 1e6:F0} MB ({(GC.GetTotalMemory(true) - heapBefore) / (double)entries:F0} bytes an entry)");
+        var process = Process.GetCurrentProcess();
+        Console.WriteLine($"{entries} {storage}: working set after the queries {process.WorkingSet64 / 1e6:F0} MB (the mapped index file {new FileInfo(path).Length / 1e6:F0} MB of it)");
         Console.WriteLine($"{entries} {storage}, {WorkerPool.Width} thread(s): scoring {score:F1} ms ({bytes / score / 1e6:F1} GB/s), ranking {rank:F1} ms; reading the vectors {read:F1} ms ({bytes / read / 1e6:F1} GB/s)");
         return true;
     }

@@ -36,6 +36,9 @@ public sealed class AudioIndex : IDisposable
     static int Order(IndexedFile a, IndexedFile b) => a.Root != b.Root ? a.Root.CompareTo(b.Root) : string.CompareOrdinal(a.RelativePath, b.RelativePath);
 
     public string Path => _file.Path;
+
+    /// <summary>The open file under it (benchmarks read its vector blocks directly).</summary>
+    internal IndexFile Opened => _file;
     public IndexHeader Header => _file.Header;
 
     /// <summary>The indexed files, by root and path.</summary>
