@@ -69,7 +69,7 @@ public class PackageTests : TinyModelCliFixture
         Assert.That(lines, Has.Length.EqualTo(5), run.Stdout);
         var texts = new[] { "This is a sound of dog", "This is a sound on park", "Hello world" };
         var goldenText = Golden.Floats("text_main", "text_embedding").AsSpan(Array.IndexOf(texts, text) * 32, 32);
-        Assert.That(double.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(Cosine(Golden.Floats("audio_noise", "audio_embedding"), goldenText)).Within(1e-5));
+        Assert.That(double.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(Compare.Cosine(Golden.Floats("audio_noise", "audio_embedding"), goldenText)).Within(1e-5));
         var labels = lines[1..4].Select(l => l.Split(": ")).ToArray();
         Assert.That(labels.Select(l => l[0]), Is.EquivalentTo(new[] { "dog", "rain", "car horn" }));
         Assert.That(labels.Sum(l => double.Parse(l[1].TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)), Is.EqualTo(100).Within(0.2), "probabilities");
@@ -152,17 +152,5 @@ public class PackageTests : TinyModelCliFixture
     {
         int start = markdown.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
         return markdown[start..markdown.IndexOf("```", start, StringComparison.Ordinal)];
-    }
-
-    static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
     }
 }

@@ -73,7 +73,7 @@ public class AudioIndexGoldenTests : TinyModelCliFixture
             Assert.That(hits[0].Score, Is.EqualTo(1).Within(1e-5), "a clip's cosine with itself");
             var others = index.SearchLike(_model, example, new SearchOptions { Top = 10 }, excludeSelf: true).Where(h => !h.Path.Contains("long")).ToList();
             Assert.That(others.Select(h => h.Path), Has.None.EqualTo(hits[0].Path), "--exclude-self");
-            var expected = golden.Where(g => g.Key != clip).Select(g => (g.Key, Score: Cosine(golden[clip], g.Value))).OrderByDescending(e => e.Score).ToList();
+            var expected = golden.Where(g => g.Key != clip).Select(g => (g.Key, Score: Compare.Cosine(golden[clip], g.Value))).OrderByDescending(e => e.Score).ToList();
             foreach (var hit in others)
                 Assert.That(hit.Score, Is.EqualTo(expected.Single(e => hit.Path.EndsWith(e.Key + ".wav")).Score).Within(1e-4), $"{clip} -> {hit.Path}");
             if (expected[0].Score - expected[1].Score > 3e-4) Assert.That(others[0].Path, Does.EndWith(expected[0].Key + ".wav"), clip);
@@ -111,17 +111,5 @@ public class AudioIndexGoldenTests : TinyModelCliFixture
         using var int8 = CacophonyModel.Load(ModelDirectory, new ModelOptions { Precision = WeightPrecision.Int8 });
         var refused = Assert.Throws<IndexFormatException>(() => index.Search(int8, "a dog barks"))!;
         Assert.That(refused.Message, Does.StartWith(_index).And.Contain("was built with the model").And.Contain("fp32").And.Contain("int8"));
-    }
-
-    static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
     }
 }
