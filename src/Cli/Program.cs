@@ -19,6 +19,7 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     IndexCommand.Create(),
     SearchCommand.Create(),
     TagCommand.Create(),
+    ServeCommand.Create(),
     TokenizeCommand.Create(),
     BenchCommand.Create(),
 };
