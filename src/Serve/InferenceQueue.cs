@@ -134,6 +134,14 @@ sealed class InferenceQueue : IDisposable
 
     void Run(List<Work> batch)
     {
+        // Requests may have left during the batch window.
+        batch.RemoveAll(work =>
+        {
+            if (!work.Cancel.IsCancellationRequested) return false;
+            _metrics.Cancelled();
+            work.Drop();
+            return true;
+        });
         if (batch.Count == 0) return;
         _metrics.Batch(batch.Count);
         var texts = batch.OfType<TextWork>().ToList();

@@ -12,7 +12,7 @@ namespace Cacophony.Tests.Packaging;
 /// </summary>
 public class PackageTests : TinyModelCliFixture
 {
-    static readonly string[] Libraries = ["Cacophony.Kernels", "Cacophony.Kernels.Gpu", "Cacophony.Weights", "Cacophony.Audio", "Cacophony.Model", "Cacophony.Eval", "Cacophony.Search"];
+    static readonly string[] Libraries = ["Cacophony.Kernels", "Cacophony.Kernels.Gpu", "Cacophony.Weights", "Cacophony.Audio", "Cacophony.Model", "Cacophony.Eval", "Cacophony.Search", "Cacophony.Serve"];
     string _root = "", _feed = "";
 
     [OneTimeSetUp]
