@@ -94,7 +94,7 @@ public sealed class CacophonyServer : IAsyncDisposable
                 _state.Index = index;
             }
             model.WarmUp(decoder: model.Config.Decoder is not null && model.Tokenizer is not null);
-            _state.Queue = new InferenceQueue(model, options, _state.Metrics);
+            _state.Queue = new InferenceQueue(model, options, _state.Metrics, () => _state.InFlight);
             _state.Metrics.ModelLoadSeconds = clock.Elapsed.TotalSeconds;
             _state.Ready = true;
             _ready.TrySetResult();
@@ -130,6 +130,7 @@ public sealed class CacophonyServer : IAsyncDisposable
         if (_state.NotReady is { } why) throw new ApiException(503, why) { RetryAfter = 2 };
         using var timeout = new CancellationTokenSource(_state.Options.RequestTimeout);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token);
+        _state.Began();
         try
         {
             await handle(context, _state, cancel.Token).ConfigureAwait(false);
@@ -137,6 +138,10 @@ public sealed class CacophonyServer : IAsyncDisposable
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
             throw new ApiException(503, $"the request took longer than {_state.Options.RequestTimeout.TotalSeconds:0.#} s (the server is busy); retry shortly") { RetryAfter = 1 };
+        }
+        finally
+        {
+            _state.Ended();
         }
     }
 

@@ -49,13 +49,16 @@ sealed class InferenceQueue : IDisposable
     readonly ServerOptions _options;
     readonly ServerMetrics _metrics;
     readonly Thread _worker;
+    readonly Func<int> _requestsInFlight;
     int _depth;
 
-    public InferenceQueue(CacophonyModel model, ServerOptions options, ServerMetrics metrics)
+    /// <param name="requestsInFlight">HTTP requests being handled: the batch stops waiting when all of them are in it.</param>
+    public InferenceQueue(CacophonyModel model, ServerOptions options, ServerMetrics metrics, Func<int> requestsInFlight)
     {
         _model = model;
         _options = options;
         _metrics = metrics;
+        _requestsInFlight = requestsInFlight;
         _worker = new Thread(Loop) { IsBackground = true, Name = "cacophony inference" };
         _worker.Start();
     }
@@ -103,8 +106,10 @@ sealed class InferenceQueue : IDisposable
                     Take(batch, work);
                     continue;
                 }
+                // Waiting only helps when some request in flight has not queued its inputs yet; a lone client
+                // would otherwise pay the whole window on every request.
                 var left = _options.BatchWindow - clock.Elapsed;
-                if (left <= TimeSpan.Zero) break;
+                if (left <= TimeSpan.Zero || batch.Select(w => w.Cancel).Distinct().Count() >= _requestsInFlight()) break;
                 using var wait = new CancellationTokenSource(left);
                 try
                 {

@@ -15,6 +15,14 @@ sealed class ServerState(ServerOptions options, ServerMetrics metrics)
     public AudioIndex? Index { get; set; }
 
     volatile bool _ready, _draining;
+    int _inFlight;
+
+    /// <summary>Model requests being handled now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public void Began() => Interlocked.Increment(ref _inFlight);
+    public void Ended() => Interlocked.Decrement(ref _inFlight);
+
     public bool Ready { get => _ready; set => _ready = value; }
     public bool Draining { get => _draining; set => _draining = value; }
 

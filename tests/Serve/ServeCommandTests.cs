@@ -60,24 +60,29 @@ public class ServeCommandTests : TinyModelCliFixture
     [Test]
     public async Task SigtermDrainsTheRequestInFlightAndExitsZero()
     {
-        // A long batch window keeps the request in flight while the signal arrives.
-        using var server = new ServerProcess("serve", "--model", ModelDirectory, "--port", "0", "--batch-window-ms", "2000");
+        using var server = new ServerProcess("serve", "--model", ModelDirectory, "--port", "0");
         string listening = server.WaitFor("listening on ", TimeSpan.FromSeconds(60));
         var address = new Uri(listening.Split(' ')[2]);
         server.WaitFor("ready:", TimeSpan.FromSeconds(60));
         using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+        using (var warm = await client.PostAsync("/v1/embeddings", new StringContent("""{"input": "warm up"}""", Encoding.UTF8, "application/json")))
+            Assert.That((int)warm.StatusCode, Is.EqualTo(200));
+        // A slow upload: half the body now, the rest after two seconds; the signal arrives in between.
+        var body = new SlowContent("""{"input": "Hello world"}""", TimeSpan.FromSeconds(2));
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         var clock = Stopwatch.StartNew();
-        var inFlight = client.PostAsync("/v1/embeddings", new StringContent("""{"input": "Hello world"}""", Encoding.UTF8, "application/json"));
-        await Task.Delay(500);
-        Assert.That(inFlight.IsCompleted, Is.False, "the request is still waiting in the batch window");
+        var inFlight = client.PostAsync("/v1/embeddings", body);
+        await body.FirstPartSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(300);
+        Assert.That(inFlight.IsCompleted, Is.False, "the request is still being uploaded");
         Terminate(server.Process);
         using var response = await inFlight;
         Assert.That((int)response.StatusCode, Is.EqualTo(200), await response.Content.ReadAsStringAsync());
-        Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1.5)), "answered after its batch window, not cut short");
+        Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1.9)), "answered after its upload, not cut short");
         var golden = Golden.Floats("text_main", "text_embedding").AsSpan(2 * 32, 32).ToArray();
-        using (var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()))
+        using (var answer = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()))
         {
-            var vector = body.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+            var vector = answer.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle()).ToArray();
             Assert.That(vector.Zip(golden, (a, b) => Math.Abs(a - b)).Max(), Is.LessThan(1e-5));
         }
         Assert.That(server.Process.WaitForExit(30_000), Is.True, "exits after draining");
