@@ -22,7 +22,7 @@ static class IndexingThroughput
         string folder = Path.Combine(Path.GetTempPath(), "cacophony-indexing-bench");
         string library = Path.Combine(folder, "library");
         Directory.CreateDirectory(library);
-        for (int i = 0; i < files; i++) WriteWav(Path.Combine(library, $"clip{i:D3}.wav"), BenchmarkInputs.Clip(5, seed: i + 1));
+        for (int i = 0; i < files; i++) File.WriteAllBytes(Path.Combine(library, $"clip{i:D3}.wav"), BenchmarkInputs.Wav(BenchmarkInputs.Clip(5, seed: i + 1)));
         var config = StandardConfigs.Full with { Decoder = null };
         using var model = CacophonyModel.FromWeights(config, new SyntheticWeights(config, std: 0.02, seed: 0));
         var options = new IndexOptions { Identity = new ModelIdentity { Sha256 = "synthetic", Precision = "fp32" } };
@@ -57,23 +57,5 @@ static class IndexingThroughput
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    static void WriteWav(string path, float[] samples)
-    {
-        using var writer = new BinaryWriter(File.Create(path));
-        writer.Write("RIFF"u8);
-        writer.Write(36 + samples.Length * 2);
-        writer.Write("WAVEfmt "u8);
-        writer.Write(16);
-        writer.Write((short)1);
-        writer.Write((short)1);
-        writer.Write(16000);
-        writer.Write(32000);
-        writer.Write((short)2);
-        writer.Write((short)16);
-        writer.Write("data"u8);
-        writer.Write(samples.Length * 2);
-        foreach (var s in samples) writer.Write((short)Math.Round(Math.Clamp(s, -1f, 1f) * 32767));
     }
 }

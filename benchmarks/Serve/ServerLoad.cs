@@ -36,7 +36,7 @@ static class ServerLoad
         Console.WriteLine($"// {Cacophony.Kernels.Cpu.Isa.Describe(Cacophony.Kernels.Cpu.Isa.Active)}, {Environment.ProcessorCount} cores; server at {server.Address}");
 
         string[] texts = Enumerable.Range(0, 64).Select(i => $"a dog barks {i} times while rain falls on a tin roof").ToArray();
-        string clip = Convert.ToBase64String(Wav(BenchmarkInputs.Clip(5)));
+        string clip = Convert.ToBase64String(BenchmarkInputs.Wav(BenchmarkInputs.Clip(5)));
         var workloads = new (string Name, Func<int, string> Body, Action<int> Alone)[]
         {
             ("text", i => $$"""{"input": "{{texts[i % texts.Length]}}"}""", i => model.EmbedText(texts[i % texts.Length])),
@@ -113,26 +113,5 @@ static class ServerLoad
             if (Directory.Exists(Path.Combine(at.FullName, "..", "shared", "tokenizer", "roberta-base"))) directory = Path.Combine(at.FullName, "..", "shared", "tokenizer", "roberta-base");
         if (directory is null) throw new InvalidOperationException("the text workload needs roberta-base's vocab.json and merges.txt: set CACOPHONY_TOKENIZER_DIR");
         return new Model.Text.RobertaTokenizer(Path.Combine(directory, "vocab.json"), Path.Combine(directory, "merges.txt"));
-    }
-
-    static byte[] Wav(float[] samples)
-    {
-        using var bytes = new MemoryStream();
-        using var writer = new BinaryWriter(bytes);
-        writer.Write("RIFF"u8);
-        writer.Write(36 + samples.Length * 2);
-        writer.Write("WAVEfmt "u8);
-        writer.Write(16);
-        writer.Write((short)1);
-        writer.Write((short)1);
-        writer.Write(16000);
-        writer.Write(32000);
-        writer.Write((short)2);
-        writer.Write((short)16);
-        writer.Write("data"u8);
-        writer.Write(samples.Length * 2);
-        foreach (var s in samples) writer.Write((short)Math.Round(Math.Clamp(s, -1f, 1f) * 32767));
-        writer.Flush();
-        return bytes.ToArray();
     }
 }
