@@ -54,6 +54,12 @@ static class ServerLoad
             }
         }
 
+        // What batching can give the audio encoder at all: eight clips in one call against one at a time, no HTTP.
+        var clips = Enumerable.Range(0, 8).Select(_ => new Cacophony.Audio.DecodedAudio(BenchmarkInputs.Clip(5), 16000, 1, "PCM")).ToList();
+        double one = Sequential(_ => model.EncodeAudio([clips[0]], Model.FrontEnd.SequencePolicy.ZeroShot), seconds / 2);
+        double eight = 8 * Sequential(_ => model.EncodeAudio(clips, Model.FrontEnd.SequencePolicy.ZeroShot), seconds / 2);
+        Console.WriteLine($"// in-process 5 s clips: {one:F2}/s one per call, {eight:F2}/s eight per call ({eight / one:F2}x)");
+
         // Memory: warm up, then many more requests; the resident set should not grow.
         await Drive(client, workloads[0].Body, 8, 600, 1000);
         long before = Rss();

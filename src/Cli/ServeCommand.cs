@@ -21,6 +21,7 @@ static class ServeCommand
         var cors = new Option<string[]>("--cors") { Description = "origins allowed to call from a browser (CORS is off by default); * for any", AllowMultipleArgumentsPerToken = true };
         var window = new Option<double>("--batch-window-ms") { Description = "how long a batch waits for more inputs after its first", DefaultValueFactory = _ => 5 };
         var maxBatch = new Option<int>("--max-batch") { Description = "most texts or clips in one pass of the model", DefaultValueFactory = _ => 16 };
+        var maxAudioBatch = new Option<int>("--max-audio-batch") { Description = "most clips in one pass of the audio encoder (1: on the CPU engine one clip fills it; raise on a GPU)", DefaultValueFactory = _ => 1 };
         var maxQueue = new Option<int>("--max-queue") { Description = "most inputs waiting; more are answered 429", DefaultValueFactory = _ => 256 };
         var maxBody = new Option<double>("--max-body-mb") { Description = "largest request body in MB (413 above)", DefaultValueFactory = _ => 64 };
         var maxAudio = new Option<double>("--max-audio-seconds") { Description = "longest audio input (400 above)", DefaultValueFactory = _ => 600 };
@@ -29,7 +30,7 @@ static class ServeCommand
         var drain = new Option<double>("--drain-seconds") { Description = "how long SIGTERM waits for requests in flight", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve the model over HTTP: OpenAI-compatible embeddings, zero-shot, captions, search.")
         {
-            index, host, port, name, apiKey, cors, window, maxBatch, maxQueue, maxBody, maxAudio, maxInputs, timeout, drain,
+            index, host, port, name, apiKey, cors, window, maxBatch, maxAudioBatch, maxQueue, maxBody, maxAudio, maxInputs, timeout, drain,
         };
         model.AddTo(command);
         command.SetAction(parse => Errors.Guard(() =>
@@ -47,6 +48,7 @@ static class ServeCommand
                 CorsOrigins = parse.GetValue(cors) ?? [],
                 BatchWindow = TimeSpan.FromMilliseconds(parse.GetValue(window)),
                 MaxBatch = parse.GetValue(maxBatch),
+                MaxAudioBatch = parse.GetValue(maxAudioBatch),
                 MaxQueue = parse.GetValue(maxQueue),
                 MaxBodyBytes = (long)(parse.GetValue(maxBody) * (1 << 20)),
                 MaxAudioSeconds = parse.GetValue(maxAudio),

@@ -159,12 +159,11 @@ sealed class InferenceQueue : IDisposable
                 for (int i = 0; i < items.Count; i++) items[i].Result.TrySetResult(vectors[i]);
             });
         }
-        var clips = batch.OfType<AudioWork>().ToList();
-        if (clips.Count > 0)
+        foreach (var clips in batch.OfType<AudioWork>().Chunk(_options.MaxAudioBatch))
             Guard(clips, () =>
             {
                 var encoded = _model.EncodeAudio(clips.Select(c => c.Audio).ToList(), SequencePolicy.ZeroShot);
-                for (int i = 0; i < clips.Count; i++) clips[i].Result.TrySetResult(encoded[i].Normalized);
+                for (int i = 0; i < clips.Length; i++) clips[i].Result.TrySetResult(encoded[i].Normalized);
             });
         foreach (var exclusive in batch.OfType<ExclusiveWork>())
         {

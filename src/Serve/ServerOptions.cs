@@ -36,6 +36,12 @@ public sealed record ServerOptions
     /// <summary>Most texts or clips the encoder takes in one pass.</summary>
     public int MaxBatch { get; init; } = 16;
 
+    /// <summary>
+    /// Most clips in one pass of the audio encoder. One by default: on the CPU engine a clip's products already run
+    /// at the kernels' full speed alone (eight 5 s clips per call measured 0.90x one per call); raise it on a GPU.
+    /// </summary>
+    public int MaxAudioBatch { get; init; } = 1;
+
     /// <summary>Most inputs waiting for the model; more are answered 429 with Retry-After.</summary>
     public int MaxQueue { get; init; } = 256;
 
@@ -59,6 +65,7 @@ public sealed record ServerOptions
         if (Model is null && string.IsNullOrEmpty(ModelDirectory)) throw new ArgumentException("--model: give the model directory");
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be 0-65535, not {Port}");
         if (MaxBatch < 1) throw new ArgumentException($"--max-batch must be at least 1, not {MaxBatch}");
+        if (MaxAudioBatch < 1) throw new ArgumentException($"--max-audio-batch must be at least 1, not {MaxAudioBatch}");
         if (MaxQueue < 1) throw new ArgumentException($"--max-queue must be at least 1, not {MaxQueue}");
         if (BatchWindow < TimeSpan.Zero) throw new ArgumentException("--batch-window-ms must not be negative");
         if (MaxBodyBytes < 1024) throw new ArgumentException($"--max-body-mb is too small ({MaxBodyBytes} bytes)");
