@@ -2,7 +2,8 @@ namespace Cacophony.Search;
 
 /// <summary>
 /// A compact index's vectors: symmetric int8 with one float32 scale per vector, scale = max |v| / 127 and
-/// q = round(v / scale). For a normalized 768-d embedding the cosine to the float32 vector stays above 0.9999.
+/// q = round(v / scale). For a normalized 768-d embedding (max |v| near 0.13) the rounding error has a norm near
+/// 0.8% of the vector's, a cosine of about 0.99997 to the float32 vector.
 /// </summary>
 static class VectorQuantizer
 {
