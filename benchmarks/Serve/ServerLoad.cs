@@ -4,6 +4,7 @@ using System.Text;
 using Cacophony.Model;
 using Cacophony.Model.Layers;
 using Cacophony.Serve;
+using Cacophony.Weights.Conversion;
 using Cacophony.Weights.Synthetic;
 
 namespace Cacophony.Benchmarks.Serve;
@@ -111,13 +112,14 @@ static class ServerLoad
         return self.WorkingSet64;
     }
 
-    /// <summary>roberta-base's tokenizer from ../shared/tokenizer or $CACOPHONY_TOKENIZER_DIR (the text workload needs one).</summary>
+    /// <summary>roberta-base's tokenizer from $CACOPHONY_TOKENIZER_DIR, ../shared/tokenizer or the Hugging Face cache (the text workload needs one).</summary>
     static Model.Text.RobertaTokenizer Tokenizer()
     {
-        string? directory = Environment.GetEnvironmentVariable("CACOPHONY_TOKENIZER_DIR");
-        for (var at = new DirectoryInfo(AppContext.BaseDirectory); directory is null && at is not null; at = at.Parent)
-            if (Directory.Exists(Path.Combine(at.FullName, "..", "shared", "tokenizer", "roberta-base"))) directory = Path.Combine(at.FullName, "..", "shared", "tokenizer", "roberta-base");
-        if (directory is null) throw new InvalidOperationException("the text workload needs roberta-base's vocab.json and merges.txt: set CACOPHONY_TOKENIZER_DIR");
+        string? shared = null;
+        for (var at = new DirectoryInfo(AppContext.BaseDirectory); shared is null && at is not null; at = at.Parent)
+            if (Directory.Exists(Path.Combine(at.FullName, "..", "shared", "tokenizer", "roberta-base"))) shared = Path.Combine(at.FullName, "..", "shared", "tokenizer", "roberta-base");
+        string given = Environment.GetEnvironmentVariable("CACOPHONY_TOKENIZER_DIR") ?? shared ?? "";
+        string directory = TokenizerFiles.Locate(given.Length > 0 ? given : null) ?? throw new InvalidOperationException(TokenizerFiles.NotFound(given.Length > 0 ? given : null));
         return new Model.Text.RobertaTokenizer(Path.Combine(directory, "vocab.json"), Path.Combine(directory, "merges.txt"));
     }
 }

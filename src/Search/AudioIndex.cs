@@ -147,9 +147,11 @@ public sealed class AudioIndex : IDisposable
     }
 
     /// <summary>A file's embedding as a query: each window as the index embeds it, their mean normalized.</summary>
-    public float[] EmbedFile(CacophonyModel model, string audioFile)
+    public float[] EmbedFile(CacophonyModel model, string audioFile) => EmbedAudio(model, AudioDecoder.Read(audioFile));
+
+    /// <summary>Decoded audio's embedding as a query, as <see cref="EmbedFile"/> embeds a file.</summary>
+    public float[] EmbedAudio(CacophonyModel model, DecodedAudio audio)
     {
-        var audio = AudioDecoder.Read(audioFile);
         int rate = model.Config.Preprocessing.SampleRate;
         var samples = Resampler.Resample(audio.Samples, audio.SampleRate, rate);
         var windows = AudioWindows.Of(samples.Length, rate, Header.WindowSeconds, Header.HopSeconds);

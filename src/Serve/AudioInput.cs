@@ -48,13 +48,4 @@ sealed class AudioInput
             File.Delete(file);
         }
     }
-
-    /// <summary>The bytes saved as a file for work that reads a path (an example search), deleted by the caller.</summary>
-    public async Task<string> Save(byte[] bytes, CancellationToken cancel)
-    {
-        Directory.CreateDirectory(_scratch);
-        string file = Path.Combine(_scratch, Guid.NewGuid().ToString("N"));
-        await File.WriteAllBytesAsync(file, bytes, cancel).ConfigureAwait(false);
-        return file;
-    }
 }

@@ -8,7 +8,8 @@ namespace Cacophony.Serve;
 
 /// <summary>
 /// The one place the model runs: a worker thread takes queued inputs, waits up to the batch window for more, and
-/// runs each kind together (texts in one batched pass, clips in another; captions one at a time). Admission is
+/// runs each kind together (texts in one batched pass, clips in another; captions one at a time). Texts arrive
+/// tokenized: the request threads tokenize, the inference thread only runs the network. Admission is
 /// all-or-nothing per request and bounded: a request whose inputs do not fit answers 429. An input whose request
 /// was cancelled or timed out is dropped before it reaches the model.
 /// </summary>
@@ -28,10 +29,9 @@ sealed class InferenceQueue : IDisposable
         public override void Drop() => Result.TrySetCanceled(Cancel);
     }
 
-    sealed class TextWork(string text, int maxLength, CancellationToken cancel) : Item<float[]>(cancel)
+    sealed class TextWork(int[] tokens, CancellationToken cancel) : Item<float[]>(cancel)
     {
-        public string Text { get; } = text;
-        public int MaxLength { get; } = maxLength;
+        public int[] Tokens { get; } = tokens;
     }
 
     sealed class AudioWork(DecodedAudio audio, CancellationToken cancel) : Item<float[]>(cancel)
@@ -66,8 +66,9 @@ sealed class InferenceQueue : IDisposable
     /// <summary>Inputs waiting for the model.</summary>
     public int Depth => Volatile.Read(ref _depth);
 
-    public Task<float[][]> EmbedTexts(IReadOnlyList<string> texts, int maxLength, CancellationToken cancel) =>
-        Submit(texts.Select(t => new TextWork(t, maxLength, cancel)).ToList());
+    /// <summary>Normalized text embeddings of token ids (with &lt;s&gt; and &lt;/s&gt;, unpadded: <see cref="ServerState.Tokenize"/>).</summary>
+    public Task<float[][]> EmbedTokens(IReadOnlyList<int[]> texts, CancellationToken cancel) =>
+        Submit(texts.Select(t => new TextWork(t, cancel)).ToList());
 
     public Task<float[][]> EmbedAudio(IReadOnlyList<DecodedAudio> clips, CancellationToken cancel) =>
         Submit(clips.Select(c => new AudioWork(c, cancel)).ToList());
@@ -150,15 +151,12 @@ sealed class InferenceQueue : IDisposable
         if (batch.Count == 0) return;
         _metrics.Batch(batch.Count);
         var texts = batch.OfType<TextWork>().ToList();
-        foreach (var group in texts.GroupBy(t => t.MaxLength))
-        {
-            var items = group.ToList();
-            Guard(items, () =>
+        if (texts.Count > 0)
+            Guard(texts, () =>
             {
-                var vectors = _model.EmbedText(items.Select(t => t.Text), group.Key);
-                for (int i = 0; i < items.Count; i++) items[i].Result.TrySetResult(vectors[i]);
+                var encoded = _model.EncodeTokens(texts.Select(t => t.Tokens).ToList());
+                for (int i = 0; i < texts.Count; i++) texts[i].Result.TrySetResult(encoded[i].Normalized);
             });
-        }
         foreach (var clips in batch.OfType<AudioWork>().Chunk(_options.MaxAudioBatch))
             Guard(clips, () =>
             {

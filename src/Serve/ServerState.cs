@@ -33,6 +33,16 @@ sealed class ServerState(ServerOptions options, ServerMetrics metrics)
 
     public InferenceQueue RequireQueue() => Queue ?? throw new ApiException(503, "loading: the model is still being prepared") { RetryAfter = 2 };
 
+    /// <summary>
+    /// Texts as token ids (with &lt;s&gt; and &lt;/s&gt;, at most <paramref name="maxLength"/>), on the request's thread;
+    /// a model without a tokenizer is a 400.
+    /// </summary>
+    public int[][] Tokenize(IEnumerable<string> texts, int maxLength, string? param = null)
+    {
+        var tokenizer = RequireModel().Tokenizer ?? throw ApiException.BadRequest("this model has no tokenizer (an audio-only directory): it embeds audio only", param);
+        return texts.Select(t => tokenizer.Encode(t, maxLength).Unpadded).ToArray();
+    }
+
     /// <summary>Refuses a request naming another model (OpenAI's model_not_found); a request without a name is for this one.</summary>
     public void CheckModelName(string? name)
     {

@@ -59,16 +59,14 @@ static class EmbeddingsEndpoint
         var audio = new List<(int Index, DecodedAudio Clip)>();
         foreach (var clip in inputs.OfType<AudioBytes>()) audio.Add((clip.Index, await state.Audio.Decode(clip.Bytes, clip.Param, cancel).ConfigureAwait(false)));
         var queue = state.RequireQueue();
-        var modelInstance = state.RequireModel();
-        if (texts.Count > 0 && modelInstance.Tokenizer is null) throw ApiException.BadRequest("this model has no tokenizer (an audio-only directory): send audio inputs", "input");
-        var textVectors = texts.Count > 0 ? queue.EmbedTexts(texts.Select(t => t.Text).ToList(), 100, cancel) : Task.FromResult(Array.Empty<float[]>());
+        var tokens = texts.Count > 0 ? state.Tokenize(texts.Select(t => t.Text), 100, "input") : [];
+        var textVectors = texts.Count > 0 ? queue.EmbedTokens(tokens, cancel) : Task.FromResult(Array.Empty<float[]>());
         var audioVectors = audio.Count > 0 ? queue.EmbedAudio(audio.Select(a => a.Clip).ToList(), cancel) : Task.FromResult(Array.Empty<float[]>());
         var vectors = new float[inputs.Count][];
         var fromText = await textVectors.ConfigureAwait(false);
         var fromAudio = await audioVectors.ConfigureAwait(false);
         for (int i = 0; i < texts.Count; i++) vectors[texts[i].Index] = fromText[i];
         for (int i = 0; i < audio.Count; i++) vectors[audio[i].Index] = fromAudio[i];
-        int tokens = texts.Sum(t => modelInstance.Tokenizer!.Encode(t.Text).Length);
 
         await JsonResponse.Write(context, 200, w =>
         {
@@ -91,8 +89,8 @@ static class EmbeddingsEndpoint
             w.WriteEndArray();
             w.WriteString("model", state.Options.ModelName);
             w.WriteStartObject("usage");
-            w.WriteNumber("prompt_tokens", tokens);
-            w.WriteNumber("total_tokens", tokens);
+            w.WriteNumber("prompt_tokens", tokens.Sum(t => t.Length));
+            w.WriteNumber("total_tokens", tokens.Sum(t => t.Length));
             w.WriteEndObject();
         }).ConfigureAwait(false);
     }

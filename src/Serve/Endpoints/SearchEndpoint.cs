@@ -22,9 +22,7 @@ static class SearchEndpoint
             MinScore = (float)ParseNumber(query["min_score"].FirstOrDefault(), "min_score", double.NegativeInfinity),
             PerWindow = ParseFlag(query["windows"].FirstOrDefault(), "windows"),
         };
-        var model = state.RequireModel();
-        if (model.Tokenizer is null) throw ApiException.BadRequest("this model has no text tower: search by example (POST an audio clip)");
-        var vector = (await state.RequireQueue().EmbedTexts([text], 100, cancel).ConfigureAwait(false))[0];
+        var vector = (await state.RequireQueue().EmbedTokens(state.Tokenize([text], 100, "q"), cancel).ConfigureAwait(false))[0];
         await Write(context, state, index.Search(vector, options)).ConfigureAwait(false);
     }
 
@@ -41,17 +39,9 @@ static class SearchEndpoint
                 PerWindow = request.Flag("windows") ?? false,
                 ExcludeContent = request.Flag("exclude_self") == true ? System.Security.Cryptography.SHA256.HashData(request.Audio) : null,
             };
-            await state.Audio.Decode(request.Audio, "audio", cancel).ConfigureAwait(false); // refuses what is not audio, or too long, by name
-            string file = await state.Audio.Save(request.Audio, cancel).ConfigureAwait(false);
-            try
-            {
-                var vector = await state.RequireQueue().Exclusive(m => index.EmbedFile(m, file), cancel).ConfigureAwait(false);
-                await Write(context, state, index.Search(vector, options)).ConfigureAwait(false);
-            }
-            finally
-            {
-                File.Delete(file);
-            }
+            var clip = await state.Audio.Decode(request.Audio, "audio", cancel).ConfigureAwait(false);
+            var vector = await state.RequireQueue().Exclusive(m => index.EmbedAudio(m, clip), cancel).ConfigureAwait(false);
+            await Write(context, state, index.Search(vector, options)).ConfigureAwait(false);
         }
     }
 

@@ -23,7 +23,7 @@ static class ZeroShotEndpoint
             string prompt = request.Field("prompt") ?? model.Config.Preprocessing.ZsPrefix;
             var clip = await state.Audio.Decode(request.Audio, "audio", cancel).ConfigureAwait(false);
             var queue = state.RequireQueue();
-            var texts = queue.EmbedTexts(labels.Select(l => prompt + l).ToList(), model.Config.Preprocessing.MaxTextLenZeroShotClasses, cancel);
+            var texts = queue.EmbedTokens(state.Tokenize(labels.Select(l => prompt + l), model.Config.Preprocessing.MaxTextLenZeroShotClasses), cancel);
             var audio = queue.EmbedAudio([clip], cancel);
             var labelVectors = await texts.ConfigureAwait(false);
             var clipVector = (await audio.ConfigureAwait(false))[0];
