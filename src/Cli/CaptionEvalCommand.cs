@@ -38,7 +38,7 @@ static class CaptionEvalCommand
             using var cacophony = model.Load(parse);
             int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
             var progress = new ProgressLine(total, "clips");
-            var report = CaptionEvaluation.Run(cacophony, set, decodingOptions, options, progress.Advance, javaMetrics);
+            if (CaptionEvaluation.Run(cacophony, set, decodingOptions, options, progress.Advance, javaMetrics) is not { } report) return EvaluationOptionSet.ReportPart(options, "caption-eval");
             Console.WriteLine($"{set.Name}: {report.Clips} clips captioned ({decodingOptions.Strategy.ToString().ToLowerInvariant()}, at most {decodingOptions.MaxTokens} tokens)");
             foreach (var line in report.Protocol.Describe()) Console.WriteLine($"  {line}");
             Console.WriteLine($"  BLEU-1 {report.Bleu[0]:F4}  BLEU-2 {report.Bleu[1]:F4}  BLEU-3 {report.Bleu[2]:F4}  BLEU-4 {report.Bleu[3]:F4}");

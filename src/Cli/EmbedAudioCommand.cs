@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Cacophony.Audio;
 using Cacophony.Eval;
+using Cacophony.Eval.Sharding;
 using Cacophony.Model;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Weights.Numpy;
@@ -11,6 +12,8 @@ namespace Cacophony.Cli;
 /// <c>cacophony embed-audio --model DIR FILES... [--out emb.npy] [--seq-policy pad|exact] [--dump DIR] [--progress]</c>.
 /// An unreadable file is reported on stderr and skipped, the others are embedded, and the exit code is then 2;
 /// since skipped files shift the rows, <c>--out X.npy</c> also writes <c>X.files.txt</c>, the file of each row.
+/// Sharded (--shard I/N, or a Slurm array / Kubernetes Indexed Job task), each shard embeds its slice of the sorted
+/// files into X's folder/parts/X.shard-I-of-N, and <c>cacophony merge</c> writes X in the arguments' order.
 /// </summary>
 static class EmbedAudioCommand
 {
@@ -22,16 +25,33 @@ static class EmbedAudioCommand
         var dump = new Option<string?>("--dump") { Description = "write every intermediate per file to DIR/<file stem>/*.npy" };
         var progress = new Option<bool>("--progress") { Description = "show progress on stderr even when it is not a terminal" };
         var sequence = new SequenceOptions();
+        var shards = new ShardOptions();
         var command = new Command("embed-audio", "Embed audio files into the shared audio-text space.") { files, output, dump, progress };
         model.AddTo(command);
         sequence.AddTo(command);
+        shards.AddTo(command);
         command.SetAction(parse => Errors.Guard(() =>
         {
             var policy = sequence.Policy(parse);
-            using var cacophony = model.Load(parse);
             var paths = parse.GetValue(files)!;
             string? outPath = parse.GetValue(output);
-            int width = cacophony.IsAudioMae ? cacophony.Config.Audio.HiddenSize : cacophony.Config.ProjectionSize;
+            var role = shards.Role(parse);
+            if (role.Part is not null || role.Merging is not null)
+            {
+                if (outPath is null) throw new ArgumentException("--out X.npy: a sharded embed-audio writes its parts beside X (X's folder/parts/) and `cacophony merge` writes X");
+                string folder = Path.GetDirectoryName(Path.GetFullPath(outPath))!, target = Path.GetFileName(outPath);
+                if (role.MergeInto(folder, target) is { } parts) return Merge(parts, paths, outPath);
+                var part = role.BeginPart(folder, target, paths);
+                if (part.AlreadyFinished is null)
+                {
+                    using var shardModel = model.Load(parse);
+                    EmbedShard(shardModel, part, role.Select(paths.Distinct(StringComparer.Ordinal).ToList(), p => p, ShardRole.FileWeight), policy, parse.GetValue(dump),
+                        ProgressLine.OnTerminalOr(parse.GetValue(progress)));
+                }
+                return ShardOptions.ReportPart(part.Directory, folder);
+            }
+            using var cacophony = model.Load(parse);
+            int width = Width(cacophony);
             var rows = new List<float[]>(paths.Length);
             var rowFiles = new List<string>(paths.Length);
             var stems = new HashSet<string>(StringComparer.Ordinal);
@@ -40,14 +60,10 @@ static class EmbedAudioCommand
             int failures = 0;
             foreach (var path in paths)
             {
-                // With --dump the CPU front end's intermediates are kept; otherwise the model runs the front end on its backend.
-                bool dumping = parse.GetValue(dump) is not null;
-                AudioFeatures? features;
-                AudioEmbedding result;
+                float[] embedding;
                 try
                 {
-                    features = dumping ? cacophony.FrontEnd.ProcessFile(path, policy) : null;
-                    result = features is null ? cacophony.EncodeAudioFile(path, policy, out features) : cacophony.EncodeAudio(features.Patches);
+                    embedding = Embed(cacophony, path, policy, parse.GetValue(dump), stems, note);
                 }
                 catch (Exception e) when (ClipReader.IsUnreadable(e))
                 {
@@ -57,29 +73,92 @@ static class EmbedAudioCommand
                     bar.Advance();
                     continue;
                 }
-                if (features is { Streamed: true })
-                    Console.Error.WriteLine($"note: {path} is longer than {AudioFrontEnd.LongClipSamples / 16000 / 60} minutes: streamed through the front end (resampling: {features.Resampler}); its waveform and mel are not kept");
-                note.Check(path, result);
-                var embedding = cacophony.IsAudioMae ? result.Unnormalized : result.Normalized;
                 rows.Add(embedding);
                 rowFiles.Add(path);
-                if (parse.GetValue(dump) is { } dumpDirectory)
-                    DumpDirectory.WriteAtomically(Path.Combine(dumpDirectory, FeatureDump.UniqueStem(path, stems)), staging =>
-                    {
-                        FeatureDump.WriteFrontEnd(staging, features!);
-                        FeatureDump.WriteAudio(staging, result, cacophony.Config.Audio.HiddenSize);
-                    });
                 if (outPath is null)
                     Console.WriteLine($"{path}\t{string.Join(' ', embedding.Select(v => v.ToString("G6")))}");
                 bar.Advance();
             }
             if (outPath is not null) WriteRows(outPath, rows, width, rowFiles);
-            // The error lines name each file; a count helps only when there were several.
-            if (failures > 0 && paths.Length > 1)
-                Console.Error.WriteLine($"{failures} of {paths.Length} files could not be read (above) and have no row{(outPath is null ? "" : $"; {RowsFile(outPath)} names the file of each row")}");
-            return failures == 0 ? 0 : Errors.BadInput;
+            return Summarize(failures, paths.Length, outPath);
         }));
         return command;
+    }
+
+    static int Width(CacophonyModel model) => model.IsAudioMae ? model.Config.Audio.HiddenSize : model.Config.ProjectionSize;
+
+    /// <summary>One file's row: the normalized embedding (the unnormalized one for AudioMAE), its intermediates dumped when asked.</summary>
+    static float[] Embed(CacophonyModel cacophony, string path, SequencePolicy policy, string? dumpDirectory, HashSet<string> stems, ShortClipNote note)
+    {
+        // With --dump the CPU front end's intermediates are kept; otherwise the model runs the front end on its backend.
+        var features = dumpDirectory is not null ? cacophony.FrontEnd.ProcessFile(path, policy) : null;
+        var result = features is null ? cacophony.EncodeAudioFile(path, policy, out features) : cacophony.EncodeAudio(features.Patches);
+        if (features is { Streamed: true })
+            Console.Error.WriteLine($"note: {path} is longer than {AudioFrontEnd.LongClipSamples / 16000 / 60} minutes: streamed through the front end (resampling: {features.Resampler}); its waveform and mel are not kept");
+        note.Check(path, result);
+        if (dumpDirectory is not null)
+            DumpDirectory.WriteAtomically(Path.Combine(dumpDirectory, FeatureDump.UniqueStem(path, stems)), staging =>
+            {
+                FeatureDump.WriteFrontEnd(staging, features!);
+                FeatureDump.WriteAudio(staging, result, cacophony.Config.Audio.HiddenSize);
+            });
+        return cacophony.IsAudioMae ? result.Unnormalized : result.Normalized;
+    }
+
+    /// <summary>A shard's files into its part's row log, each flushed as it is done, so that a shard that dies resumes.</summary>
+    static void EmbedShard(CacophonyModel cacophony, PartWriter part, List<string> paths, SequencePolicy policy, string? dump, bool showProgress)
+    {
+        int width = Width(cacophony);
+        var log = RowLog.Open(part.Directory, width);
+        var bar = new ProgressLine(paths.Count, "clips", showProgress);
+        var stems = new HashSet<string>(StringComparer.Ordinal);
+        var note = new ShortClipNote();
+        foreach (var path in paths)
+        {
+            if (!log.Contains(path))
+                try
+                {
+                    log.Append(path, Embed(cacophony, path, policy, dump, stems, note));
+                }
+                catch (Exception e) when (ClipReader.IsUnreadable(e))
+                {
+                    log.AppendFailure(path, e.Message);
+                }
+            bar.Advance();
+        }
+        log.Finish();
+        part.Finish(paths, paths.Where(log.Failed.ContainsKey).Select(p => new FailedInput(p, log.Failed[p])).ToList(),
+            new Dictionary<string, int> { [WidthCounter] = width });
+    }
+
+    const string WidthCounter = "width";
+
+    /// <summary>The shards' rows in the order of the arguments, written as the single run writes them.</summary>
+    static int Merge(PartSet parts, string[] paths, string outPath)
+    {
+        parts.CheckCovers(paths);
+        int width = parts.Parts[0].Manifest.Counters.TryGetValue(WidthCounter, out int w) ? w : throw new ShardException($"{parts.Target}: the parts do not say their row width");
+        var rows = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (_, directory) in parts.Parts)
+        {
+            var log = RowLog.Read(directory, width);
+            foreach (var (input, row) in log.Rows) rows[input] = row;
+            foreach (var (input, error) in log.Failed) failed[input] = error;
+        }
+        var kept = paths.Where(rows.ContainsKey).ToList();
+        foreach (var path in paths.Where(failed.ContainsKey)) Console.Error.WriteLine($"error: {failed[path]}");
+        WriteRows(outPath, kept.Select(p => rows[p]).ToList(), width, kept);
+        Console.Error.WriteLine($"{outPath}: {kept.Count} rows from {parts.Shards} shards");
+        return Summarize(paths.Length - kept.Count, paths.Length, outPath);
+    }
+
+    static int Summarize(int failures, int files, string? outPath)
+    {
+        // The error lines name each file; a count helps only when there were several.
+        if (failures > 0 && files > 1)
+            Console.Error.WriteLine($"{failures} of {files} files could not be read (above) and have no row{(outPath is null ? "" : $"; {RowsFile(outPath)} names the file of each row")}");
+        return failures == 0 ? 0 : Errors.BadInput;
     }
 
     /// <summary>X.npy -> X.files.txt: which input each row of the .npy is.</summary>
@@ -90,6 +169,7 @@ static class EmbedAudioCommand
     {
         var values = new float[rows.Count * width];
         for (int i = 0; i < rows.Count; i++) rows[i].CopyTo(values, i * width);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string partial = path + ".partial";
         NpyFile.Write(partial, values, rows.Count, width);
         File.Move(partial, path, overwrite: true);

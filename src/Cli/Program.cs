@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Cacophony.Cli;
 
-var root = new RootCommand("Cacophony: contrastive audio-text model inference in pure .NET.")
+ShardOptions.CommandLine = args;
+RootCommand? root = null;
+root = new RootCommand("Cacophony: contrastive audio-text model inference in pure .NET.")
 {
     ConvertCommand.Create("convert"),
     ConvertCommand.CreateQuantize(),
@@ -22,6 +24,7 @@ var root = new RootCommand("Cacophony: contrastive audio-text model inference in
     ServeCommand.Create(),
     TokenizeCommand.Create(),
     BenchCommand.Create(),
+    MergeCommand.Create(() => root!),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count == 0 && UnknownOptions.Find(parse) is { } unknown)

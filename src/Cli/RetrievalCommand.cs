@@ -28,7 +28,7 @@ static class RetrievalCommand
             using var cacophony = model.Load(parse);
             int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
             var progress = new ProgressLine(total, "clips");
-            var report = RetrievalEvaluation.Run(cacophony, set, options, progress.Advance);
+            if (RetrievalEvaluation.Run(cacophony, set, options, progress.Advance) is not { } report) return EvaluationOptionSet.ReportPart(options, "retrieval");
             Console.WriteLine($"{set.Name}: {report.Clips} clips, {report.Captions} captions");
             foreach (var line in report.Protocol.Describe()) Console.WriteLine($"  {line}");
             Console.WriteLine($"  {"",-14} {"R@1",-22} {"R@5",-22} {"R@10",-22} {"mAP@10",-22}");

@@ -40,7 +40,7 @@ static class ZeroShotCommand
             using var cacophony = model.Load(parse);
             int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
             var progress = new ProgressLine(total, "clips");
-            var report = ZeroShotEvaluation.Run(cacophony, set, parse.GetValue(prompt), options, progress.Advance);
+            if (ZeroShotEvaluation.Run(cacophony, set, parse.GetValue(prompt), options, progress.Advance) is not { } report) return EvaluationOptionSet.ReportPart(options, "zeroshot");
             ConfusionImage.Write(Path.Combine(options.OutputDirectory, "confusion.png"), report.Scores.Confusion);
             var s = report.Scores;
             Console.WriteLine($"{set.Name}: {s.Clips} clips, {s.Classes.Count} classes, prompt \"{report.Prompt}\"");

@@ -40,7 +40,8 @@ public static class CaptionEvaluation
 {
     static readonly string[] CaptionHeader = ["file_name", "caption_predicted", "tokens"];
 
-    public static CaptionReport Run(CacophonyModel model, CaptionSet set, DecodingOptions decoding, EvaluationOptions options, Action<int>? advanced = null,
+    /// <returns>The scores; null when this process computed one shard's part (its manifest says what it covered).</returns>
+    public static CaptionReport? Run(CacophonyModel model, CaptionSet set, DecodingOptions decoding, EvaluationOptions options, Action<int>? advanced = null,
         JavaMetricOptions? javaMetrics = null)
     {
         javaMetrics ??= new JavaMetricOptions();
@@ -48,14 +49,20 @@ public static class CaptionEvaluation
         var java = javaMetrics.Check();
         _ = model.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
         decoding.Validate();
-        var files = new RunFiles(options.OutputDirectory, options.Resume);
         var clips = options.Limit is int limit ? set.Clips.Take(limit).ToList() : set.Clips.ToList();
-        var log = new ClipLog(files, "captions", CaptionHeader);
-        log.Process(model, clips.Select(c => (c.Path, c.Id)).ToList(), options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize, batch =>
+        if (ClipRun.Open(options, "caption-eval", "captions", CaptionHeader, clips.Select(c => (c.Path, c.Id)).ToList()) is not { } run) return null;
+        var (files, log) = (run.Files, run.Log);
+        // Each clip's sampling stream is keyed by its index in the job, so a shard samples as the single run does.
+        log.Process(model, run.Clips, options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize, batch =>
         {
-            var captions = model.Caption(batch.Select(b => b.Audio).ToList(), decoding, batch.Select(b => (ulong)b.Index).ToList());
-            return batch.Select((b, k) => new[] { clips[b.Index].Id, captions[k].Text, string.Join(' ', captions[k].Tokens.Tokens) });
+            var captions = model.Caption(batch.Select(b => b.Audio).ToList(), decoding, batch.Select(b => (ulong)run.Indices[b.Index]).ToList());
+            return batch.Select((b, k) => new[] { run.Clips[b.Index].Id, captions[k].Text, string.Join(' ', captions[k].Tokens.Tokens) });
         }, advanced, OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
+        if (run.Part is not null)
+        {
+            run.FinishPart();
+            return null;
+        }
 
         var evaluated = clips.Where(c => log.Done.ContainsKey(c.Id)).ToList();
         var predicted = evaluated.Select(c => log.Done[c.Id][1]).ToList();

@@ -1,3 +1,4 @@
+using Cacophony.Eval.Sharding;
 using Cacophony.Model;
 using Cacophony.Model.FrontEnd;
 
@@ -6,11 +7,14 @@ namespace Cacophony.Eval;
 /// <summary>
 /// The resumable per-clip part of an evaluation: clips not yet in the log (`&lt;name&gt;.partial.csv`, first
 /// column the clip id) are decoded and encoded in batches, each batch's rows appended and flushed; clips
-/// that cannot be decoded go to `unreadable.partial.csv`. A resumed run reads both logs back first.
+/// that cannot be decoded go to `unreadable.partial.csv`, and each batch's protocol counts to
+/// `counters.partial.csv`. A resumed run reads all three back first.
 /// </summary>
 public sealed class ClipLog
 {
     static readonly string[] ErrorHeader = ["file", "error"];
+    static readonly string[] CounterHeader = ["clips", ReadAtAnotherRateCounter, PaddingOnlyCounter];
+    const string ReadAtAnotherRateCounter = "read_at_another_rate", PaddingOnlyCounter = "padding_only";
     readonly RunFiles _files;
     readonly string _name;
     readonly string[] _header;
@@ -26,6 +30,11 @@ public sealed class ClipLog
         (_files, _name, _header) = (files, name, header);
         Done = files.ReadLog(name + ".partial.csv").Where(r => r.Length == header.Length).ToDictionary(r => r[0], r => r);
         Failed = files.ReadLog("unreadable.partial.csv").Where(r => r.Length == 2).ToDictionary(r => r[0], r => r[1]);
+        foreach (var row in files.ReadLog("counters.partial.csv").Where(r => r.Length == CounterHeader.Length))
+        {
+            ReadAtAnotherRate += int.Parse(row[1]);
+            PaddingOnly += int.Parse(row[2]);
+        }
     }
 
     /// <summary>Clips of this run read at an assumed rate other than their own (see <see cref="ClipReader.Prepare"/>).</summary>
@@ -44,17 +53,47 @@ public sealed class ClipLog
         foreach (var chunk in todo.Chunk(Math.Max(1, batchSize)))
         {
             var (ready, errors) = ClipReader.Prepare(paths, chunk, policy, assumedRate);
-            ReadAtAnotherRate += ready.ReadAtAnotherRate;
             var encoded = ready.Encode(model);
-            PaddingOnly += encoded.Count(e => e.PaddingOnly);
+            int paddingOnly = encoded.Count(e => e.PaddingOnly);
             var batchRows = rows(ready.Indices.Select((index, k) => (index, encoded[k])).ToList()).ToList();
             _files.AppendLog(_name + ".partial.csv", _header, batchRows);
             foreach (var row in batchRows) Done[row[0]] = row;
             var errorRows = errors.Select(e => new[] { clips[e.Index].Id, e.Error }).ToList();
             _files.AppendLog("unreadable.partial.csv", ErrorHeader, errorRows);
             foreach (var row in errorRows) Failed[row[0]] = row[1];
+            // Counted once the batch's rows are down, so that a resumed run counts each clip once.
+            _files.AppendLog("counters.partial.csv", CounterHeader, [[$"{chunk.Length}", $"{ready.ReadAtAnotherRate}", $"{paddingOnly}"]]);
+            ReadAtAnotherRate += ready.ReadAtAnotherRate;
+            PaddingOnly += paddingOnly;
             advanced?.Invoke(chunk.Length);
         }
+    }
+
+    /// <summary>
+    /// Takes the rows of a sharded run's finished parts as if this run had computed them: appended in the job's
+    /// clip order (the order a single run logs them in), with the parts' protocol counts.
+    /// </summary>
+    public void Adopt(PartSet parts, IReadOnlyList<string> jobClipIds)
+    {
+        parts.CheckCovers(jobClipIds);
+        var rows = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (_, directory) in parts.Parts)
+        {
+            var part = new RunFiles(directory, resume: true);
+            foreach (var row in part.ReadLog(_name + ".csv").Where(r => r.Length == _header.Length)) rows[row[0]] = row;
+            foreach (var row in part.ReadLog("unreadable.csv").Where(r => r.Length == 2)) errors[row[0]] = row[1];
+        }
+        if (jobClipIds.Count == 0) return;
+        _files.AppendLog(_name + ".partial.csv", _header, jobClipIds.Where(rows.ContainsKey).Select(id => rows[id]));
+        _files.AppendLog("unreadable.partial.csv", ErrorHeader, jobClipIds.Where(errors.ContainsKey).Select(id => new[] { id, errors[id] }));
+        foreach (var id in jobClipIds)
+        {
+            if (rows.TryGetValue(id, out var row)) Done[id] = row;
+            else if (errors.TryGetValue(id, out var error)) Failed[id] = error;
+        }
+        ReadAtAnotherRate += parts.Sum(ReadAtAnotherRateCounter);
+        PaddingOnly += parts.Sum(PaddingOnlyCounter);
     }
 
     /// <summary>Renames the logs to their final names once the run's results are written.</summary>
@@ -62,5 +101,14 @@ public sealed class ClipLog
     {
         _files.Finish(_name + ".partial.csv", _name + ".csv");
         _files.Finish("unreadable.partial.csv", "unreadable.csv");
+        File.Delete(_files.PathOf("counters.partial.csv"));
+    }
+
+    /// <summary>Seals a shard's part: its logs under their final names in the part folder, and its manifest.</summary>
+    public PartManifest FinishPart(PartWriter part, IReadOnlyList<string> shardClipIds)
+    {
+        Finish();
+        var failed = shardClipIds.Where(Failed.ContainsKey).Select(id => new FailedInput(id, Failed[id])).ToList();
+        return part.Finish(shardClipIds, failed, new Dictionary<string, int> { [ReadAtAnotherRateCounter] = ReadAtAnotherRate, [PaddingOnlyCounter] = PaddingOnly });
     }
 }

@@ -22,16 +22,22 @@ public static class RetrievalEvaluation
 {
     static readonly string[] EmbeddingHeader = ["file", "embedding"];
 
-    public static RetrievalReport Run(CacophonyModel model, CaptionSet set, EvaluationOptions options, Action<int>? advanced = null)
+    /// <returns>The scores; null when this process computed one shard's part (its manifest says what it covered).</returns>
+    public static RetrievalReport? Run(CacophonyModel model, CaptionSet set, EvaluationOptions options, Action<int>? advanced = null)
     {
-        var files = new RunFiles(options.OutputDirectory, options.Resume);
         var clips = options.Limit is int limit ? set.Clips.Take(limit).ToList() : set.Clips.ToList();
         var inv = CultureInfo.InvariantCulture;
-        var log = new ClipLog(files, "audio_embeddings", EmbeddingHeader);
-        // "R" round-trips float32 exactly, so a resumed run ranks exactly as an uninterrupted one.
-        log.Process(model, clips.Select(c => (c.Path, c.Id)).ToList(), options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize,
-            batch => batch.Select(b => new[] { clips[b.Index].Id, string.Join(' ', b.Audio.Normalized.Select(v => v.ToString("R", inv))) }), advanced,
+        if (ClipRun.Open(options, "retrieval", "audio_embeddings", EmbeddingHeader, clips.Select(c => (c.Path, c.Id)).ToList()) is not { } run) return null;
+        var (files, log) = (run.Files, run.Log);
+        // "R" round-trips float32 exactly, so a resumed (or sharded) run ranks exactly as an uninterrupted one.
+        log.Process(model, run.Clips, options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize,
+            batch => batch.Select(b => new[] { run.Clips[b.Index].Id, string.Join(' ', b.Audio.Normalized.Select(v => v.ToString("R", inv))) }), advanced,
             OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
+        if (run.Part is not null)
+        {
+            run.FinishPart();
+            return null;
+        }
         var audio = log.Done.ToDictionary(p => p.Key, p => p.Value[1].Split(' ').Select(v => float.Parse(v, inv)).ToArray());
         var failed = log.Failed;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cacophony.Eval.Datasets;
 using Cacophony.Eval.Metrics;
+using Cacophony.Eval.Sharding;
 using Cacophony.Model;
 using Cacophony.Model.FrontEnd;
 
@@ -9,8 +10,12 @@ namespace Cacophony.Eval;
 
 /// <summary>How an evaluation runs: where it writes, whether it resumes, how many clips and how they are batched.</summary>
 /// <param name="Protocol">The original's evaluation protocol (the paper's numbers) or the corrected one (docs/EVAL.md).</param>
+/// <param name="Sharding">This process's part in a job split across machines; null: the whole job.</param>
 public sealed record EvaluationOptions(string OutputDirectory, bool Resume = false, int? Limit = null, int BatchSize = 8, SequencePolicy? Policy = null,
-    EvaluationProtocol Protocol = EvaluationProtocol.Original);
+    EvaluationProtocol Protocol = EvaluationProtocol.Original, ShardRole? Sharding = null)
+{
+    public ShardRole Role => Sharding ?? ShardRole.Whole;
+}
 
 public sealed record ZeroShotReport(ClassificationScores Scores, int Listed, int Missing, int Unreadable, string Prompt, ProtocolNotes Protocol);
 
@@ -25,22 +30,28 @@ public static class ZeroShotEvaluation
 {
     static readonly string[] PredictionHeader = ["file", "label", "predicted", "correct", "top5"];
 
-    public static ZeroShotReport Run(CacophonyModel model, ClassificationSet set, string? prompt, EvaluationOptions options, Action<int>? advanced = null)
+    /// <returns>The scores; null when this process computed one shard's part (its manifest says what it covered).</returns>
+    public static ZeroShotReport? Run(CacophonyModel model, ClassificationSet set, string? prompt, EvaluationOptions options, Action<int>? advanced = null)
     {
         prompt ??= set.Prompt;
-        var files = new RunFiles(options.OutputDirectory, options.Resume);
         var clips = options.Limit is int limit ? set.Clips.Take(limit).ToList() : set.Clips.ToList();
+        if (ClipRun.Open(options, "zeroshot", "predictions", PredictionHeader, clips.Select(c => (c.Path, c.Id)).ToList()) is not { } run) return null;
+        var (files, log) = (run.Files, run.Log);
         var classes = set.Clips.Select(c => c.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i);
         var classEmbeddings = model.EmbedText(classes.Select(label => prompt + label), model.Config.Preprocessing.MaxTextLenZeroShotClasses);
 
-        var log = new ClipLog(files, "predictions", PredictionHeader);
-        log.Process(model, clips.Select(c => (c.Path, c.Id)).ToList(), options.Policy ?? SequencePolicy.ZeroShot, options.BatchSize, batch => batch.Select(b =>
+        log.Process(model, run.Clips, options.Policy ?? SequencePolicy.ZeroShot, options.BatchSize, batch => batch.Select(b =>
         {
-            var clip = clips[b.Index];
+            var clip = clips[run.Indices[b.Index]];
             var ranked = Rank(model, b.Audio.Normalized, classEmbeddings);
             return new[] { clip.Id, clip.Label, classes[ranked[0]], classes[ranked[0]] == clip.Label ? "1" : "0", string.Join('|', ranked.Take(5).Select(k => classes[k])) };
         }), advanced, OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
+        if (run.Part is not null)
+        {
+            run.FinishPart();
+            return null;
+        }
         var (done, failed) = (log.Done, log.Failed);
 
         // Metrics over every evaluated clip of this run, in dataset order.

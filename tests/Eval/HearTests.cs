@@ -128,7 +128,7 @@ public class HearTests : TinyModelFixture
         Assert.That(JsonSerializer.Deserialize<int[]>(File.ReadAllText(Path.Combine(done, "valid.embedding-dimensions.json"))), Is.EqualTo(new[] { 2, 32 }));
     }
 
-    static string MakeTask(string root, string name, string type, Func<string, string> labelOf)
+    internal static string MakeTask(string root, string name, string type, Func<string, string> labelOf)
     {
         string task = Path.Combine(root, name);
         Directory.CreateDirectory(task);

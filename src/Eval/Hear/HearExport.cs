@@ -36,8 +36,10 @@ public static class HearExport
     /// embedded; the task is then left unaggregated and without `.done.embeddings`, since the kit needs every
     /// file of a split, and a later run embeds only what is still missing.
     /// </summary>
+    /// <param name="shardFiles">One shard of a job split across machines: only the audio files it accepts are embedded,
+    /// and nothing is aggregated (the merge does that once every shard has written its files).</param>
     public static IReadOnlyList<(string File, string Error)> Run(CacophonyModel model, HearTask task, string outputDirectory, Action<string>? log = null,
-        Action<int>? advanced = null, int seed = 0)
+        Action<int>? advanced = null, int seed = 0, Func<string, bool>? shardFiles = null)
     {
         string output = Path.Combine(outputDirectory, Path.GetFileName(Path.TrimEndingDirectorySeparator(task.Directory)));
         if (File.Exists(Path.Combine(output, ".done.embeddings"))) { log?.Invoke($"{task.Name}: done already"); return []; }
@@ -57,6 +59,7 @@ public static class HearExport
             foreach (var (file, fileLabels) in labels)
             {
                 string path = Path.Combine(audio, file);
+                if (shardFiles is not null && !shardFiles(path)) continue;
                 try
                 {
                     if (!File.Exists(Path.Combine(splitOutput, file + ".embedding.npy")))
@@ -70,6 +73,7 @@ public static class HearExport
             }
             splitFiles.Add((split, labels.Select(p => p.Key).ToList()));
         }
+        if (shardFiles is not null) return failed;
         if (failed.Count > 0)
         {
             log?.Invoke($"{task.Name}: {failed.Count} files could not be read; the task is not aggregated (run again once they are fixed: only what is missing is embedded)");
@@ -107,6 +111,16 @@ public static class HearExport
     /// in windows of that many, each keeping its patches' absolute time indices (memory stays bounded; attention
     /// then does not cross a window).
     /// </summary>
+    /// <summary>The audio file of every clip of a task, split by split in the split JSONs' order: a sharded run's inputs.</summary>
+    public static IEnumerable<string> AudioFiles(HearTask task) => task.Splits.SelectMany(split =>
+    {
+        string splitJson = Path.Combine(task.Directory, $"{split}.json");
+        if (!File.Exists(splitJson)) throw new DatasetException(splitJson, "not found");
+        var labels = JsonNode.Parse(File.ReadAllText(splitJson))?.AsObject() ?? throw new DatasetException(splitJson, "is not a JSON object");
+        string audio = task.AudioDirectory(split);
+        return labels.Select(p => Path.Combine(audio, p.Key)).ToList();
+    });
+
     public static (float[] Embeddings, double[] Timestamps, int Width) TimePatchEmbeddings(CacophonyModel model, DecodedAudio decoded)
     {
         var all = model.FrontEnd.Process(decoded, new SequencePolicy { Padding = SequencePadding.Exact, Length = int.MaxValue }).Patches;
