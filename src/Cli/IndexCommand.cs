@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cacophony.Eval.Sharding;
 using Cacophony.Model;
 using Cacophony.Search;
 
@@ -24,11 +25,21 @@ static class IndexCommand
         var hop = new Option<double>("--hop") { Description = "hop between windows in seconds", DefaultValueFactory = _ => 5 };
         var force = new Option<bool>("--force") { Description = "delete an existing index at --out first (otherwise an interrupted build of the same folders is continued)" };
         var progress = new Option<bool>("--progress") { Description = "show progress on stderr even when it is not a terminal" };
+        var shards = new ShardOptions();
         var command = new Command("build", "Embed every audio file under the folders (10 s windows every 5 s for long ones) into a new index.") { folders, output, compact, window, hop, force, progress };
         model.AddTo(command);
+        shards.AddTo(command);
         command.SetAction(parse => Errors.Guard(() =>
         {
             string path = parse.GetValue(output)!;
+            IndexOptions Settings() => Options(parse.GetValue(progress)) with
+            {
+                Compact = parse.GetValue(compact),
+                WindowSeconds = parse.GetValue(window),
+                HopSeconds = parse.GetValue(hop),
+            };
+            var role = shards.Role(parse);
+            if (role.Part is not null || role.Merging is not null) return BuildSharded(parse, model, role, parse.GetValue(folders)!, path, Settings);
             if (parse.GetValue(force))
             {
                 if (Directory.Exists(path)) throw new ArgumentException($"{path}: is a directory, not an index file");
@@ -36,16 +47,53 @@ static class IndexCommand
             }
             else if (File.Exists(path)) Console.Error.WriteLine($"{path} exists: continuing it (--force builds anew)");
             using var cacophony = model.Load(parse);
-            var report = AudioIndex.Build(cacophony, parse.GetValue(folders)!, path, Options(parse.GetValue(progress)) with
-            {
-                Compact = parse.GetValue(compact),
-                WindowSeconds = parse.GetValue(window),
-                HopSeconds = parse.GetValue(hop),
-            });
+            var report = AudioIndex.Build(cacophony, parse.GetValue(folders)!, path, Settings());
             return Summarize(path, report);
         }));
         return command;
     }
+
+    /// <summary>
+    /// One shard of a build: an index of its slice of the library's files (sorted paths cut by size) in its part
+    /// folder, resumed like any build; or the merge of the shards' indexes into the index a single build writes.
+    /// </summary>
+    static int BuildSharded(ParseResult parse, ModelOption model, ShardRole role, string[] folders, string path, Func<IndexOptions> settings)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!, target = Path.GetFileName(path);
+        foreach (var root in folders)
+            if (!Directory.Exists(root)) throw new ArgumentException($"{root}: folder not found");
+        // Every shard walks the library and takes its slice of the same list (the walk is deterministic).
+        var library = LibraryScanner.Scan(folders);
+        var inputs = library.Select(f => f.FullPath).ToList();
+        if (role.MergeInto(folder, target) is { } parts)
+        {
+            parts.CheckCovers(inputs);
+            AudioIndex.Merge(parts.Parts.Select(p => Path.Combine(p.Directory, PartIndex)).ToList(), path);
+            foreach (var failed in parts.Failed) Console.Error.WriteLine($"error: {failed.Error}");
+            using var merged = AudioIndex.Open(path);
+            Console.Error.WriteLine($"{path}: {merged.Files.Count} files ({merged.Windows} windows) from {parts.Shards} shards, {parts.Failed.Count()} skipped");
+            return parts.Failed.Any() ? Errors.BadInput : 0;
+        }
+        var part = role.BeginPart(folder, target, inputs);
+        if (part.AlreadyFinished is null)
+        {
+            var mine = role.Select(library, f => f.FullPath, f => f.Size);
+            var chosen = mine.Select(f => f.FullPath).ToHashSet(StringComparer.Ordinal);
+            using var cacophony = model.Load(parse);
+            var report = AudioIndex.Build(cacophony, folders, Path.Combine(part.Directory, PartIndex), settings() with
+            {
+                Select = files => files.Where(f => chosen.Contains(f.FullPath)).ToList(),
+                Skipped = null,
+            });
+            // Problems of the walk itself (a folder that cannot be listed, a broken link) are every shard's; shard 0 reports them.
+            part.Finish(mine.Select(f => f.FullPath).ToList(), report.Skipped.Where(s => chosen.Contains(s.Path) || role.Part!.Value.Index == 0)
+                .Select(s => new FailedInput(s.Path, $"{s.Path}: {s.Problem}")).ToList());
+        }
+        return ShardOptions.ReportPart(part.Directory, folder);
+    }
+
+    /// <summary>A shard's index in its part folder.</summary>
+    const string PartIndex = "index.cidx";
 
     static Command Update()
     {

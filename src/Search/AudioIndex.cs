@@ -112,6 +112,37 @@ public sealed class AudioIndex : IDisposable
         return IndexUpdater.Run(model, full, options);
     }
 
+    /// <summary>
+    /// Joins the indexes that the shards of one build wrote (each over its slice of the same folders, with the same
+    /// model and settings) into one index at <paramref name="path"/>: the bytes a single build writes, its creation
+    /// time that of the first part. The parts must not share a file.
+    /// </summary>
+    public static void Merge(IReadOnlyList<string> parts, string path)
+    {
+        if (parts.Count == 0) throw new ArgumentException("no parts to merge");
+        var opened = new List<IndexFile>();
+        try
+        {
+            foreach (var part in parts) opened.Add(IndexFile.Open(part));
+            var first = opened[0].Header;
+            foreach (var other in opened.Skip(1))
+                if (!other.Header.Roots.SequenceEqual(first.Roots) || !other.Header.Model.SameNetwork(first.Model) || other.Header.Vectors != first.Vectors
+                    || other.Header.WindowSeconds != first.WindowSeconds || other.Header.HopSeconds != first.HopSeconds || other.Header.Dimension != first.Dimension)
+                    throw new IndexFormatException(other.Path, $"is a part of another build than {opened[0].Path} (other folders, model or settings)");
+            var shared = opened.SelectMany(i => i.Current.Keys).GroupBy(k => k, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (shared is not null) throw new IndexFormatException(path, $"the parts both hold {shared.Key}: they overlap");
+            string full = System.IO.Path.GetFullPath(path), at = System.IO.Path.GetDirectoryName(full)!;
+            var header = first with { RootsFromIndex = first.Roots.Select(r => System.IO.Path.GetRelativePath(at, r)).ToList() };
+            Directory.CreateDirectory(at);
+            IndexUpdater.Write(full + ".merging", header, opened);
+        }
+        finally
+        {
+            foreach (var index in opened) index.Dispose();
+        }
+        File.Move(System.IO.Path.GetFullPath(path) + ".merging", System.IO.Path.GetFullPath(path), overwrite: true);
+    }
+
     /// <summary>Brings the index up to date with its folders (the ones it was built from): new and changed files are embedded, deleted ones dropped.</summary>
     public static IndexReport Update(CacophonyModel model, string path, IndexOptions? options = null) =>
         IndexUpdater.Run(model, System.IO.Path.GetFullPath(path), options ?? new IndexOptions());

@@ -18,6 +18,12 @@ public sealed record IndexOptions
     /// <summary>The model's identity, for a model made in memory (benchmarks); by default it is read from its directory.</summary>
     public ModelIdentity? Identity { get; init; }
 
+    /// <summary>
+    /// The files this process indexes, of all those the walk found (in the walk's order): one shard's slice when a
+    /// build is split across machines. Null: all of them.
+    /// </summary>
+    public Func<IReadOnlyList<LibraryFile>, IReadOnlyList<LibraryFile>>? Select { get; init; }
+
     /// <summary>Told after every commit.</summary>
     public IProgress<IndexProgress>? Progress { get; init; }
 

@@ -49,7 +49,8 @@ static class IndexUpdater
         }
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var rootPaths = Enumerable.Range(0, header.Roots.Count).Select(r => Path.GetFullPath(AudioIndex.RootPath(folder, header, r))).ToList();
-        var scanned = LibraryScanner.Scan(rootPaths, Skip);
+        IReadOnlyList<LibraryFile> scanned = LibraryScanner.Scan(rootPaths, Skip);
+        if (options.Select is { } select) scanned = select(scanned);
 
         var todo = new List<LibraryFile>();
         var present = new HashSet<string>(StringComparer.Ordinal);
@@ -199,18 +200,23 @@ static class IndexUpdater
     /// <summary>Rewrites the index as its header and one record of the current entries, sorted by root and path, and renames it into place.</summary>
     public static void Compact(string path, IndexHeader header)
     {
-        string temporary = path + ".compacting";
-        using (var index = IndexFile.Open(path))
-        {
-            var entries = index.Current.Values.OrderBy(e => e.Segment.Files[e.File].Root).ThenBy(e => e.Segment.Files[e.File].RelativePath, StringComparer.Ordinal).ToList();
-            using var stream = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
-            stream.Write(IndexFile.HeaderBytes(header));
-            if (entries.Count > 0)
-                RecordWriter.WriteFiles(stream, entries.Select(e => e.Segment.Files[e.File]).ToList(),
-                    entries.SelectMany(e => Enumerable.Range(e.Segment.FirstWindow[e.File], e.Segment.Files[e.File].Windows.Count).Select(w => WindowVector.At(e.Segment, w))).ToList(),
-                    header.Dimension, header.Vectors);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
+        using (var index = IndexFile.Open(path)) Write(path + ".compacting", header, [index]);
+        File.Move(path + ".compacting", path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="header"/> and one record of the current entries of <paramref name="indexes"/> (no file in
+    /// two of them), sorted by root and path: the bytes a build of all their files writes.
+    /// </summary>
+    public static void Write(string path, IndexHeader header, IReadOnlyList<IndexFile> indexes)
+    {
+        var entries = indexes.SelectMany(i => i.Current.Values).OrderBy(e => e.Segment.Files[e.File].Root).ThenBy(e => e.Segment.Files[e.File].RelativePath, StringComparer.Ordinal).ToList();
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        stream.Write(IndexFile.HeaderBytes(header));
+        if (entries.Count > 0)
+            RecordWriter.WriteFiles(stream, entries.Select(e => e.Segment.Files[e.File]).ToList(),
+                entries.SelectMany(e => Enumerable.Range(e.Segment.FirstWindow[e.File], e.Segment.Files[e.File].Windows.Count).Select(w => WindowVector.At(e.Segment, w))).ToList(),
+                header.Dimension, header.Vectors);
+        stream.Flush(flushToDisk: true);
     }
 }

@@ -127,6 +127,31 @@ public class ShardedRunTests : TinyModelCliFixture
     }
 
     [Test]
+    public void IndexBuildShardsMergeIntoTheSingleBuildsIndex()
+    {
+        var clips = Clips("index-library");
+        // A second folder level, and a long file cut into several windows.
+        MiniDatasets.Tone(Path.Combine(Temp.File("index-library"), "sub", "long.wav"), 330, seconds: 23);
+        string single = Temp.File("index-single/library.cidx"), sharded = Temp.File("index-sharded/library.cidx");
+        Assert.That(Cli("index", "build", "--model", ModelDirectory, Temp.File("index-library"), "--out", single).ExitCode, Is.EqualTo(2), "the corrupt file is skipped and reported");
+        for (int i = 0; i < 3; i++) Cli("index", "build", "--model", ModelDirectory, Temp.File("index-library"), "--out", sharded, "--shard", $"{i}/3");
+        var merge = Cli("merge", Temp.File("index-sharded"));
+        Assert.That(merge.ExitCode, Is.EqualTo(2));
+        Assert.That(merge.Stderr, Does.Contain("corrupt.wav"));
+        Assert.That(merge.Stderr.Split('\n').Count(l => l.Contains("corrupt.wav")), Is.EqualTo(1), "listed once");
+        // The same bytes but for the creation time in the header (the merge keeps the first shard's) and so the
+        // header's digest, which opening the merged index checks.
+        using (var merged = Cacophony.Search.AudioIndex.Open(sharded)) merged.Verify();
+        byte[] a = File.ReadAllBytes(single), b = File.ReadAllBytes(sharded);
+        Assert.That(b, Has.Length.EqualTo(a.Length));
+        int created = System.Text.Encoding.ASCII.GetString(a).IndexOf("\"created\":\"", StringComparison.Ordinal) + 11;
+        Assert.That(created, Is.GreaterThan(11));
+        b.AsSpan(created, 20).CopyTo(a.AsSpan(created, 20));
+        b.AsSpan(16, 8).CopyTo(a.AsSpan(16, 8));
+        Assert.That(b, Is.EqualTo(a));
+    }
+
+    [Test]
     public void HearShardsMergeIntoTheSingleRunsTaskDirectoriesDoneMarkersIncluded()
     {
         string tasks = Temp.File("hear-tasks");
