@@ -4,12 +4,13 @@ using Cacophony.Eval;
 using Cacophony.Eval.Sharding;
 using Cacophony.Model;
 using Cacophony.Model.FrontEnd;
+using Cacophony.Search;
 using Cacophony.Weights.Numpy;
 
 namespace Cacophony.Cli;
 
 /// <summary>
-/// <c>cacophony embed-audio --model DIR FILES... [--out emb.npy] [--seq-policy pad|exact] [--dump DIR] [--progress]</c>.
+/// <c>cacophony embed-audio --model DIR FILES|FOLDERS... [--out emb.npy] [--seq-policy pad|exact] [--dump DIR] [--progress]</c>.
 /// An unreadable file is reported on stderr and skipped, the others are embedded, and the exit code is then 2;
 /// since skipped files shift the rows, <c>--out X.npy</c> also writes <c>X.files.txt</c>, the file of each row.
 /// Sharded (--shard I/N, or a Slurm array / Kubernetes Indexed Job task), each shard embeds its slice of the sorted
@@ -20,7 +21,7 @@ static class EmbedAudioCommand
     public static Command Create()
     {
         var model = new ModelOption();
-        var files = new Argument<string[]>("files") { Description = "audio files", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("files") { Description = "audio files, or folders of them (walked recursively)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--out") { Description = "write the normalized embeddings as a float32 .npy [N, 768] and the file of each row to X.files.txt" };
         var dump = new Option<string?>("--dump") { Description = "write every intermediate per file to DIR/<file stem>/*.npy" };
         var progress = new Option<bool>("--progress") { Description = "show progress on stderr even when it is not a terminal" };
@@ -33,7 +34,10 @@ static class EmbedAudioCommand
         command.SetAction(parse => Errors.Guard(() =>
         {
             var policy = sequence.Policy(parse);
-            var paths = parse.GetValue(files)!;
+            // A folder stands for the audio files under it (walked as `index build` walks a library).
+            var paths = parse.GetValue(files)!.SelectMany(f => Directory.Exists(f)
+                ? LibraryScanner.Scan([f], (path, problem) => Console.Error.WriteLine($"error: {path}: {problem}")).Select(l => Path.Combine(f, l.RelativePath))
+                : [f]).ToArray();
             string? outPath = parse.GetValue(output);
             var role = shards.Role(parse);
             if (role.Part is not null || role.Merging is not null)
