@@ -29,7 +29,10 @@ sealed class ShardOptions
         if (Merging is { } parts) return ShardRole.ForMerge(parts);
         int? shards = parse.GetValue(_shards);
         if (shards is < 1) throw new ArgumentException($"--shards must be at least 1, not {shards}");
-        var shard = parse.GetValue(_shard) is { } text ? Shard.Parse(text) : Shard.FromEnvironment(Environment.GetEnvironmentVariable, shards);
+        // --shard 0/1 asks for the whole job (inside a job array too); a scheduler's one-task array is a part.
+        if (parse.GetValue(_shard) is { } text && Shard.Parse(text) is var given)
+            return given.IsWhole ? ShardRole.Whole : ShardRole.ForPart(given, WithoutShardOptions(CommandLine), Environment.CurrentDirectory);
+        var shard = Shard.FromEnvironment(Environment.GetEnvironmentVariable, shards);
         if (shard is null && shards is not null) throw new ArgumentException("--shards is for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX is not set here); give --shard I/N");
         return shard is { } s ? ShardRole.ForPart(s, WithoutShardOptions(CommandLine), Environment.CurrentDirectory) : ShardRole.Whole;
     }

@@ -58,4 +58,30 @@ public class ShardTests
         var empty = Enumerable.Range(0, 6).Select(i => ($"f{i}", 0.0)).ToList();
         Assert.That(Enumerable.Range(0, 3).Select(s => ShardPlan.Select(empty, f => f.Item1, f => f.Item2, new Shard(s, 3)).Count), Is.EqualTo(new[] { 2, 2, 2 }));
     }
+
+    [Test]
+    public void PartsThatCoverAnInputTwiceAreRefusedNamingBothShards()
+    {
+        using var temp = new Cacophony.Tests.Support.TempDirectory();
+        string[] inputs = ["a.wav", "b.wav", "c.wav"];
+        foreach (var (index, covered) in new[] { (0, new[] { "a.wav", "b.wav" }), (1, new[] { "b.wav", "c.wav" }) })
+        {
+            var part = ShardRole.ForPart(new Shard(index, 2), ["embed-audio", .. inputs], temp.Path).BeginPart(temp.Path, "emb.npy", inputs);
+            part.Finish(covered, []);
+        }
+        var error = Assert.Throws<ShardException>(() => PartSet.Collect(temp.Path))!;
+        Assert.That(error.Message, Does.Contain("b.wav is in shard 0/2 and in shard 1/2"));
+    }
+
+    [Test]
+    public void AMergeOfOtherInputsThanTheShardsSawIsRefused()
+    {
+        using var temp = new Cacophony.Tests.Support.TempDirectory();
+        string[] inputs = ["a.wav", "b.wav"];
+        for (int index = 0; index < 2; index++)
+            ShardRole.ForPart(new Shard(index, 2), ["embed-audio", .. inputs], temp.Path).BeginPart(temp.Path, "emb.npy", inputs).Finish([inputs[index]], []);
+        var parts = PartSet.Collect(temp.Path).Single();
+        Assert.DoesNotThrow(() => parts.CheckCovers(inputs));
+        Assert.That(Assert.Throws<ShardException>(() => parts.CheckCovers(["a.wav", "b.wav", "new.wav"]))!.Message, Does.Contain("not those the shards saw"));
+    }
 }

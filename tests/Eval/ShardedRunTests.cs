@@ -95,6 +95,21 @@ public class ShardedRunTests : TinyModelCliFixture
     }
 
     [Test]
+    public void AOneTaskArrayWritesAPartForItsMergeWhileShardZeroOfOneIsTheWholeJob()
+    {
+        var clips = Clips("one-clips");
+        string single = Temp.File("one-single/emb.npy"), array = Temp.File("one-array/emb.npy"), whole = Temp.File("one-whole/emb.npy");
+        Cli(["embed-audio", "--model", ModelDirectory, .. clips, "--out", single]);
+        CliWith(new() { ["SLURM_ARRAY_TASK_ID"] = "0", ["SLURM_ARRAY_TASK_COUNT"] = "1" }, ["embed-audio", "--model", ModelDirectory, .. clips, "--out", array]);
+        Assert.That(File.Exists(array), Is.False, "the array's one task writes its part");
+        Cli("merge", Temp.File("one-array"));
+        Assert.That(File.ReadAllBytes(array), Is.EqualTo(File.ReadAllBytes(single)));
+        CliWith(new() { ["SLURM_ARRAY_TASK_ID"] = "2", ["SLURM_ARRAY_TASK_COUNT"] = "4" }, ["embed-audio", "--model", ModelDirectory, .. clips, "--out", whole, "--shard", "0/1"]);
+        Assert.That(File.ReadAllBytes(whole), Is.EqualTo(File.ReadAllBytes(single)), "--shard 0/1 runs the whole job, inside an array too");
+        Assert.That(Directory.Exists(Temp.File("one-whole/parts")), Is.False);
+    }
+
+    [Test]
     public void MergeNamesTheShardThatIsMissingUnfinishedOrFromAnotherJob()
     {
         var clips = Clips("merge-clips");

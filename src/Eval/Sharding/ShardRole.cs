@@ -15,8 +15,9 @@ public sealed class ShardRole
     public static ShardRole Whole { get; } = new(null, null, [], "");
 
     /// <param name="arguments">The command line without the shard options: a part records it for the merge.</param>
+    /// <remarks>Shard 0/1 is a part too (a job array of one task), so that the merge after it finds its part.</remarks>
     public static ShardRole ForPart(Shard shard, IReadOnlyList<string> arguments, string workingDirectory) =>
-        shard.IsWhole ? Whole : new(shard, null, arguments, workingDirectory);
+        new(shard, null, arguments, workingDirectory);
 
     public static ShardRole ForMerge(PartSet parts) => new(null, parts, [], "");
 
