@@ -205,6 +205,21 @@ public class ShardedRunTests : TinyModelCliFixture
     }
 
     [Test]
+    public void CaptionEvalShardsSampleAsTheSingleRunAndMergeIntoItsResults()
+    {
+        TestData.TokenizerDirectoryOrIgnore();
+        string root = MiniDatasets.Clotho(Temp.File("clotho-captions"));
+        string single = Temp.File("ce-single"), sharded = Temp.File("ce-sharded");
+        // Sampling: each clip's stream is keyed by its place in the job, so a shard draws what the single run draws.
+        string[] command = ["caption-eval", "--model", ModelDirectory, "--dataset", "clotho", "--root", root, "--max-tokens", "12", "--batch", "2",
+            "--decode", "sample", "--temperature", "1", "--seed", "5"];
+        Assert.That(Cli([.. command, "--out", single]).ExitCode, Is.Zero);
+        for (int i = 0; i < 3; i++) Assert.That(Cli([.. command, "--out", sharded, "--shard", $"{i}/3"]).ExitCode, Is.Zero);
+        Assert.That(Cli("merge", sharded).ExitCode, Is.Zero);
+        DirectoryTree.AssertSame(single, sharded, PartFolder.PartsDirectory);
+    }
+
+    [Test]
     public void RetrievalShardsMergeIntoTheSingleRunsResults()
     {
         TestData.TokenizerDirectoryOrIgnore();
