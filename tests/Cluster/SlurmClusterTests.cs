@@ -98,9 +98,7 @@ public partial class SlurmClusterTests : TinyModelCliFixture
     [Test]
     public void HearAndZeroShotArraysMergeIntoTheSingleRunsFiles()
     {
-        string tasks = Temp.File("hear-tasks");
-        HearTests.MakeTask(tasks, "mini-scene", "scene", f => f.EndsWith("0.wav") ? "[\"dog\"]" : "[\"rain\"]");
-        HearTests.MakeTask(tasks, "mini-event", "event", _ => "[{\"label\": \"dog\", \"start\": 100.0, \"end\": 400.0}]");
+        string tasks = HearTests.MakeSceneAndEventTasks(Temp.File("hear-tasks"));
         // The kit's event files name embeddings by path: the single run writes where the array will, then moves aside.
         string hearOut = Temp.File("hear-out"), hearSingle = Temp.File("hear-single");
         Assert.That(ToolRunner.Run("cacophony", "hear", "--model", ModelDirectory, "--tasks", tasks, "--out", hearOut).ExitCode, Is.Zero);

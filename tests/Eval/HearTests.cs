@@ -128,6 +128,14 @@ public class HearTests : TinyModelFixture
         Assert.That(JsonSerializer.Deserialize<int[]>(File.ReadAllText(Path.Combine(done, "valid.embedding-dimensions.json"))), Is.EqualTo(new[] { 2, 32 }));
     }
 
+    /// <summary>A scene task and an event task under <paramref name="root"/> (the sharded-run tests' HEAR job).</summary>
+    internal static string MakeSceneAndEventTasks(string root)
+    {
+        MakeTask(root, "mini-scene", "scene", f => f.EndsWith("0.wav") ? "[\"dog\"]" : "[\"rain\"]");
+        MakeTask(root, "mini-event", "event", _ => "[{\"label\": \"dog\", \"start\": 100.0, \"end\": 400.0}]");
+        return root;
+    }
+
     internal static string MakeTask(string root, string name, string type, Func<string, string> labelOf)
     {
         string task = Path.Combine(root, name);

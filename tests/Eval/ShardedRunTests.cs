@@ -169,9 +169,7 @@ public class ShardedRunTests : TinyModelCliFixture
     [Test]
     public void HearShardsMergeIntoTheSingleRunsTaskDirectoriesDoneMarkersIncluded()
     {
-        string tasks = Temp.File("hear-tasks");
-        HearTests.MakeTask(tasks, "mini-scene", "scene", f => f.EndsWith("0.wav") ? "[\"dog\"]" : "[\"rain\"]");
-        HearTests.MakeTask(tasks, "mini-event", "event", _ => "[{\"label\": \"dog\", \"start\": 100.0, \"end\": 400.0}]");
+        string tasks = HearTests.MakeSceneAndEventTasks(Temp.File("hear-tasks"));
         // The kit's event files name each embedding by its path, so both runs write to the same folder, in turn.
         string single = Temp.File("hear-single"), sharded = Temp.File("hear-sharded");
         Assert.That(Cli("hear", "--model", ModelDirectory, "--tasks", tasks, "--out", sharded).ExitCode, Is.Zero);
