@@ -44,12 +44,12 @@ static class EmbedAudioCommand
             {
                 if (outPath is null) throw new ArgumentException("--out X.npy: a sharded embed-audio writes its parts beside X (X's folder/parts/) and `cacophony merge` writes X");
                 string folder = Path.GetDirectoryName(Path.GetFullPath(outPath))!, target = Path.GetFileName(outPath);
-                if (role.MergeInto(folder, target) is { } parts) return Merge(parts, paths, outPath);
+                if (role.MergeInto(folder, target) is { } parts) return EmbedAudioParts.Merge(parts, paths, outPath);
                 var part = role.BeginPart(folder, target, paths);
                 if (part.AlreadyFinished is null)
                 {
                     using var shardModel = model.Load(parse);
-                    EmbedShard(shardModel, part, role.Select(paths.Distinct(StringComparer.Ordinal).ToList(), p => p, ShardRole.FileWeight), policy, parse.GetValue(dump),
+                    EmbedAudioParts.Embed(shardModel, part, role.Select(paths.Distinct(StringComparer.Ordinal).ToList(), p => p, ShardRole.FileWeight), policy, parse.GetValue(dump),
                         ProgressLine.OnTerminalOr(parse.GetValue(progress)));
                 }
                 return ShardOptions.ReportPart(part.Directory, folder);
@@ -89,10 +89,10 @@ static class EmbedAudioCommand
         return command;
     }
 
-    static int Width(CacophonyModel model) => model.IsAudioMae ? model.Config.Audio.HiddenSize : model.Config.ProjectionSize;
+    internal static int Width(CacophonyModel model) => model.IsAudioMae ? model.Config.Audio.HiddenSize : model.Config.ProjectionSize;
 
     /// <summary>One file's row: the normalized embedding (the unnormalized one for AudioMAE), its intermediates dumped when asked.</summary>
-    static float[] Embed(CacophonyModel cacophony, string path, SequencePolicy policy, string? dumpDirectory, HashSet<string> stems, ShortClipNote note)
+    internal static float[] Embed(CacophonyModel cacophony, string path, SequencePolicy policy, string? dumpDirectory, HashSet<string> stems, ShortClipNote note)
     {
         // With --dump the CPU front end's intermediates are kept; otherwise the model runs the front end on its backend.
         var features = dumpDirectory is not null ? cacophony.FrontEnd.ProcessFile(path, policy) : null;
@@ -109,55 +109,7 @@ static class EmbedAudioCommand
         return cacophony.IsAudioMae ? result.Unnormalized : result.Normalized;
     }
 
-    /// <summary>A shard's files into its part's row log, each flushed as it is done, so that a shard that dies resumes.</summary>
-    static void EmbedShard(CacophonyModel cacophony, PartWriter part, List<string> paths, SequencePolicy policy, string? dump, bool showProgress)
-    {
-        int width = Width(cacophony);
-        var log = RowLog.Open(part.Directory, width);
-        var bar = new ProgressLine(paths.Count, "clips", showProgress);
-        var stems = new HashSet<string>(StringComparer.Ordinal);
-        var note = new ShortClipNote();
-        foreach (var path in paths)
-        {
-            if (!log.Contains(path))
-                try
-                {
-                    log.Append(path, Embed(cacophony, path, policy, dump, stems, note));
-                }
-                catch (Exception e) when (ClipReader.IsUnreadable(e))
-                {
-                    log.AppendFailure(path, e.Message);
-                }
-            bar.Advance();
-        }
-        log.Finish();
-        part.Finish(paths, paths.Where(log.Failed.ContainsKey).Select(p => new FailedInput(p, log.Failed[p])).ToList(),
-            new Dictionary<string, int> { [WidthCounter] = width });
-    }
-
-    const string WidthCounter = "width";
-
-    /// <summary>The shards' rows in the order of the arguments, written as the single run writes them.</summary>
-    static int Merge(PartSet parts, string[] paths, string outPath)
-    {
-        parts.CheckCovers(paths);
-        int width = parts.Parts[0].Manifest.Counters.TryGetValue(WidthCounter, out int w) ? w : throw new ShardException($"{parts.Target}: the parts do not say their row width");
-        var rows = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (_, directory) in parts.Parts)
-        {
-            var log = RowLog.Read(directory, width);
-            foreach (var (input, row) in log.Rows) rows[input] = row;
-            foreach (var (input, error) in log.Failed) failed[input] = error;
-        }
-        var kept = paths.Where(rows.ContainsKey).ToList();
-        foreach (var path in paths.Where(failed.ContainsKey)) Console.Error.WriteLine($"error: {failed[path]}");
-        WriteRows(outPath, kept.Select(p => rows[p]).ToList(), width, kept);
-        Console.Error.WriteLine($"{outPath}: {kept.Count} rows from {parts.Shards} shards");
-        return Summarize(paths.Length - kept.Count, paths.Length, outPath);
-    }
-
-    static int Summarize(int failures, int files, string? outPath)
+    internal static int Summarize(int failures, int files, string? outPath)
     {
         // The error lines name each file; a count helps only when there were several.
         if (failures > 0 && files > 1)

@@ -39,7 +39,7 @@ static class IndexCommand
                 HopSeconds = parse.GetValue(hop),
             };
             var role = shards.Role(parse);
-            if (role.Part is not null || role.Merging is not null) return BuildSharded(parse, model, role, parse.GetValue(folders)!, path, Settings);
+            if (role.Part is not null || role.Merging is not null) return IndexBuildParts.Build(parse, model, role, parse.GetValue(folders)!, path, Settings);
             if (parse.GetValue(force))
             {
                 if (Directory.Exists(path)) throw new ArgumentException($"{path}: is a directory, not an index file");
@@ -52,48 +52,6 @@ static class IndexCommand
         }));
         return command;
     }
-
-    /// <summary>
-    /// One shard of a build: an index of its slice of the library's files (sorted paths cut by size) in its part
-    /// folder, resumed like any build; or the merge of the shards' indexes into the index a single build writes.
-    /// </summary>
-    static int BuildSharded(ParseResult parse, ModelOption model, ShardRole role, string[] folders, string path, Func<IndexOptions> settings)
-    {
-        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!, target = Path.GetFileName(path);
-        foreach (var root in folders)
-            if (!Directory.Exists(root)) throw new ArgumentException($"{root}: folder not found");
-        // Every shard walks the library and takes its slice of the same list (the walk is deterministic).
-        var library = LibraryScanner.Scan(folders);
-        var inputs = library.Select(f => f.FullPath).ToList();
-        if (role.MergeInto(folder, target) is { } parts)
-        {
-            parts.CheckCovers(inputs);
-            AudioIndex.Merge(parts.Parts.Select(p => Path.Combine(p.Directory, PartIndex)).ToList(), path);
-            foreach (var failed in parts.Failed) Console.Error.WriteLine($"error: {failed.Error}");
-            using var merged = AudioIndex.Open(path);
-            Console.Error.WriteLine($"{path}: {merged.Files.Count} files ({merged.Windows} windows) from {parts.Shards} shards, {parts.Failed.Count()} skipped");
-            return parts.Failed.Any() ? Errors.BadInput : 0;
-        }
-        var part = role.BeginPart(folder, target, inputs);
-        if (part.AlreadyFinished is null)
-        {
-            var mine = role.Select(library, f => f.FullPath, f => f.Size);
-            var chosen = mine.Select(f => f.FullPath).ToHashSet(StringComparer.Ordinal);
-            using var cacophony = model.Load(parse);
-            var report = AudioIndex.Build(cacophony, folders, Path.Combine(part.Directory, PartIndex), settings() with
-            {
-                Select = files => files.Where(f => chosen.Contains(f.FullPath)).ToList(),
-                Skipped = null,
-            });
-            // Problems of the walk itself (a folder that cannot be listed, a broken link) are every shard's; shard 0 reports them.
-            part.Finish(mine.Select(f => f.FullPath).ToList(), report.Skipped.Where(s => chosen.Contains(s.Path) || role.Part!.Value.Index == 0)
-                .Select(s => new FailedInput(s.Path, $"{s.Path}: {s.Problem}")).ToList());
-        }
-        return ShardOptions.ReportPart(part.Directory, folder);
-    }
-
-    /// <summary>A shard's index in its part folder.</summary>
-    const string PartIndex = "index.cidx";
 
     static Command Update()
     {
@@ -151,7 +109,7 @@ static class IndexCommand
         _ => WeightPrecision.Float32,
     };
 
-    static IndexOptions Options(bool progressAsked)
+    internal static IndexOptions Options(bool progressAsked)
     {
         ProgressLine? line = null;
         int shown = 0;
