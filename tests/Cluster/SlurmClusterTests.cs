@@ -31,6 +31,18 @@ public partial class SlurmClusterTests : TinyModelCliFixture
         _recipes = Path.Combine(TestData.RepositoryRoot() ?? throw new IgnoreException("not run from the repository"), "tools", "cluster", "slurm");
     }
 
+    /// <summary>
+    /// What the array runs: the NativeAOT binary where CI has published it (CACOPHONY_NATIVE_CLI; the form the recipe
+    /// recommends), else this build through dotnet. The single-process run each result is compared with uses the
+    /// same one (the native build targets AVX2, so on an AVX-512 machine its bits are not the JIT build's).
+    /// </summary>
+    static string? Native => Environment.GetEnvironmentVariable("CACOPHONY_NATIVE_CLI") is { } native && File.Exists(native) ? native : null;
+
+    static string Cli => Native ?? $"dotnet {Path.Combine(TestContext.CurrentContext.TestDirectory, "cacophony.dll")}";
+
+    /// <summary>The single-process run of a command, by the program the array runs.</summary>
+    static ToolRunner.Result Single(params string[] args) => Native is { } native ? ToolRunner.Execute(native, args) : ToolRunner.Run("cacophony", args);
+
     static ToolRunner.Result Slurm(string program, params string[] args) => ToolRunner.Execute(program, args, timeoutSeconds: 60);
 
     /// <summary>submit.sh SHARDS OUT -- COMMAND: the array and the merge job ids. One CPU a shard, so that two run at once on two cores.</summary>
@@ -38,7 +50,7 @@ public partial class SlurmClusterTests : TinyModelCliFixture
     {
         var environment = new Dictionary<string, string>
         {
-            ["CACOPHONY"] = $"dotnet {Path.Combine(TestContext.CurrentContext.TestDirectory, "cacophony.dll")}",
+            ["CACOPHONY"] = Cli,
             ["CACOPHONY_CPUS"] = "1",
         };
         var submit = ToolRunner.Execute(Path.Combine(_recipes, "submit.sh"), [$"{shards}", output, "--", .. command], environment, workingDirectory: Temp.Path);
@@ -83,7 +95,7 @@ public partial class SlurmClusterTests : TinyModelCliFixture
     public void AFourTaskArrayEmbedsAFolderAndItsMergeIsTheSingleRunsBytes()
     {
         string folder = Folder("array-clips", 12), single = Temp.File("array-single/emb.npy"), output = Temp.File("array-out");
-        var reference = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, folder, "--out", single);
+        var reference = Single("embed-audio", "--model", ModelDirectory, folder, "--out", single);
         Assert.That(reference.ExitCode, Is.Zero, reference.Stderr);
 
         var (array, merge) = Submit(4, output, "embed-audio", "--model", ModelDirectory, folder, "--out", Path.Combine(output, "emb.npy"));
@@ -101,7 +113,7 @@ public partial class SlurmClusterTests : TinyModelCliFixture
         string tasks = HearTests.MakeSceneAndEventTasks(Temp.File("hear-tasks"));
         // The kit's event files name embeddings by path: the single run writes where the array will, then moves aside.
         string hearOut = Temp.File("hear-out"), hearSingle = Temp.File("hear-single");
-        Assert.That(ToolRunner.Run("cacophony", "hear", "--model", ModelDirectory, "--tasks", tasks, "--out", hearOut).ExitCode, Is.Zero);
+        Assert.That(Single("hear", "--model", ModelDirectory, "--tasks", tasks, "--out", hearOut).ExitCode, Is.Zero);
         Directory.Move(hearOut, hearSingle);
         var jobs = new List<string>();
         var (hearArray, hearMerge) = Submit(4, hearOut, "hear", "--model", ModelDirectory, "--tasks", tasks, "--out", hearOut);
@@ -112,7 +124,7 @@ public partial class SlurmClusterTests : TinyModelCliFixture
         string zsMerge = "";
         if (tokenizer)
         {
-            Assert.That(ToolRunner.Run("cacophony", "zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", esc50, "--out", zsSingle).ExitCode, Is.Zero);
+            Assert.That(Single("zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", esc50, "--out", zsSingle).ExitCode, Is.Zero);
             var (zsArray, merge) = Submit(4, zsOut, "zeroshot", "--model", ModelDirectory, "--dataset", "esc50", "--root", esc50, "--out", zsOut);
             jobs.AddRange([zsArray, merge]);
             zsMerge = merge;
@@ -142,7 +154,7 @@ public partial class SlurmClusterTests : TinyModelCliFixture
         File.WriteAllText(Path.Combine(folder, "b-corrupt.wav"), "not audio");
         string single = Temp.File("fault-single/emb.npy"), output = Temp.File("fault-out"), npy = Path.Combine(output, "emb.npy");
         string[] command = ["embed-audio", "--model", ModelDirectory, folder, "--out", npy];
-        Assert.That(ToolRunner.Run("cacophony", ["embed-audio", "--model", ModelDirectory, folder, "--out", single]).ExitCode, Is.EqualTo(2));
+        Assert.That(Single(["embed-audio", "--model", ModelDirectory, folder, "--out", single]).ExitCode, Is.EqualTo(2));
 
         var (array, firstMerge) = Submit(4, output, command);
         string part = PartFolder.Of(output, "emb.npy", new Shard(3, 4)), log = Path.Combine(part, "rows.tsv.partial");

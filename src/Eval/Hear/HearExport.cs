@@ -44,15 +44,15 @@ public static class HearExport
         string output = Path.Combine(outputDirectory, Path.GetFileName(Path.TrimEndingDirectorySeparator(task.Directory)));
         if (File.Exists(Path.Combine(output, ".done.embeddings"))) { log?.Invoke($"{task.Name}: done already"); return []; }
         Directory.CreateDirectory(output);
-        File.Copy(Path.Combine(task.Directory, "task_metadata.json"), Path.Combine(output, "task_metadata.json"), overwrite: true);
-        File.Copy(Path.Combine(task.Directory, "labelvocabulary.csv"), Path.Combine(output, "labelvocabulary.csv"), overwrite: true);
+        CopyAtomically(Path.Combine(task.Directory, "task_metadata.json"), Path.Combine(output, "task_metadata.json"));
+        CopyAtomically(Path.Combine(task.Directory, "labelvocabulary.csv"), Path.Combine(output, "labelvocabulary.csv"));
         var failed = new List<(string, string)>();
         var splitFiles = new List<(string Split, List<string> Files)>();
         foreach (var split in task.Splits)
         {
             string splitJson = Path.Combine(task.Directory, $"{split}.json");
             if (!File.Exists(splitJson)) throw new DatasetException(splitJson, "not found");
-            File.Copy(splitJson, Path.Combine(output, $"{split}.json"), overwrite: true);
+            CopyAtomically(splitJson, Path.Combine(output, $"{split}.json"));
             var labels = JsonNode.Parse(File.ReadAllText(splitJson))?.AsObject() ?? throw new DatasetException(splitJson, "is not a JSON object");
             string audio = task.AudioDirectory(split), splitOutput = Path.Combine(output, split);
             Directory.CreateDirectory(splitOutput);
@@ -181,6 +181,17 @@ public static class HearExport
         WriteAtomically(Path.Combine(output, $"{split}.target-labels.pkl"), stream => PickleWriter.WriteListOfStringLists(stream, labels));
         if (task.IsEvent)
             File.WriteAllText(Path.Combine(output, $"{split}.filename-timestamps.json"), JsonSerializer.Serialize(filenameTimestamps, HearJson.Indented.ListObjectArray));
+    }
+
+    /// <summary>
+    /// Copies to a name of this process's own, then renames over the destination: the shards of a sharded run copy
+    /// the same task files into the same folder at the same time, and a plain overwriting copy can fail there.
+    /// </summary>
+    static void CopyAtomically(string source, string destination)
+    {
+        string temporary = $"{destination}.{Environment.ProcessId}.tmp";
+        File.Copy(source, temporary, overwrite: true);
+        File.Move(temporary, destination, overwrite: true);
     }
 
     static void WriteNpyAtomically(string path, float[] values, params int[] shape)
