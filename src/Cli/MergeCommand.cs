@@ -22,6 +22,8 @@ static class MergeCommand
                 if (!Directory.Exists(parts.WorkingDirectory))
                     throw new ShardException($"{parts.Target}: the shards ran in {parts.WorkingDirectory}, which is not on this machine; merge where the shared storage has the same path");
                 Console.Error.WriteLine($"merging {parts.Target} from {parts.Shards} shards: cacophony {string.Join(' ', parts.Arguments)}");
+                if (parts.MixedInstructionSets is { } mixed)
+                    Console.Error.WriteLine($"note: the shards ran on different instruction sets ({mixed}): their rows agree with a single run's to float32 rounding, not bit for bit");
                 string here = Environment.CurrentDirectory;
                 ShardOptions.Merging = parts;
                 try

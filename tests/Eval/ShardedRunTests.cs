@@ -110,6 +110,21 @@ public class ShardedRunTests : TinyModelCliFixture
     }
 
     [Test]
+    public void AMergeOfShardsOnDifferentInstructionSetsSaysSo()
+    {
+        if (Cacophony.Kernels.Cpu.Isa.Detected != Cacophony.Kernels.Cpu.InstructionSet.Vector512) Assert.Ignore("needs an AVX-512 machine, to run one shard with AVX-512 and one without");
+        var clips = Clips("isa-clips");
+        string npy = Temp.File("isa-out/emb.npy");
+        CliWith(new() { ["DOTNET_EnableAVX512F"] = "0", ["DOTNET_EnableAVX512"] = "0" }, ["embed-audio", "--model", ModelDirectory, .. clips, "--out", npy, "--shard", "0/2"]);
+        Cli(["embed-audio", "--model", ModelDirectory, .. clips, "--out", npy, "--shard", "1/2"]);
+        string Isa(int shard) => PartManifest.Read(PartFolder.Of(Temp.File("isa-out"), "emb.npy", new Shard(shard, 2)))!.InstructionSet!;
+        Assert.That(Isa(0), Does.Contain("AVX2"));
+        Assert.That(Isa(1), Does.Contain("AVX-512"));
+        var merge = Cli("merge", Temp.File("isa-out"));
+        Assert.That(merge.Stderr, Does.Contain("different instruction sets").And.Contain("on shard 0").And.Contain("on shard 1"));
+    }
+
+    [Test]
     public void MergeNamesTheShardThatIsMissingUnfinishedOrFromAnotherJob()
     {
         var clips = Clips("merge-clips");

@@ -7,7 +7,8 @@ namespace Cacophony.Eval.Sharding;
 /// What one shard of a job covered, in `&lt;output&gt;/parts/&lt;target&gt;.shard-I-of-N/manifest.json`: the command that ran
 /// (its arguments without the shard and the directory it ran in, so that `cacophony merge` can finish the job as
 /// a single run would), the job's whole input list (count and SHA-256, so parts of different jobs do not mix),
-/// the inputs this shard covered and those it could not read. Written when the shard starts (Finished false)
+/// the inputs this shard covered and those it could not read, and the CPU engine's instruction set (shards on
+/// different ones agree to float32 rounding, not bit for bit). Written when the shard starts (Finished false)
 /// and again, atomically, when its part is complete.
 /// </summary>
 public sealed record PartManifest(
@@ -23,7 +24,8 @@ public sealed record PartManifest(
     [property: JsonPropertyName("failed")] IReadOnlyList<FailedInput> Failed,
     [property: JsonPropertyName("counters")] IReadOnlyDictionary<string, int> Counters,
     [property: JsonPropertyName("host")] string Host,
-    [property: JsonPropertyName("seconds")] double Seconds)
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("instruction_set")] string? InstructionSet = null)
 {
     public const string FileName = "manifest.json";
 

@@ -26,6 +26,21 @@ public sealed class PartSet
     /// <summary>Every input the shards could not read, in shard order.</summary>
     public IEnumerable<FailedInput> Failed => Parts.SelectMany(p => p.Manifest.Failed);
 
+    /// <summary>
+    /// When the shards ran the CPU engine on different instruction sets (mixed nodes, or the AVX2 native build beside
+    /// the JIT build on AVX-512 nodes), what each did: their rows agree to float32 rounding, not bit for bit, with
+    /// any single run. Null when they all ran on one.
+    /// </summary>
+    public string? MixedInstructionSets
+    {
+        get
+        {
+            var groups = Parts.GroupBy(p => p.Manifest.InstructionSet ?? "unknown").ToList();
+            return groups.Count < 2 ? null
+                : string.Join("; ", groups.Select(g => $"{g.Key} on shard{(g.Count() > 1 ? "s" : "")} {string.Join(", ", g.Select(p => p.Manifest.Shard))}"));
+        }
+    }
+
     /// <summary>The sum of a counter over the parts.</summary>
     public int Sum(string counter) => Parts.Sum(p => p.Manifest.Counters.TryGetValue(counter, out int n) ? n : 0);
 

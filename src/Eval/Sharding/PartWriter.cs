@@ -47,6 +47,7 @@ public sealed class PartWriter
             Failed = failed,
             Counters = counters ?? new Dictionary<string, int>(),
             Seconds = Math.Round(_clock.Elapsed.TotalSeconds, 3),
+            InstructionSet = Kernels.Cpu.Isa.Describe(Kernels.Cpu.Isa.Active),
         };
         finished.Write(Directory);
         return finished;
