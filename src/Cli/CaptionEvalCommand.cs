@@ -36,8 +36,7 @@ static class CaptionEvalCommand
                 options.Protocol == EvaluationProtocol.Original ? OriginalProtocol.CaptionTokens : OriginalProtocol.CorrectedCaptionTokens);
             if (set.Missing.Count > 0) Console.Error.WriteLine($"{set.Missing.Count} listed clips are missing (first: {set.Missing[0]}); evaluating the {set.Clips.Count} present");
             using var cacophony = model.Load(parse);
-            int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
-            var progress = new ProgressLine(total, "clips");
+            var progress = new ProgressLine(ClipRun.ClipsOfThisProcess(options, set.Clips.Select(c => c.Path).ToList()), "clips");
             if (CaptionEvaluation.Run(cacophony, set, decodingOptions, options, progress.Advance, javaMetrics) is not { } report) return EvaluationOptionSet.ReportPart(options, "caption-eval");
             Console.WriteLine($"{set.Name}: {report.Clips} clips captioned ({decodingOptions.Strategy.ToString().ToLowerInvariant()}, at most {decodingOptions.MaxTokens} tokens)");
             foreach (var line in report.Protocol.Describe()) Console.WriteLine($"  {line}");

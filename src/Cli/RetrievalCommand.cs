@@ -26,8 +26,7 @@ static class RetrievalCommand
             var options = shared.Read(parse, "retrieval", name, SequencePolicy.RetrievalAndCaptioning);
             if (set.Missing.Count > 0) Console.Error.WriteLine($"{set.Missing.Count} listed clips are missing (first: {set.Missing[0]}); evaluating the {set.Clips.Count} present");
             using var cacophony = model.Load(parse);
-            int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
-            var progress = new ProgressLine(total, "clips");
+            var progress = new ProgressLine(ClipRun.ClipsOfThisProcess(options, set.Clips.Select(c => c.Path).ToList()), "clips");
             if (RetrievalEvaluation.Run(cacophony, set, options, progress.Advance) is not { } report) return EvaluationOptionSet.ReportPart(options, "retrieval");
             Console.WriteLine($"{set.Name}: {report.Clips} clips, {report.Captions} captions");
             foreach (var line in report.Protocol.Describe()) Console.WriteLine($"  {line}");

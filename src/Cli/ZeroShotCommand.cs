@@ -38,8 +38,7 @@ static class ZeroShotCommand
             foreach (var path in set.Missing.Take(5)) Console.Error.WriteLine($"missing: {path}");
             if (set.Missing.Count > 0) Console.Error.WriteLine($"{set.Missing.Count} listed clips are missing; evaluating the {set.Clips.Count} present");
             using var cacophony = model.Load(parse);
-            int total = options.Limit is int l ? Math.Min(l, set.Clips.Count) : set.Clips.Count;
-            var progress = new ProgressLine(total, "clips");
+            var progress = new ProgressLine(ClipRun.ClipsOfThisProcess(options, set.Clips.Select(c => c.Path).ToList()), "clips");
             if (ZeroShotEvaluation.Run(cacophony, set, parse.GetValue(prompt), options, progress.Advance) is not { } report) return EvaluationOptionSet.ReportPart(options, "zeroshot");
             ConfusionImage.Write(Path.Combine(options.OutputDirectory, "confusion.png"), report.Scores.Confusion);
             var s = report.Scores;

@@ -40,6 +40,13 @@ public sealed class ClipRun
         return new ClipRun(files, log, part, indices, indices.Select(i => jobClips[i]).ToList());
     }
 
+    /// <summary>How many of the job's clips (after --limit) this process goes through: its shard's, or all of them.</summary>
+    public static int ClipsOfThisProcess(EvaluationOptions options, IReadOnlyList<string> clipPaths)
+    {
+        var paths = options.Limit is int limit ? clipPaths.Take(limit).ToList() : clipPaths;
+        return options.Role.Select(Enumerable.Range(0, paths.Count).ToList(), i => paths[i], i => ShardRole.FileWeight(paths[i])).Count;
+    }
+
     /// <summary>Seals this shard's part (its logs and manifest) once its clips are done.</summary>
     public PartManifest FinishPart() =>
         Log.FinishPart(Part ?? throw new InvalidOperationException("not a shard"), Clips.Select(c => c.Id).ToList());
