@@ -40,7 +40,7 @@ static class EmbedAudioCommand
                 : [f]).ToArray();
             string? outPath = parse.GetValue(output);
             var role = shards.Role(parse);
-            if (role.Part is not null || role.Merging is not null)
+            if (!role.IsWhole)
             {
                 if (outPath is null) throw new ArgumentException("--out X.npy: a sharded embed-audio writes its parts beside X (X's folder/parts/) and `cacophony merge` writes X");
                 string folder = Path.GetDirectoryName(Path.GetFullPath(outPath))!, target = Path.GetFileName(outPath);

@@ -38,7 +38,7 @@ static class HearCommand
             string outputDirectory = parse.GetValue(output)!;
             var role = shards.Role(parse);
             // A sharded run's inputs: every clip of every task; each shard embeds its slice, the merge aggregates.
-            var jobFiles = role.Part is null && role.Merging is null ? [] : loaded.SelectMany(HearExport.AudioFiles).ToList();
+            var jobFiles = role.IsWhole ? [] : loaded.SelectMany(HearExport.AudioFiles).ToList();
             role.MergeInto(outputDirectory, Target)?.CheckCovers(jobFiles);
             if (role.Part is not null)
             {

@@ -23,10 +23,11 @@ static class IndexBuildParts
         {
             parts.CheckCovers(inputs);
             AudioIndex.Merge(parts.Parts.Select(p => Path.Combine(p.Directory, PartIndex)).ToList(), path);
-            foreach (var failed in parts.Failed) Console.Error.WriteLine($"error: {failed.Error}");
+            var failures = parts.Failed.ToList();
+            foreach (var failed in failures) Console.Error.WriteLine($"error: {failed.Error}");
             using var merged = AudioIndex.Open(path);
-            Console.Error.WriteLine($"{path}: {merged.Files.Count} files ({merged.Windows} windows) from {parts.Shards} shards, {parts.Failed.Count()} skipped");
-            return parts.Failed.Any() ? Errors.BadInput : 0;
+            Console.Error.WriteLine($"{path}: {merged.Files.Count} files ({merged.Windows} windows) from {parts.Shards} shards, {failures.Count} skipped");
+            return failures.Count > 0 ? Errors.BadInput : 0;
         }
         var part = role.BeginPart(folder, target, inputs);
         if (part.AlreadyFinished is null)

@@ -39,7 +39,7 @@ static class IndexCommand
                 HopSeconds = parse.GetValue(hop),
             };
             var role = shards.Role(parse);
-            if (role.Part is not null || role.Merging is not null) return IndexBuildParts.Build(parse, model, role, parse.GetValue(folders)!, path, Settings);
+            if (!role.IsWhole) return IndexBuildParts.Build(parse, model, role, parse.GetValue(folders)!, path, Settings);
             if (parse.GetValue(force))
             {
                 if (Directory.Exists(path)) throw new ArgumentException($"{path}: is a directory, not an index file");

@@ -58,11 +58,7 @@ public static class CaptionEvaluation
             var captions = model.Caption(batch.Select(b => b.Audio).ToList(), decoding, batch.Select(b => (ulong)run.Indices[b.Index]).ToList());
             return batch.Select((b, k) => new[] { run.Clips[b.Index].Id, captions[k].Text, string.Join(' ', captions[k].Tokens.Tokens) });
         }, advanced, OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
-        if (run.Part is not null)
-        {
-            run.FinishPart();
-            return null;
-        }
+        if (run.SealedShard()) return null;
 
         var evaluated = clips.Where(c => log.Done.ContainsKey(c.Id)).ToList();
         var predicted = evaluated.Select(c => log.Done[c.Id][1]).ToList();

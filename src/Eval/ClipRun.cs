@@ -36,7 +36,7 @@ public sealed class ClipRun
         var files = new RunFiles(part?.Directory ?? options.OutputDirectory, options.Resume || part is not null);
         var log = new ClipLog(files, logName, header);
         if (role.MergeInto(options.OutputDirectory, target) is { } parts) log.Adopt(parts, ids);
-        var indices = role.Select(Enumerable.Range(0, jobClips.Count).ToList(), i => jobClips[i].Path, i => ShardRole.FileWeight(jobClips[i].Path));
+        var indices = Selected(role, jobClips.Select(c => c.Path).ToList());
         return new ClipRun(files, log, part, indices, indices.Select(i => jobClips[i]).ToList());
     }
 
@@ -44,10 +44,21 @@ public sealed class ClipRun
     public static int ClipsOfThisProcess(EvaluationOptions options, IReadOnlyList<string> clipPaths)
     {
         var paths = options.Limit is int limit ? clipPaths.Take(limit).ToList() : clipPaths;
-        return options.Role.Select(Enumerable.Range(0, paths.Count).ToList(), i => paths[i], i => ShardRole.FileWeight(paths[i])).Count;
+        return Selected(options.Role, paths).Count;
     }
 
-    /// <summary>Seals this shard's part (its logs and manifest) once its clips are done.</summary>
-    public PartManifest FinishPart() =>
-        Log.FinishPart(Part ?? throw new InvalidOperationException("not a shard"), Clips.Select(c => c.Id).ToList());
+    /// <summary>The job's indices of the clips this process encodes: its shard's, by path and file size, or all.</summary>
+    static List<int> Selected(ShardRole role, IReadOnlyList<string> paths) =>
+        role.Select(Enumerable.Range(0, paths.Count).ToList(), i => paths[i], i => ShardRole.FileWeight(paths[i]));
+
+    /// <summary>
+    /// For a shard, once its clips are done: seals its part (its logs and manifest) and says so, the evaluation then
+    /// having no report to compute. False for the whole job and the merge.
+    /// </summary>
+    public bool SealedShard()
+    {
+        if (Part is null) return false;
+        Log.FinishPart(Part, Clips.Select(c => c.Id).ToList());
+        return true;
+    }
 }

@@ -33,11 +33,7 @@ public static class RetrievalEvaluation
         log.Process(model, run.Clips, options.Policy ?? SequencePolicy.RetrievalAndCaptioning, options.BatchSize,
             batch => batch.Select(b => new[] { run.Clips[b.Index].Id, string.Join(' ', b.Audio.Normalized.Select(v => v.ToString("R", inv))) }), advanced,
             OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
-        if (run.Part is not null)
-        {
-            run.FinishPart();
-            return null;
-        }
+        if (run.SealedShard()) return null;
         var audio = log.Done.ToDictionary(p => p.Key, p => p.Value[1].Split(' ').Select(v => float.Parse(v, inv)).ToArray());
         var failed = log.Failed;
 

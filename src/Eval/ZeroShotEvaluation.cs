@@ -47,11 +47,7 @@ public static class ZeroShotEvaluation
             var ranked = Rank(model, b.Audio.Normalized, classEmbeddings);
             return new[] { clip.Id, clip.Label, classes[ranked[0]], classes[ranked[0]] == clip.Label ? "1" : "0", string.Join('|', ranked.Take(5).Select(k => classes[k])) };
         }), advanced, OriginalProtocol.AssumedSampleRate(options.Protocol, set.Name));
-        if (run.Part is not null)
-        {
-            run.FinishPart();
-            return null;
-        }
+        if (run.SealedShard()) return null;
         var (done, failed) = (log.Done, log.Failed);
 
         // Metrics over every evaluated clip of this run, in dataset order.

@@ -27,6 +27,9 @@ public sealed class ShardRole
     /// <summary>The finished parts this process merges; null otherwise.</summary>
     public PartSet? Merging { get; }
 
+    /// <summary>This process runs the whole job itself: neither one shard nor the merge.</summary>
+    public bool IsWhole => Part is null && Merging is null;
+
     /// <summary>
     /// The parts to merge into <paramref name="outputDirectory"/>'s <paramref name="target"/>; null when not merging.
     /// The command being finished must write where its shards did.
