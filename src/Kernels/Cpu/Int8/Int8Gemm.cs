@@ -73,14 +73,16 @@ public static class Int8Gemm
                 var biasSpan = new ReadOnlySpan<float>((float*)offsets, biasLength);
                 var residualSpan = added == 0 ? default : new ReadOnlySpan<float>((float*)added, length);
                 int first = unit * step, count = Math.Min(step, b.PanelCount - first);
+                bool pairs = count == 2 && Width(b, first + 1) == QuantizedMatrix.PanelWidth;
+                var epilogue = pairs ? new PanelPairEpilogue(a, b, first * QuantizedMatrix.PanelWidth, biasSpan, cSpan, residualSpan, fused) : default;
                 for (int row = 0; row < m;)
                 {
                     int rows = m - row >= tile ? tile : 1;
-                    if (count == 2 && rows == 8)
+                    if (pairs && rows == 8)
                     {
+                        epilogue.Prefetch(row);
                         TilePair512(ref a.Values[row * a.PaddedK], a.PaddedK, ref Unsafe.Add(ref b.Panels, first * b.PanelStride), b.PanelStride, b.PaddedK / 4, sums);
-                        for (int p = 0; p < 2; p++)
-                            Dequantize(a, row, rows, b, first + p, Width(b, first + p), sums.Slice(p * 128, 128), biasSpan, cSpan, residualSpan, fused);
+                        epilogue.Store(row, sums);
                     }
                     else
                         for (int p = first; p < first + count; p++)
