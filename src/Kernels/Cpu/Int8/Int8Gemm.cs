@@ -73,16 +73,26 @@ public static class Int8Gemm
                 var biasSpan = new ReadOnlySpan<float>((float*)offsets, biasLength);
                 var residualSpan = added == 0 ? default : new ReadOnlySpan<float>((float*)added, length);
                 int first = unit * step, count = Math.Min(step, b.PanelCount - first);
+                // Full tiles go through an epilogue whose column terms are loaded once here; tails through Dequantize.
                 bool pairs = count == 2 && Width(b, first + 1) == QuantizedMatrix.PanelWidth;
-                var epilogue = pairs ? new PanelPairEpilogue(a, b, first * QuantizedMatrix.PanelWidth, biasSpan, cSpan, residualSpan, fused) : default;
+                bool panel = tile == 4 && count == 1 && Width(b, first) == QuantizedMatrix.PanelWidth;
+                int channel = first * QuantizedMatrix.PanelWidth;
+                var pairEpilogue = pairs ? new PanelPairEpilogue(a, b, channel, biasSpan, cSpan, residualSpan, fused) : default;
+                var panelEpilogue = panel ? new PanelEpilogue(a, b, channel, biasSpan, cSpan, residualSpan, fused) : default;
                 for (int row = 0; row < m;)
                 {
                     int rows = m - row >= tile ? tile : 1;
                     if (pairs && rows == 8)
                     {
-                        epilogue.Prefetch(row);
+                        pairEpilogue.Prefetch(row);
                         TilePair512(ref a.Values[row * a.PaddedK], a.PaddedK, ref Unsafe.Add(ref b.Panels, first * b.PanelStride), b.PanelStride, b.PaddedK / 4, sums);
-                        epilogue.Store(row, sums);
+                        pairEpilogue.Store(row, sums);
+                    }
+                    else if (panel && rows == 4)
+                    {
+                        panelEpilogue.Prefetch(row);
+                        Sums(use, a, row, rows, b, first, sums);
+                        panelEpilogue.Store(row, sums);
                     }
                     else
                         for (int p = first; p < first + count; p++)
