@@ -51,6 +51,9 @@ public class Int8GemmTests
                 Assert.That(Math.Abs(a[r * k + i] - scale * (value - zero)), Is.LessThanOrEqualTo(Math.Max(scale * 0.5001, 1e-30)), $"row {r}, {i}");
             }
             Assert.That(scale * (zero - zero), Is.Zero);
+            // The range is the row's own, 0 included: (max - min) / 127 in float32, as the definition reads.
+            var values = a.AsSpan(r * k, k).ToArray();
+            Assert.That(scale, Is.EqualTo((Math.Max(0f, values.Max()) - Math.Min(0f, values.Min())) / 127f), $"row {r}'s scale");
         }
         Assert.That(q.ZeroPoints[3], Is.Zero, "a non-negative row needs no zero point");
         Assert.That(q.Values.AsSpan(4 * q.PaddedK, k).ToArray(), Is.All.EqualTo((byte)0));
@@ -153,6 +156,24 @@ public class Int8GemmTests
             for (int i = 0; i < plain.Length; i++)
                 Assert.That(activated[i], Is.EqualTo(reference(plain[i])).Within(1e-6 * (1 + Math.Abs(plain[i]))), $"{activation} at {i}");
         }
+    }
+
+    /// <summary>
+    /// At most 1/32 of a product's columns are kept in float32, the largest, also when the same buffers served a
+    /// product with more columns before (the calling thread's buffers are reused across the model's products).
+    /// </summary>
+    [Test]
+    public void AtMostOneColumnInThirtyTwoIsAnOutlier()
+    {
+        var rows = new QuantizedRows();
+        rows.Quantize(RandomValues.Uniform(4 * 3072, 41), 4, 3072, 3072);
+        int m = 6, k = 256;
+        var a = RandomValues.Uniform(m * k, 42);
+        // 12 columns far larger than the rest (|values| up to 1), of growing size: the cap is 256 / 32 = 8, so the 8 largest stay.
+        for (int i = 0; i < 12; i++)
+            for (int r = 0; r < m; r++) a[r * k + 20 * i + 3] = (40 + 5 * i) * (r % 2 == 0 ? 1 : -1);
+        rows.Quantize(a, m, k, k);
+        Assert.That(rows.OutlierColumns.Take(rows.OutlierCount).Order(), Is.EqualTo(Enumerable.Range(4, 8).Select(i => 20 * i + 3)));
     }
 
     /// <summary>

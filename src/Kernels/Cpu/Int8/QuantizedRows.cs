@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Cacophony.Kernels.Cpu.Int8;
@@ -42,6 +43,9 @@ public sealed class QuantizedRows
     float[] _columnMaxima = [];
     float[] _inliers = [];
 
+    // Each row's minimum and maximum, found in the same pass over A as the column maxima.
+    float[] _rowMinima = [], _rowMaxima = [];
+
     /// <summary>Quantizes rows × k floats (row-major, rows <paramref name="stride"/> apart), reusing this object's buffers; rows split over the workers.</summary>
     public unsafe void Quantize(ReadOnlySpan<float> a, int rows, int k, int stride)
     {
@@ -55,7 +59,14 @@ public sealed class QuantizedRows
         }
         Rows = rows;
         PaddedK = padded;
-        FindOutliers(a, rows, k, stride);
+        if (_rowMinima.Length < rows)
+        {
+            _rowMinima = new float[rows];
+            _rowMaxima = new float[rows];
+        }
+        if (_columnMaxima.Length < k) _columnMaxima = new float[k];
+        Scan(a, rows, k, stride);
+        FindOutliers(k);
         if (Outliers.Length < rows * OutlierCount) Outliers = new float[rows * OutlierCount];
         const int RowsPerPart = 16;
         int parts = (rows + RowsPerPart - 1) / RowsPerPart;
@@ -73,6 +84,7 @@ public sealed class QuantizedRows
                 for (int r = part * RowsPerPart; r < Math.Min(rows, (part + 1) * RowsPerPart); r++)
                 {
                     var row = all.Slice(r * stride, k);
+                    float min = _rowMinima[r], max = _rowMaxima[r];
                     if (!inliers.IsEmpty)
                     {
                         row.CopyTo(inliers);
@@ -83,8 +95,9 @@ public sealed class QuantizedRows
                             inliers[column] = 0;
                         }
                         row = inliers;
+                        (min, max) = (TensorPrimitives.Min(row), TensorPrimitives.Max(row));
                     }
-                    QuantizeRow(row, r);
+                    QuantizeRow(row, r, min, max);
                 }
             });
         }
@@ -95,24 +108,20 @@ public sealed class QuantizedRows
     /// The mean, not the median: one vectorized pass instead of a sort per product, and a few outliers among
     /// hundreds of columns move it little (24 columns 30x larger raise it by 1.9x, and stay 16x above it).
     /// </summary>
-    void FindOutliers(ReadOnlySpan<float> a, int rows, int k, int stride)
+    void FindOutliers(int k)
     {
         OutlierCount = 0;
-        if (rows == 0 || k < 2 * OutlierShare) return;
-        if (_columnMaxima.Length < k)
-        {
-            _columnMaxima = new float[k];
-            OutlierColumns = new int[k / OutlierShare];
-        }
+        if (Rows == 0 || k < 2 * OutlierShare) return;
+        int cap = k / OutlierShare;
+        if (OutlierColumns.Length < cap) OutlierColumns = new int[cap];
         var maxima = _columnMaxima.AsSpan(0, k);
-        ColumnMaxima(a, rows, k, stride, maxima);
         float threshold = OutlierFactor * TensorPrimitives.Sum(maxima) / k;
         if (!(TensorPrimitives.Max(maxima) > threshold)) return;
         int count = 0;
         for (int column = 0; column < k; column++)
             if (maxima[column] > threshold)
             {
-                if (count == OutlierColumns.Length)
+                if (count == cap)
                 {
                     // More than the cap: keep the largest, replacing the smallest kept so far.
                     int smallest = 0;
@@ -129,19 +138,17 @@ public sealed class QuantizedRows
     // Per-worker maxima of the columns, combined after the rows are split (a pass over all of A).
     float[] _partMaxima = [];
 
-    /// <summary>max |A[., column]| for every column; the rows split over the workers when A is large.</summary>
-    unsafe void ColumnMaxima(ReadOnlySpan<float> a, int rows, int k, int stride, Span<float> maxima)
+    /// <summary>
+    /// One pass over A: max |A[., column]| for every column (<see cref="FindOutliers"/>) and each row's minimum and
+    /// maximum (its quantization range); the rows split over the workers when A is large. One pass instead of
+    /// three (the column maxima, then each row's minimum and its maximum): A is read from the cache once.
+    /// </summary>
+    unsafe void Scan(ReadOnlySpan<float> a, int rows, int k, int stride)
     {
+        if (rows == 0) return;
         int parts = (long)rows * k >= 1 << 16 ? Math.Min(WorkerPool.Width, rows) : 1;
-        if (parts == 1)
-        {
-            TensorPrimitives.Abs(a[..k], maxima);
-            for (int r = 1; r < rows; r++) TensorPrimitives.MaxMagnitude(maxima, a.Slice(r * stride, k), maxima);
-            TensorPrimitives.Abs(maxima, maxima);
-            return;
-        }
-        if (_partMaxima.Length < parts * k) _partMaxima = new float[parts * k];
-        var partMaxima = _partMaxima;
+        if (parts > 1 && _partMaxima.Length < parts * k) _partMaxima = new float[parts * k];
+        var partMaxima = parts == 1 ? _columnMaxima : _partMaxima;
         fixed (float* source = a)
         {
             var start = (nint)source;
@@ -151,20 +158,60 @@ public sealed class QuantizedRows
                 var all = new ReadOnlySpan<float>((float*)start, length);
                 var own = partMaxima.AsSpan(part * k, k);
                 int first = (int)((long)rows * part / parts), end = (int)((long)rows * (part + 1) / parts);
-                TensorPrimitives.Abs(all.Slice(first * stride, k), own);
-                for (int r = first + 1; r < end; r++) TensorPrimitives.MaxMagnitude(own, all.Slice(r * stride, k), own);
-                TensorPrimitives.Abs(own, own);
+                for (int r = first; r < end; r++)
+                    (_rowMinima[r], _rowMaxima[r]) = ScanRow(all.Slice(r * stride, k), own, r == first);
             });
         }
+        if (parts == 1) return;
+        var maxima = _columnMaxima.AsSpan(0, k);
         partMaxima.AsSpan(0, k).CopyTo(maxima);
         for (int part = 1; part < parts; part++) TensorPrimitives.Max(maxima, partMaxima.AsSpan(part * k, k), maxima);
     }
 
-    /// <summary>One row: its range (0 included), then q = round(v / scale) + zero point, clamped; vector and scalar steps give the same values.</summary>
+    /// <summary>
+    /// A row's minimum and maximum, and max(|value|, maxima) into the column maxima (|value| on a part's first row).
+    /// Min and Max propagate NaN and order -0 before +0 as TensorPrimitives does, so the range is the same.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void QuantizeRow(ReadOnlySpan<float> row, int r)
+    static (float Min, float Max) ScanRow(ReadOnlySpan<float> row, Span<float> maxima, bool first)
     {
-        float min = MathF.Min(0, TensorPrimitives.Min(row)), max = MathF.Max(0, TensorPrimitives.Max(row));
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && row.Length >= 8)
+        {
+            ref float x = ref MemoryMarshal.GetReference(row);
+            ref float column = ref MemoryMarshal.GetReference(maxima[..row.Length]);
+            var low = Vector256.Create(float.PositiveInfinity);
+            var high = Vector256.Create(float.NegativeInfinity);
+            for (; i + 8 <= row.Length; i += 8)
+            {
+                var value = Vector256.LoadUnsafe(ref x, (nuint)i);
+                var magnitude = Vector256.Abs(value);
+                (first ? magnitude : Vector256.Max(Vector256.LoadUnsafe(ref column, (nuint)i), magnitude)).StoreUnsafe(ref column, (nuint)i);
+                low = Vector256.Min(low, value);
+                high = Vector256.Max(high, value);
+            }
+            for (int lane = 0; lane < 8; lane++)
+            {
+                min = MathF.Min(min, low[lane]);
+                max = MathF.Max(max, high[lane]);
+            }
+        }
+        for (; i < row.Length; i++)
+        {
+            float value = row[i];
+            maxima[i] = first ? MathF.Abs(value) : MathF.Max(maxima[i], MathF.Abs(value));
+            min = MathF.Min(min, value);
+            max = MathF.Max(max, value);
+        }
+        return (min, max);
+    }
+
+    /// <summary>One row, given its minimum and maximum: its range (0 included), then q = round(v / scale) + zero point, clamped; vector and scalar steps give the same values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void QuantizeRow(ReadOnlySpan<float> row, int r, float rowMin, float rowMax)
+    {
+        float min = MathF.Min(0, rowMin), max = MathF.Max(0, rowMax);
         float scale = (max - min) / Limit;
         var q = Values.AsSpan(r * PaddedK, PaddedK);
         if (!(scale > 0))
