@@ -2,9 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
 using Cacophony.Model.Captioning;
-using Cacophony.Model.FrontEnd;
-using Cacophony.Model.Layers;
-using Cacophony.Weights.Synthetic;
+using Cacophony.Weights;
 
 namespace Cacophony.Benchmarks.Captioning;
 
@@ -34,25 +32,11 @@ public class CaptionDecodingBenchmarks
     public void Setup()
     {
         WorkerPool.MaxThreads = Threads;
-        var config = StandardConfigs.Full;
-        _model = CacophonyModel.FromWeights(config, new SyntheticWeights(config, std: 0.02, seed: 3));
-        var samples = BenchmarkInputs.Clip(Seconds, seed: 4);
-        var patches = _model.FrontEnd.Process(samples, 16000, SequencePolicy.RetrievalAndCaptioning with { Padding = SequencePadding.Exact }).Patches;
-        var audio = _model.EncodeAudio(patches);
-        var memory = _model.Decoder.Remember(audio.Hidden, audio.Patches);
-        _memories = Enumerable.Repeat(memory, Batch).ToArray();
+        (_model, _memories) = GreedyDecoding.Prepare(Seconds, Batch, WeightPrecision.Float32);
     }
 
     [Benchmark(Baseline = true, Description = "greedy, KV cache", OperationsPerInvoke = Tokens)]
-    public int Cached()
-    {
-        var decoder = _model.Decoder;
-        var states = _memories.Select(decoder.Start).ToArray();
-        var last = Enumerable.Repeat(CaptionSearch.Bos, Batch).ToArray();
-        for (int step = 0; step < Tokens; step++)
-            last = ArgMaxRows(decoder.Step(states, last.Select(t => new[] { t }).ToArray()), decoder.VocabSize);
-        return last[0];
-    }
+    public int Cached() => GreedyDecoding.Cached(_model, _memories, Tokens);
 
     [Benchmark(Description = "greedy, prefix recomputed every step", OperationsPerInvoke = Tokens)]
     public int Recomputed()
@@ -61,14 +45,11 @@ public class CaptionDecodingBenchmarks
         var prefixes = Enumerable.Range(0, Batch).Select(_ => new List<int> { CaptionSearch.Bos }).ToArray();
         for (int step = 0; step < Tokens; step++)
         {
-            var next = ArgMaxRows(decoder.Step(_memories.Select(decoder.Start).ToArray(), prefixes.Select(p => p.ToArray()).ToArray()), decoder.VocabSize);
+            var next = GreedyDecoding.ArgMaxRows(decoder.Step(_memories.Select(decoder.Start).ToArray(), prefixes.Select(p => p.ToArray()).ToArray()), decoder.VocabSize);
             for (int b = 0; b < Batch; b++) prefixes[b].Add(next[b]);
         }
         return prefixes[0][^1];
     }
-
-    static int[] ArgMaxRows(float[] logits, int vocab) =>
-        Enumerable.Range(0, logits.Length / vocab).Select(r => TokenSampler.ArgMax(logits.AsSpan(r * vocab, vocab))).ToArray();
 
     [GlobalCleanup]
     public void Cleanup()

@@ -2,10 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Cacophony.Kernels.Cpu;
 using Cacophony.Model;
 using Cacophony.Model.Captioning;
-using Cacophony.Model.FrontEnd;
-using Cacophony.Model.Layers;
 using Cacophony.Weights;
-using Cacophony.Weights.Synthetic;
 
 namespace Cacophony.Benchmarks.Captioning;
 
@@ -35,29 +32,11 @@ public class Int8CaptionDecodingBenchmarks
     public void Setup()
     {
         WorkerPool.MaxThreads = Threads;
-        var config = StandardConfigs.Full;
-        var options = new ModelOptions { Precision = Precision == "int8" ? WeightPrecision.Int8 : WeightPrecision.Float32 };
-        _model = CacophonyModel.FromWeights(config, new SyntheticWeights(config, std: 0.02, seed: 3), options);
-        var samples = BenchmarkInputs.Clip(10, seed: 4);
-        var patches = _model.FrontEnd.Process(samples, 16000, SequencePolicy.RetrievalAndCaptioning with { Padding = SequencePadding.Exact }).Patches;
-        var audio = _model.EncodeAudio(patches);
-        var memory = _model.Decoder.Remember(audio.Hidden, audio.Patches);
-        _memories = Enumerable.Repeat(memory, Batch).ToArray();
+        (_model, _memories) = GreedyDecoding.Prepare(10, Batch, Precision == "int8" ? WeightPrecision.Int8 : WeightPrecision.Float32);
     }
 
     [Benchmark(Description = "greedy step, KV cache", OperationsPerInvoke = Tokens)]
-    public int Cached()
-    {
-        var decoder = _model.Decoder;
-        var states = _memories.Select(decoder.Start).ToArray();
-        var last = Enumerable.Repeat(CaptionSearch.Bos, Batch).ToArray();
-        for (int step = 0; step < Tokens; step++)
-        {
-            var logits = decoder.Step(states, last.Select(t => new[] { t }).ToArray());
-            last = Enumerable.Range(0, Batch).Select(r => TokenSampler.ArgMax(logits.AsSpan(r * decoder.VocabSize, decoder.VocabSize))).ToArray();
-        }
-        return last[0];
-    }
+    public int Cached() => GreedyDecoding.Cached(_model, _memories, Tokens);
 
     [GlobalCleanup]
     public void Cleanup()
