@@ -74,6 +74,14 @@ public partial class SlurmClusterTests : TinyModelCliFixture
 
     static string State(string job) => JobField(job, "JobState");
 
+    /// <summary>slurmd's SlurmdSpoolDir, where each job on the node has its directory (the test's cluster is this machine).</summary>
+    static string SpoolDirectory()
+    {
+        var match = Regex.Match(Slurm("scontrol", "show", "config").Stdout, @"^SlurmdSpoolDir\s*=\s*(\S+)", RegexOptions.Multiline);
+        Assert.That(match.Success, "scontrol show config names SlurmdSpoolDir");
+        return match.Groups[1].Value;
+    }
+
     static string JobField(string job, string field)
     {
         var show = Slurm("scontrol", "show", "job", "-o", job);
@@ -172,6 +180,11 @@ public partial class SlurmClusterTests : TinyModelCliFixture
         for (clock.Restart(); State($"{array}_3") != "CANCELLED"; Thread.Sleep(100))
             Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(60), $"task 3 is {State($"{array}_3")}, not cancelled");
         TestContext.Out.WriteLine($"task 3 cancelled with {logged.Length} of its rows logged");
+        // slurmd removes the cancelled task's spool directory a moment after the controller calls it CANCELLED; a
+        // requeued task launched before that fails ("slurm_script: File exists") and Slurm holds it.
+        string spool = Path.Combine(SpoolDirectory(), $"job{int.Parse(JobField($"{array}_3", "JobId")):D5}");
+        for (clock.Restart(); Directory.Exists(spool); Thread.Sleep(100))
+            Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(60), $"slurmd kept {spool}");
 
         // Requeued: Slurm holds a requeued cancelled task and delays its start; release it now.
         Assert.That(Slurm("scontrol", "requeue", $"{array}_3").ExitCode, Is.Zero);
