@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Packs what a GPU machine without the .NET SDK needs for issue 8's checks into publish/device/ (ignored by
-# git; carry it to the device): the `cacophony` command as one self-contained file (41 MB) and the whole
-# test suite as a self-contained NUnit runner, compressed (~43 MB). Each fits the 64 MiB a device call
+# Packs what a GPU machine without the .NET SDK needs for its checks into publish/device/ (ignored by
+# git; carry it to the device): the `cacophony` command as one self-contained file (~52 MB) and the whole
+# test suite as a self-contained NUnit runner, compressed (~52 MB). Each fits the 64 MiB a device call
 # carries, so carry them in two calls (run.sh says how).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -48,6 +48,7 @@ public static class Int8Kernels
         return Environment.GetEnvironmentVariable("CACOPHONY_INT8")?.ToLowerInvariant() switch
         {
             "portable" => Int8Kernel.Portable,
+            "avxvnni" when AvxVnni.IsSupported => Int8Kernel.AvxVnni,
             "avx2" when Avx2.IsSupported => Int8Kernel.Avx2,
             "avx512bw" when Avx512BW.IsSupported => Int8Kernel.Avx512BW,
             _ => best,
