@@ -59,11 +59,13 @@ public class Int8GemmTests
         Assert.That(q.Values.AsSpan(4 * q.PaddedK, k).ToArray(), Is.All.EqualTo((byte)0));
     }
 
+    static readonly int[] TileShapes = [8, 6, 4, 1];
+
     [TestCaseSource(nameof(Kernels))]
     public void EveryKernelGivesTheExactIntegerSums(Int8Kernel kernel)
     {
         var random = new Random(7);
-        foreach (var (m, k) in new[] { (1, 1), (8, 4), (13, 7), (9, 64), (4, 771), (17, 3072) })
+        foreach (var (m, k) in new[] { (1, 1), (8, 4), (13, 7), (9, 64), (5, 771), (17, 3072) })
         {
             int n = 40;
             var weights = new sbyte[k * n];
@@ -78,9 +80,11 @@ public class Int8GemmTests
             a.Quantize(floats, m, k, k);
             var sums = new int[8 * 16];
             for (int panel = 0; panel < b.PanelCount; panel++)
-                for (int row = 0; row < m;)
+                for (int row = 0, turn = 0; row < m; turn++)
                 {
-                    int rows = m - row >= 8 ? 8 : m - row >= 4 ? 4 : 1;
+                    // Every tile shape a kernel has (8 rows on AVX-512, 6 and 4 on the 256-bit kernels) and single
+                    // rows, taken in turn where they fit.
+                    int rows = TileShapes.Skip(turn % TileShapes.Length).Concat(TileShapes).First(t => t <= m - row);
                     Int8Gemm.Sums(kernel, a, row, rows, b, panel, sums);
                     for (int r = 0; r < rows; r++)
                         for (int j = 0; j < 16 && panel * 16 + j < n; j++)

@@ -10,7 +10,7 @@ namespace Cacophony.Kernels.Cpu.Int8;
 /// the fly (<see cref="QuantizedRows"/>): the products accumulate exactly in int32, and the epilogue dequantizes,
 /// <c>C[r, n] = (sum[r, n] - zeroPoint[r] * columnSum[n]) * (scaleA[r] * scaleW[n]) + bias[n]</c>.
 ///
-/// Tiling: for each panel of 16 output channels, row tiles of A (8 rows on AVX-512, 4 on AVX2 and AVX-VNNI) keep
+/// Tiling: for each panel of 16 output channels, row tiles of A (8 rows on AVX-512, 4 on AVX2, 6 on AVX-VNNI) keep
 /// their 16 int32 sums a row in registers while K runs in groups of 4: per group and row, 4 activation bytes are
 /// broadcast and multiplied with the panel's 64 weight bytes (`vpmaddubsw` pairs them into int16, `vpmaddwd` with
 /// ones into int32, `vpaddd` accumulates; `vpdpbusd` does all three). Threads split the panels. The int32 sums,
@@ -75,24 +75,24 @@ public static class Int8Gemm
                 int first = unit * step, count = Math.Min(step, b.PanelCount - first);
                 // Full tiles go through an epilogue whose column terms are loaded once here; tails through Dequantize.
                 bool pairs = count == 2 && Width(b, first + 1) == QuantizedMatrix.PanelWidth;
-                bool panel = tile == 4 && count == 1 && Width(b, first) == QuantizedMatrix.PanelWidth;
+                bool panel = tile is 4 or 6 && count == 1 && Width(b, first) == QuantizedMatrix.PanelWidth;
                 int channel = first * QuantizedMatrix.PanelWidth;
                 var pairEpilogue = pairs ? new PanelPairEpilogue(a, b, channel, biasSpan, cSpan, residualSpan, fused) : default;
                 var panelEpilogue = panel ? new PanelEpilogue(a, b, channel, biasSpan, cSpan, residualSpan, fused) : default;
                 for (int row = 0; row < m;)
                 {
-                    int rows = m - row >= tile ? tile : 1;
+                    int rows = TileRows(m - row, tile);
                     if (pairs && rows == 8)
                     {
                         pairEpilogue.Prefetch(row);
                         TilePair512(ref a.Values[row * a.PaddedK], a.PaddedK, ref Unsafe.Add(ref b.Panels, first * b.PanelStride), b.PanelStride, b.PaddedK / 4, sums);
                         pairEpilogue.Store(row, sums);
                     }
-                    else if (panel && rows == 4)
+                    else if (panel && rows >= 4)
                     {
-                        panelEpilogue.Prefetch(row);
+                        panelEpilogue.Prefetch(row, rows);
                         Sums(use, a, row, rows, b, first, sums);
-                        panelEpilogue.Store(row, sums);
+                        panelEpilogue.Store(row, rows, sums);
                     }
                     else
                         for (int p = first; p < first + count; p++)
@@ -144,8 +144,13 @@ public static class Int8Gemm
         switch (kernel)
         {
             case Int8Kernel.Avx512BW when rows == 8: Tile512(ref activations, lda, ref weights, groups, sums); break;
-            case Int8Kernel.Avx2 when rows == 4: Tile256<Avx2Step>(ref activations, lda, ref weights, groups, sums); break;
-            case Int8Kernel.AvxVnni when rows == 4: Tile256<VnniStep>(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.Avx2 when rows == 4: FourRowTile256<Avx2Step>(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.AvxVnni when rows == 4: FourRowTile256<VnniStep>(ref activations, lda, ref weights, groups, sums); break;
+            // The product runs AVX2 on four rows (six would need more than its 16 registers with the step's
+            // temporaries); six with the AVX2 step are for the tests, which hold the AVX-VNNI tile's shape to the
+            // exact sums on machines without AVX-VNNI.
+            case Int8Kernel.Avx2 when rows == 6: SixRowTile256<Avx2Step>(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.AvxVnni when rows == 6: SixRowTile256<VnniStep>(ref activations, lda, ref weights, groups, sums); break;
             case Int8Kernel.Portable:
                 for (int r = 0; r < rows; r++) Portable(ref Unsafe.Add(ref activations, r * lda), ref weights, groups, sums.Slice(r * 16, 16));
                 break;
@@ -162,10 +167,20 @@ public static class Int8Gemm
         }
     }
 
+    /// <summary>
+    /// How many of the <paramref name="left"/> rows the next tile takes. With 6-row tiles, a rest of 2 or 3 rows
+    /// would run one row at a time, each waiting on its two sums' latency; two 4-row tiles do those rows better
+    /// (8 rows: 4 + 4, not 6 + 1 + 1).
+    /// </summary>
+    static int TileRows(int left, int tile) => tile != 6 ? (left >= tile ? tile : 1)
+        : left >= 6 && left - 6 is not (2 or 3) ? 6
+        : left >= 4 ? 4 : 1;
+
     static int RowsPerTile(Int8Kernel kernel) => kernel switch
     {
         Int8Kernel.Avx512BW => 8,
-        Int8Kernel.Avx2 or Int8Kernel.AvxVnni => 4,
+        Int8Kernel.Avx2 => 4,
+        Int8Kernel.AvxVnni => 6,
         _ => 1,
     };
 
@@ -254,18 +269,32 @@ public static class Int8Gemm
         acc.CopyTo(sums);
     }
 
-    /// <summary>One row with a 256-bit kernel's step: channels 0-7 and 8-15 in two sums.</summary>
+    /// <summary>
+    /// One row with a 256-bit kernel's step: channels 0-7 and 8-15, each in two sums (even and odd groups of k)
+    /// added at the end, so that `vpdpbusd` has four independent chains, not two, to hide its latency (a caption
+    /// step at batch 1 is all single rows). Integer sums: the same whatever the order.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Row256<TStep>(ref byte a, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
     {
-        Vector256<int> low = default, high = default;
-        for (int g = 0; g < groups; g++)
+        Vector256<int> low = default, high = default, nextLow = default, nextHigh = default;
+        int g = 0;
+        for (; g + 1 < groups; g += 2)
+        {
+            var x = Broadcast256(ref a, g * 4);
+            low = TStep.Accumulate(low, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64)));
+            high = TStep.Accumulate(high, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32)));
+            var y = Broadcast256(ref a, g * 4 + 4);
+            nextLow = TStep.Accumulate(nextLow, y, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 64)));
+            nextHigh = TStep.Accumulate(nextHigh, y, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 96)));
+        }
+        if (g < groups)
         {
             var x = Broadcast256(ref a, g * 4);
             low = TStep.Accumulate(low, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64)));
             high = TStep.Accumulate(high, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32)));
         }
-        Store(low, high, sums);
+        Store(low + nextLow, high + nextHigh, sums);
     }
 
     /// <summary>8 rows x 16 channels: 8 zmm sums, one panel load and 8 broadcasts a group of 4 k.</summary>
@@ -359,7 +388,7 @@ public static class Int8Gemm
     /// registers with the step's temporaries.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Tile256<TStep>(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
+    static void FourRowTile256<TStep>(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
     {
         Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
         for (int g = 0; g < groups; g++)
@@ -384,6 +413,49 @@ public static class Int8Gemm
         Store(l1, h1, sums[16..]);
         Store(l2, h2, sums[32..]);
         Store(l3, h3, sums[48..]);
+    }
+
+    /// <summary>
+    /// 6 rows x 16 channels: 12 ymm sums, the two weight vectors and the broadcast fill AVX-VNNI's 16 registers, as
+    /// `vpdpbusd` needs no temporaries. Twelve independent sums, not eight, because each `vpdpbusd` waits for its
+    /// sum's last one: at a latency of 5 cycles and two a cycle (Intel since Ice Lake), ten chains keep the units
+    /// busy where eight would leave a fifth of them idle. (MLAS's AVX-VNNI kernel takes 6 rows for the same reason.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void SixRowTile256<TStep>(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
+    {
+        Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default;
+        Vector256<int> l3 = default, h3 = default, l4 = default, h4 = default, l5 = default, h5 = default;
+        for (int g = 0; g < groups; g++)
+        {
+            var w0 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64));
+            var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
+            ref byte k = ref Unsafe.Add(ref a, g * 4);
+            var x = Broadcast256(ref k, 0);
+            l0 = TStep.Accumulate(l0, x, w0);
+            h0 = TStep.Accumulate(h0, x, w1);
+            x = Broadcast256(ref k, lda);
+            l1 = TStep.Accumulate(l1, x, w0);
+            h1 = TStep.Accumulate(h1, x, w1);
+            x = Broadcast256(ref k, 2 * lda);
+            l2 = TStep.Accumulate(l2, x, w0);
+            h2 = TStep.Accumulate(h2, x, w1);
+            x = Broadcast256(ref k, 3 * lda);
+            l3 = TStep.Accumulate(l3, x, w0);
+            h3 = TStep.Accumulate(h3, x, w1);
+            x = Broadcast256(ref k, 4 * lda);
+            l4 = TStep.Accumulate(l4, x, w0);
+            h4 = TStep.Accumulate(h4, x, w1);
+            x = Broadcast256(ref k, 5 * lda);
+            l5 = TStep.Accumulate(l5, x, w0);
+            h5 = TStep.Accumulate(h5, x, w1);
+        }
+        Store(l0, h0, sums);
+        Store(l1, h1, sums[16..]);
+        Store(l2, h2, sums[32..]);
+        Store(l3, h3, sums[48..]);
+        Store(l4, h4, sums[64..]);
+        Store(l5, h5, sums[80..]);
     }
 
     /// <summary>sums + the products of 4 activation bytes and 4 weight bytes a lane, in one 256-bit kernel's instructions.</summary>

@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Cacophony.Kernels.Cpu.Int8;
 
 /// <summary>
-/// The epilogue of the 256-bit tiles (AVX2 and AVX-VNNI: 4 rows x one panel of 16 channels, as two halves of 8):
+/// The epilogue of the 256-bit tiles (4 rows on AVX2, 4 or 6 on AVX-VNNI, x one panel of 16 channels, as two halves of 8):
 /// <see cref="PanelPairEpilogue"/>'s operations on 256-bit vectors, so the same bits as every other kernel. The
 /// panel's column terms are loaded once for all its tiles, and C's lines are prefetched before the products.
 /// </summary>
@@ -39,25 +39,25 @@ readonly ref struct PanelEpilogue
         _activation = activation;
     }
 
-    /// <summary>Asks for the lines of C that rows [row, row + 4) will be stored to (two a row where C is not 64-byte aligned).</summary>
+    /// <summary>Asks for the lines of C that rows [row, row + rows) will be stored to (two a row where C is not 64-byte aligned).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void Prefetch(int row)
+    public unsafe void Prefetch(int row, int rows)
     {
         // C is pinned by the caller for the whole product.
         var at = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetReference(_c), row * _n + _first));
-        for (int r = 0; r < 4; r++, at += _n)
+        for (int r = 0; r < rows; r++, at += _n)
         {
             Sse.Prefetch0(at);
             Sse.Prefetch0(at + 15);
         }
     }
 
-    /// <summary>4 rows' sums (16 a row) into C, from row <paramref name="row"/> on.</summary>
+    /// <summary>The sums of rows [row, row + rows) (16 a row) into C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Store(int row, ReadOnlySpan<int> sums)
+    public void Store(int row, int rows, ReadOnlySpan<int> sums)
     {
-        ref int first = ref MemoryMarshal.GetReference(sums[..64]);
-        for (int r = 0; r < 4; r++)
+        ref int first = ref MemoryMarshal.GetReference(sums[..(16 * rows)]);
+        for (int r = 0; r < rows; r++)
         {
             var zero = Vector256.Create(_zeroPoints[row + r]);
             var scale = Vector256.Create(_rowScales[row + r]);
