@@ -99,6 +99,23 @@ public class Int8GemmTests
     }
 
     [Test]
+    public void SixRowTilesCoverEveryRowAndLeaveAtMostOneAlone()
+    {
+        // A single row runs at a fraction of a tile's rate, so the AVX-VNNI kernel's 6-row tiles fall back to 4-row
+        // ones rather than leave 2 or 3 rows alone: from 4 rows on, at most one row is ever taken by itself.
+        for (int m = 1; m <= 100; m++)
+        {
+            var tiles = new List<int>();
+            for (int row = 0; row < m; row += tiles[^1]) tiles.Add(Int8Gemm.TileRows(m - row, 6));
+            Assert.That(tiles.Sum(), Is.EqualTo(m), $"{m} rows: {string.Join(" + ", tiles)}");
+            Assert.That(tiles, Is.All.AnyOf(6, 4, 1), $"{m} rows: {string.Join(" + ", tiles)}");
+            Assert.That(tiles.Count(t => t == 1), Is.LessThanOrEqualTo(m < 4 ? m : 1), $"{m} rows: {string.Join(" + ", tiles)}");
+            Assert.That(tiles.Count(t => t == 6), Is.GreaterThanOrEqualTo((m - 9) / 6), $"{m} rows take mostly 6-row tiles: {string.Join(" + ", tiles)}");
+        }
+        Assert.That(Enumerable.Range(1, 20).Select(left => Int8Gemm.TileRows(left, 4)), Is.EqualTo(Enumerable.Range(1, 20).Select(left => left >= 4 ? 4 : 1)), "4-row kernels: 4, else 1");
+    }
+
+    [Test]
     public void EveryKernelGivesTheSameBitsAndTheDequantizedProduct()
     {
         int m = 37, k = 768, n = 200;

@@ -172,7 +172,7 @@ public static class Int8Gemm
     /// would run one row at a time, each waiting on its two sums' latency; two 4-row tiles do those rows better
     /// (8 rows: 4 + 4, not 6 + 1 + 1).
     /// </summary>
-    static int TileRows(int left, int tile) => tile != 6 ? (left >= tile ? tile : 1)
+    internal static int TileRows(int left, int tile) => tile != 6 ? (left >= tile ? tile : 1)
         : left >= 6 && left - 6 is not (2 or 3) ? 6
         : left >= 4 ? 4 : 1;
 
