@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Cacophony.Kernels.Cpu.Int8;
 
@@ -85,7 +84,7 @@ public static class Int8Gemm
                     if (pairs && rows == 8)
                     {
                         pairEpilogue.Prefetch(row);
-                        TilePair512(ref a.Values[row * a.PaddedK], a.PaddedK, ref Unsafe.Add(ref b.Panels, first * b.PanelStride), b.PanelStride, b.PaddedK / 4, sums);
+                        Tiles512.TilePair(ref a.Values[row * a.PaddedK], a.PaddedK, ref Unsafe.Add(ref b.Panels, first * b.PanelStride), b.PanelStride, b.PaddedK / 4, sums);
                         pairEpilogue.Store(row, sums);
                     }
                     else if (panel && rows >= 4)
@@ -143,14 +142,14 @@ public static class Int8Gemm
         int groups = b.PaddedK / 4, lda = a.PaddedK;
         switch (kernel)
         {
-            case Int8Kernel.Avx512BW when rows == 8: Tile512(ref activations, lda, ref weights, groups, sums); break;
-            case Int8Kernel.Avx2 when rows == 4: FourRowTile256<Avx2Step>(ref activations, lda, ref weights, groups, sums); break;
-            case Int8Kernel.AvxVnni when rows == 4: FourRowTile256<VnniStep>(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.Avx512BW when rows == 8: Tiles512.Tile(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.Avx2 when rows == 4: Tiles256.FourRows<Tiles256.Avx2Step>(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.AvxVnni when rows == 4: Tiles256.FourRows<Tiles256.VnniStep>(ref activations, lda, ref weights, groups, sums); break;
             // The product runs AVX2 on four rows (six would need more than its 16 registers with the step's
             // temporaries); six with the AVX2 step are for the tests, which hold the AVX-VNNI tile's shape to the
             // exact sums on machines without AVX-VNNI.
-            case Int8Kernel.Avx2 when rows == 6: SixRowTile256<Avx2Step>(ref activations, lda, ref weights, groups, sums); break;
-            case Int8Kernel.AvxVnni when rows == 6: SixRowTile256<VnniStep>(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.Avx2 when rows == 6: Tiles256.SixRows<Tiles256.Avx2Step>(ref activations, lda, ref weights, groups, sums); break;
+            case Int8Kernel.AvxVnni when rows == 6: Tiles256.SixRows<Tiles256.VnniStep>(ref activations, lda, ref weights, groups, sums); break;
             case Int8Kernel.Portable:
                 for (int r = 0; r < rows; r++) Portable(ref Unsafe.Add(ref activations, r * lda), ref weights, groups, sums.Slice(r * 16, 16));
                 break;
@@ -159,9 +158,9 @@ public static class Int8Gemm
                 {
                     ref byte rowStart = ref Unsafe.Add(ref activations, r * lda);
                     var rowSums = sums.Slice(r * 16, 16);
-                    if (kernel == Int8Kernel.Avx512BW) Row512(ref rowStart, ref weights, groups, rowSums);
-                    else if (kernel == Int8Kernel.AvxVnni) Row256<VnniStep>(ref rowStart, ref weights, groups, rowSums);
-                    else Row256<Avx2Step>(ref rowStart, ref weights, groups, rowSums);
+                    if (kernel == Int8Kernel.Avx512BW) Tiles512.Row(ref rowStart, ref weights, groups, rowSums);
+                    else if (kernel == Int8Kernel.AvxVnni) Tiles256.Row<Tiles256.VnniStep>(ref rowStart, ref weights, groups, rowSums);
+                    else Tiles256.Row<Tiles256.Avx2Step>(ref rowStart, ref weights, groups, rowSums);
                 }
                 break;
         }
@@ -258,231 +257,5 @@ public static class Int8Gemm
             }
     }
 
-    /// <summary>One row with the 512-bit kernel's instructions (the rows a full tile leaves over).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Row512(ref byte a, ref sbyte b, int groups, Span<int> sums)
-    {
-        var ones = Vector512.Create((short)1);
-        var acc = Vector512<int>.Zero;
-        for (int g = 0; g < groups; g++)
-            acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref a, g * 4), Vector512.LoadUnsafe(ref b, (nuint)(g * 64))), ones);
-        acc.CopyTo(sums);
-    }
-
-    /// <summary>
-    /// One row with a 256-bit kernel's step: channels 0-7 and 8-15, each in two sums (even and odd groups of k)
-    /// added at the end, so that `vpdpbusd` has four independent chains, not two, to hide its latency (a caption
-    /// step at batch 1 is all single rows). Integer sums: the same whatever the order.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Row256<TStep>(ref byte a, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
-    {
-        Vector256<int> low = default, high = default, nextLow = default, nextHigh = default;
-        int g = 0;
-        for (; g + 1 < groups; g += 2)
-        {
-            var x = Broadcast256(ref a, g * 4);
-            low = TStep.Accumulate(low, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64)));
-            high = TStep.Accumulate(high, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32)));
-            var y = Broadcast256(ref a, g * 4 + 4);
-            nextLow = TStep.Accumulate(nextLow, y, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 64)));
-            nextHigh = TStep.Accumulate(nextHigh, y, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 96)));
-        }
-        if (g < groups)
-        {
-            var x = Broadcast256(ref a, g * 4);
-            low = TStep.Accumulate(low, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64)));
-            high = TStep.Accumulate(high, x, Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32)));
-        }
-        Store(low + nextLow, high + nextHigh, sums);
-    }
-
-    /// <summary>8 rows x 16 channels: 8 zmm sums, one panel load and 8 broadcasts a group of 4 k.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Tile512(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums)
-    {
-        var ones = Vector512.Create((short)1);
-        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int g = 0; g < groups; g++)
-        {
-            var w = Vector512.LoadUnsafe(ref b, (nuint)(g * 64));
-            ref byte k = ref Unsafe.Add(ref a, g * 4);
-            c0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 0), w), ones);
-            c1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, lda), w), ones);
-            c2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 2 * lda), w), ones);
-            c3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 3 * lda), w), ones);
-            c4 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 4 * lda), w), ones);
-            c5 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 5 * lda), w), ones);
-            c6 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 6 * lda), w), ones);
-            c7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Broadcast512(ref k, 7 * lda), w), ones);
-        }
-        Store(sums, c0, c1, c2, c3, c4, c5, c6, c7);
-    }
-
-    /// <summary>8 rows' sums of one panel, 16 a row.</summary>
-    static void Store(Span<int> sums, Vector512<int> c0, Vector512<int> c1, Vector512<int> c2, Vector512<int> c3,
-        Vector512<int> c4, Vector512<int> c5, Vector512<int> c6, Vector512<int> c7)
-    {
-        c0.CopyTo(sums);
-        c1.CopyTo(sums[16..]);
-        c2.CopyTo(sums[32..]);
-        c3.CopyTo(sums[48..]);
-        c4.CopyTo(sums[64..]);
-        c5.CopyTo(sums[80..]);
-        c6.CopyTo(sums[96..]);
-        c7.CopyTo(sums[112..]);
-    }
-
     static int Width(QuantizedMatrix b, int panel) => Math.Min(QuantizedMatrix.PanelWidth, b.N - panel * QuantizedMatrix.PanelWidth);
-
-    /// <summary>8 rows x 2 panels (32 channels): 16 zmm sums, two panel loads and 8 broadcasts a group of 4 k.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void TilePair512(ref byte a, int lda, ref sbyte b, int panelStride, int groups, Span<int> sums)
-    {
-        var ones = Vector512.Create((short)1);
-        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        Vector512<int> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
-        ref sbyte second = ref Unsafe.Add(ref b, panelStride);
-        for (int g = 0; g < groups; g++)
-        {
-            var w = Vector512.LoadUnsafe(ref b, (nuint)(g * 64));
-            var v = Vector512.LoadUnsafe(ref second, (nuint)(g * 64));
-            ref byte k = ref Unsafe.Add(ref a, g * 4);
-            var x = Broadcast512(ref k, 0);
-            c0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            d0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
-            x = Broadcast512(ref k, lda);
-            c1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            d1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
-            x = Broadcast512(ref k, 2 * lda);
-            c2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            d2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
-            x = Broadcast512(ref k, 3 * lda);
-            c3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            d3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
-            x = Broadcast512(ref k, 4 * lda);
-            c4 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            d4 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
-            x = Broadcast512(ref k, 5 * lda);
-            c5 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            d5 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
-            x = Broadcast512(ref k, 6 * lda);
-            c6 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            d6 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
-            x = Broadcast512(ref k, 7 * lda);
-            c7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, w), ones);
-            d7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, v), ones);
-        }
-        Store(sums, c0, c1, c2, c3, c4, c5, c6, c7);
-        Store(sums[128..], d0, d1, d2, d3, d4, d5, d6, d7);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<byte> Broadcast512(ref byte k, int offset) => Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref k, offset))).AsByte();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<byte> Broadcast256(ref byte k, int offset) => Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref k, offset))).AsByte();
-
-    /// <summary>
-    /// 4 rows x 16 channels with a 256-bit step: two ymm sums a row (channels 0-7 and 8-15), 14 of AVX2's 16
-    /// registers with the step's temporaries.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void FourRowTile256<TStep>(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
-    {
-        Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
-        for (int g = 0; g < groups; g++)
-        {
-            var w0 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64));
-            var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
-            ref byte k = ref Unsafe.Add(ref a, g * 4);
-            var x = Broadcast256(ref k, 0);
-            l0 = TStep.Accumulate(l0, x, w0);
-            h0 = TStep.Accumulate(h0, x, w1);
-            x = Broadcast256(ref k, lda);
-            l1 = TStep.Accumulate(l1, x, w0);
-            h1 = TStep.Accumulate(h1, x, w1);
-            x = Broadcast256(ref k, 2 * lda);
-            l2 = TStep.Accumulate(l2, x, w0);
-            h2 = TStep.Accumulate(h2, x, w1);
-            x = Broadcast256(ref k, 3 * lda);
-            l3 = TStep.Accumulate(l3, x, w0);
-            h3 = TStep.Accumulate(h3, x, w1);
-        }
-        Store(l0, h0, sums);
-        Store(l1, h1, sums[16..]);
-        Store(l2, h2, sums[32..]);
-        Store(l3, h3, sums[48..]);
-    }
-
-    /// <summary>
-    /// 6 rows x 16 channels: 12 ymm sums, the two weight vectors and the broadcast fill AVX-VNNI's 16 registers, as
-    /// `vpdpbusd` needs no temporaries. Twelve independent sums, not eight, because each `vpdpbusd` waits for its
-    /// sum's last one: at a latency of 5 cycles and two a cycle (Intel since Ice Lake), ten chains keep the units
-    /// busy where eight would leave a fifth of them idle. (MLAS's AVX-VNNI kernel takes 6 rows for the same reason.)
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void SixRowTile256<TStep>(ref byte a, int lda, ref sbyte b, int groups, Span<int> sums) where TStep : IStep256
-    {
-        Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default;
-        Vector256<int> l3 = default, h3 = default, l4 = default, h4 = default, l5 = default, h5 = default;
-        for (int g = 0; g < groups; g++)
-        {
-            var w0 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64));
-            var w1 = Vector256.LoadUnsafe(ref b, (nuint)(g * 64 + 32));
-            ref byte k = ref Unsafe.Add(ref a, g * 4);
-            var x = Broadcast256(ref k, 0);
-            l0 = TStep.Accumulate(l0, x, w0);
-            h0 = TStep.Accumulate(h0, x, w1);
-            x = Broadcast256(ref k, lda);
-            l1 = TStep.Accumulate(l1, x, w0);
-            h1 = TStep.Accumulate(h1, x, w1);
-            x = Broadcast256(ref k, 2 * lda);
-            l2 = TStep.Accumulate(l2, x, w0);
-            h2 = TStep.Accumulate(h2, x, w1);
-            x = Broadcast256(ref k, 3 * lda);
-            l3 = TStep.Accumulate(l3, x, w0);
-            h3 = TStep.Accumulate(h3, x, w1);
-            x = Broadcast256(ref k, 4 * lda);
-            l4 = TStep.Accumulate(l4, x, w0);
-            h4 = TStep.Accumulate(h4, x, w1);
-            x = Broadcast256(ref k, 5 * lda);
-            l5 = TStep.Accumulate(l5, x, w0);
-            h5 = TStep.Accumulate(h5, x, w1);
-        }
-        Store(l0, h0, sums);
-        Store(l1, h1, sums[16..]);
-        Store(l2, h2, sums[32..]);
-        Store(l3, h3, sums[48..]);
-        Store(l4, h4, sums[64..]);
-        Store(l5, h5, sums[80..]);
-    }
-
-    /// <summary>sums + the products of 4 activation bytes and 4 weight bytes a lane, in one 256-bit kernel's instructions.</summary>
-    interface IStep256
-    {
-        static abstract Vector256<int> Accumulate(Vector256<int> sums, Vector256<byte> activations, Vector256<sbyte> weights);
-    }
-
-    /// <summary>AVX2: `vpmaddubsw` (pairs into int16), `vpmaddwd` with ones (into int32), `vpaddd`.</summary>
-    readonly struct Avx2Step : IStep256
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Accumulate(Vector256<int> sums, Vector256<byte> activations, Vector256<sbyte> weights) =>
-            sums + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(activations, weights), Vector256.Create((short)1));
-    }
-
-    /// <summary>AVX-VNNI: `vpdpbusd`, the three in one, with no int16 step.</summary>
-    readonly struct VnniStep : IStep256
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Accumulate(Vector256<int> sums, Vector256<byte> activations, Vector256<sbyte> weights) =>
-            AvxVnni.MultiplyWideningAndAdd(sums, activations, weights);
-    }
-
-    static void Store(Vector256<int> low, Vector256<int> high, Span<int> sums)
-    {
-        low.CopyTo(sums);
-        high.CopyTo(sums[8..]);
-    }
 }
