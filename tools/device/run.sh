@@ -6,7 +6,8 @@
 #   3. carry ["publish/device/cli"]:           tools/device/run.sh int8    (float32 and int8 on the host's CPU,
 #                                                                         1 and 2 threads; ~4 min)
 # The third is for the host's CPU, not the GPU: GPU hosts are often Intel Sapphire Rapids or later, which have
-# AVX-VNNI, the one int8 kernel (`AvxVnni`) our 2-core VMs cannot run. Run it when device time is left.
+# AVX-VNNI, the one int8 kernel (`AvxVnni`) our 2-core VMs run only emulated (tools/emulator), so never timed.
+# Run it when device time is left.
 # Results are written to $OUT (or ./device-results) as text.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
