@@ -6,7 +6,9 @@
 # The guest: Bochs (build-bochs.sh) as a Skylake-X with AVX-VNNI, Debian 12's cloud kernel, busybox, and the
 # test suite published self-contained (as tools/device/pack.sh does), booted from a CD image; the results come
 # back through its serial port. It runs twice at once, as .NET sees the CPU and with AVX-512 turned off (an
-# Alder Lake's view: AVX2 and AVX-VNNI), about two minutes in all on two cores.
+# Alder Lake's view: AVX2 and AVX-VNNI), about two minutes in all on two cores. Where $CACOPHONY_NATIVE_CLI names
+# the NativeAOT command (.ci/run builds it), the guest also runs it on the golden clips with the tiny int8 model:
+# compiled ahead of time for x86-64-v3, it must still find AVX-VNNI at run time and give the AVX2 kernel's bytes.
 #
 # Usage: tools/emulator/run-int8-tests.sh [OUT_DIR] [FILTER]
 # Exit status: 0 passed, 1 a test failed or the guest did not finish, 3 the emulator or guest could not be made.
@@ -51,6 +53,14 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 for lib in libc.so.6 libdl.so.2 libgcc_s.so.1 libm.so.6 libpthread.so.0 librt.so.1 libstdc++.so.6 libssl.so.3 libcrypto.so.3; do
   cp -L "/lib/x86_64-linux-gnu/$lib" "$root/lib/x86_64-linux-gnu/"
 done
+if [ -n "${CACOPHONY_NATIVE_CLI:-}" ] && [ -x "$CACOPHONY_NATIVE_CLI" ]; then
+  mkdir -p "$root/native/wavs"
+  cp "$CACOPHONY_NATIVE_CLI" "$root/native/cacophony"
+  cp tests/data/tiny/wavs/*.wav "$root/native/wavs/"
+  { "$CACOPHONY_NATIVE_CLI" convert tests/data/tiny/cacophony_tiny.ckpt "$work/tiny" --text-heads 4 --decoder-heads 4 --no-tokenizer --force \
+    && "$CACOPHONY_NATIVE_CLI" quantize "$work/tiny" "$root/native/model"; } >>"$out/prepare.log" 2>&1 \
+    || unavailable "the tiny int8 model could not be made"
+fi
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
 # The kernel hands the command line's unknown NAME=VALUE words to init as its environment: that is how a variant
@@ -65,6 +75,15 @@ cd /app
 export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 HOME=/root TMPDIR=/tmp TESTINGPLATFORM_TELEMETRY_OPTOUT=1
 ./cacophony-device-tests --filter "$filter" --progress off --output Detailed 2>&1
 echo "guest exit \$?"
+if [ -x /native/cacophony ]; then
+  cd /native
+  for kernel in default avx2; do
+    if [ \$kernel = avx2 ]; then export CACOPHONY_INT8=avx2; fi
+    ./cacophony embed-audio --model model wavs/*.wav --out /tmp/\$kernel.npy 2>&1 | grep '^device' | sed "s/^/native \$kernel: /"
+    echo "native \$kernel bytes: \$(sha256sum /tmp/\$kernel.npy | cut -d' ' -f1)"
+  done
+fi
+sync; sleep 1
 poweroff -f
 INIT
 chmod +x "$root/init"
@@ -118,6 +137,16 @@ for name in as-seen no-avx512; do
     echo "error: the int8 tests did not all pass on the emulated CPU ($log)" >&2
     tail -n 20 "$log" >&2 2>/dev/null
     status=1
+  fi
+  if [ -d "$root/native" ]; then
+    device=$(grep -a -m1 '^native default: device' "$log" | tr -d '\r' | sed 's/^native default: //')
+    default=$(grep -a -m1 '^native default bytes' "$log" | tr -d '\r' | awk '{print $4}')
+    avx2=$(grep -a -m1 '^native avx2 bytes' "$log" | tr -d '\r' | awk '{print $4}')
+    echo "  the native command there: ${device:-no output}"
+    if [[ "$device" != *AVX-VNNI* ]] || [ -z "$default" ] || [ "$default" != "$avx2" ]; then
+      echo "error: the native command did not run the AVX-VNNI kernel, or its embeddings differ from the AVX2 kernel's ($log)" >&2
+      status=1
+    fi
   fi
 done
 exit $status
