@@ -11,6 +11,7 @@
 # compiled ahead of time for x86-64-v3, it must still find AVX-VNNI at run time and give the AVX2 kernel's bytes.
 #
 # Usage: tools/emulator/run-int8-tests.sh [OUT_DIR] [FILTER]
+# The serial log is read with grep -a throughout: a guest's console may write bytes that make grep call it binary.
 # Exit status: 0 passed, 1 a test failed or the guest did not finish, 3 the emulator or guest could not be made.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -127,13 +128,13 @@ wait
 status=0
 for name in as-seen no-avx512; do
   log="$out/$name.txt"
-  passed=$(grep -o 'succeeded: [0-9]*' "$log" 2>/dev/null | tail -n 1 | grep -o '[0-9]*')
-  failed=$(grep -o 'failed: [0-9]*' "$log" 2>/dev/null | tail -n 1 | grep -o '[0-9]*')
-  flags=$(grep -m1 'guest CPU flags' "$log" 2>/dev/null | cut -d: -f2-)
+  passed=$(grep -a -o 'succeeded: [0-9]*' "$log" 2>/dev/null | tail -n 1 | grep -o '[0-9]*')
+  failed=$(grep -a -o 'failed: [0-9]*' "$log" 2>/dev/null | tail -n 1 | grep -o '[0-9]*')
+  flags=$(grep -a -m1 'guest CPU flags' "$log" 2>/dev/null | cut -d: -f2-)
   echo "emulated AVX-VNNI ($name;${flags:- no guest output}): ${passed:-0} passed, ${failed:-0} failed"
-  grep -E '^failed ' -A3 "$log" 2>/dev/null | head -n 40
-  if ! grep -q '^guest exit 0' "$log" 2>/dev/null || [ "${failed:-1}" != 0 ] || [ "${passed:-0}" = 0 ] \
-     || ! grep -q '^passed EveryKernelGivesTheExactIntegerSums(AvxVnni)' "$log"; then
+  grep -a -E '^failed ' -A3 "$log" 2>/dev/null | head -n 40
+  if ! grep -a -q '^guest exit 0' "$log" 2>/dev/null || [ "${failed:-1}" != 0 ] || [ "${passed:-0}" = 0 ] \
+     || ! grep -a -q '^passed EveryKernelGivesTheExactIntegerSums(AvxVnni)' "$log"; then
     echo "error: the int8 tests did not all pass on the emulated CPU ($log)" >&2
     tail -n 20 "$log" >&2 2>/dev/null
     status=1
