@@ -174,7 +174,18 @@ public partial class SlurmClusterTests : TinyModelCliFixture
             Thread.Sleep(10);
         }
         Assert.That(Slurm("scontrol", "suspend", $"{array}_3").ExitCode, Is.Zero);
+        // The controller answers at once and slurmd stops the task afterwards, deferring it until the launch is
+        // complete; a cancel that overtakes that leaves the task stopped for good (Slurm 22.05, a task suspended
+        // within ~0.1 s of its start). So cancel only once the task has written no row for two seconds.
         var logged = File.ReadAllLines(log);
+        for (clock.Restart(); ;)
+        {
+            Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(60), "task 3 kept writing rows after its suspension");
+            Thread.Sleep(2000);
+            var now = File.ReadAllLines(log);
+            if (now.Length == logged.Length && State($"{array}_3") == "SUSPENDED") break;
+            logged = now;
+        }
         Assert.That(PartManifest.Read(part)!.Finished, Is.False, "stopped mid-run");
         Assert.That(Slurm("scancel", $"{array}_3").ExitCode, Is.Zero);
         for (clock.Restart(); State($"{array}_3") != "CANCELLED"; Thread.Sleep(100))
