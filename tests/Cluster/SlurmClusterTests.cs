@@ -180,7 +180,7 @@ public partial class SlurmClusterTests : TinyModelCliFixture
         var logged = File.ReadAllLines(log);
         for (clock.Restart(); ;)
         {
-            Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(60), "task 3 kept writing rows after its suspension");
+            Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(60), $"task 3 did not come to rest suspended: {State($"{array}_3")}");
             Thread.Sleep(2000);
             var now = File.ReadAllLines(log);
             if (now.Length == logged.Length && State($"{array}_3") == "SUSPENDED") break;
