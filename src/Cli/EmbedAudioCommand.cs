@@ -54,6 +54,7 @@ static class EmbedAudioCommand
                 }
                 return ShardOptions.ReportPart(part.Directory, folder);
             }
+            if (outPath is not null) OutputFile.CheckWritable(outPath);
             using var cacophony = model.Load(parse);
             int width = Width(cacophony);
             var rows = new List<float[]>(paths.Length);

@@ -26,13 +26,14 @@ static class EmbedTextCommand
         {
             var (inputs, failed) = texts.ReadSkipping(parse);
             foreach (var message in failed) Console.Error.WriteLine($"error: {message}");
+            string? outPath = parse.GetValue(output);
+            if (outPath is not null) OutputFile.CheckWritable(outPath);
             using var cacophony = model.Load(parse);
             int width = cacophony.Config.ProjectionSize;
             cacophony.PrepareText();
             var tokenizer = cacophony.Tokenizer ?? throw new InvalidOperationException("this model directory has no tokenizer files (vocab.json, merges.txt): convert it again with --tokenizer");
             var bar = new ProgressLine(inputs.Count, "texts", ProgressLine.OnTerminalOr(parse.GetValue(progress)));
             var rows = new List<float[]>(inputs.Count);
-            string? outPath = parse.GetValue(output);
             // Texts run in batches: their tokens share every GEMM.
             foreach (var chunk in inputs.Chunk(Batch))
             {

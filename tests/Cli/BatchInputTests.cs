@@ -47,6 +47,31 @@ public class BatchInputTests : TinyModelCliFixture
     }
 
     [Test]
+    public void AnOutputThatCannotBeWrittenIsRefusedBeforeTheModelLoads()
+    {
+        // A regular file where the output's folder would be: no folder can be made there, even by root.
+        string blocker = Temp.File("blocker");
+        File.WriteAllText(blocker, "a file, not a folder\n");
+        string audioOut = Path.Combine(blocker, "rows.npy"), textOut = Path.Combine(blocker, "texts.npy");
+        var audio = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, TestData.Tiny("wavs/noise.wav"), "--out", audioOut);
+        var text = ToolRunner.Run("cacophony", "embed-text", "--model", ModelDirectory, "a dog barks", "--out", textOut);
+        foreach (var (result, output) in new[] { (audio, audioOut), (text, textOut) })
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2));
+            Assert.That(result.Stdout, Is.Empty);
+            // One line and no "device:" line before it: refused before the model was loaded.
+            Assert.That(result.Stderr.Trim(), Does.StartWith($"error: {output}: cannot be written (").And.Not.Contain("\n"));
+        }
+
+        string folder = Temp.File("a-folder");
+        Directory.CreateDirectory(folder);
+        var intoFolder = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, TestData.Tiny("wavs/noise.wav"), "--out", folder);
+        Assert.That(intoFolder.ExitCode, Is.EqualTo(2));
+        Assert.That(intoFolder.Stderr.Trim(), Is.EqualTo($"error: {folder}: is a folder; name the file to write"));
+        Assert.That(Directory.GetFileSystemEntries(folder), Is.Empty, "the probe is gone");
+    }
+
+    [Test]
     public void AnUnknownOptionIsAnErrorBeforeAnyWork()
     {
         string output = Temp.File("typo.npy");
