@@ -39,6 +39,7 @@ static class EmbedAudioCommand
                 ? LibraryScanner.Scan([f], (path, problem) => Console.Error.WriteLine($"error: {path}: {problem}")).Select(l => Path.Combine(f, l.RelativePath))
                 : [f]).ToArray();
             string? outPath = parse.GetValue(output);
+            if (parse.GetValue(dump) is { } dumpFolder) OutputPlace.CheckFolder(dumpFolder);
             var role = shards.Role(parse);
             if (!role.IsWhole)
             {
@@ -54,7 +55,7 @@ static class EmbedAudioCommand
                 }
                 return ShardOptions.ReportPart(part.Directory, folder);
             }
-            if (outPath is not null) OutputFile.CheckWritable(outPath);
+            if (outPath is not null) OutputPlace.CheckFile(outPath);
             using var cacophony = model.Load(parse);
             int width = Width(cacophony);
             var rows = new List<float[]>(paths.Length);

@@ -27,7 +27,8 @@ static class EmbedTextCommand
             var (inputs, failed) = texts.ReadSkipping(parse);
             foreach (var message in failed) Console.Error.WriteLine($"error: {message}");
             string? outPath = parse.GetValue(output);
-            if (outPath is not null) OutputFile.CheckWritable(outPath);
+            if (outPath is not null) OutputPlace.CheckFile(outPath);
+            if (parse.GetValue(dump) is { } dumpFolder) OutputPlace.CheckFolder(dumpFolder);
             using var cacophony = model.Load(parse);
             int width = cacophony.Config.ProjectionSize;
             cacophony.PrepareText();

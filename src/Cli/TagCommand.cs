@@ -27,7 +27,7 @@ static class TagCommand
         {
             var classes = ReadLabels(parse.GetValue(labels)!);
             string target = parse.GetValue(output)!, temporary = target + ".writing";
-            OutputFile.CheckWritable(target);
+            OutputPlace.CheckFile(target);
             string path = parse.GetValue(index)!;
             using var library = AudioIndex.Open(path);
             using var cacophony = model.Load(parse, library.Header.Model.Directory, IndexCommand.PrecisionOf(library.Header));

@@ -47,7 +47,7 @@ public class BatchInputTests : TinyModelCliFixture
     }
 
     [Test]
-    public void AnOutputThatCannotBeWrittenIsRefusedBeforeTheModelLoads()
+    public void AnOutputOrDumpThatCannotBeWrittenIsRefusedBeforeTheModelLoads()
     {
         // A regular file where the output's folder would be: no folder can be made there, even by root.
         string blocker = Temp.File("blocker");
@@ -69,6 +69,13 @@ public class BatchInputTests : TinyModelCliFixture
         Assert.That(intoFolder.ExitCode, Is.EqualTo(2));
         Assert.That(intoFolder.Stderr.Trim(), Is.EqualTo($"error: {folder}: is a folder; name the file to write"));
         Assert.That(Directory.GetFileSystemEntries(folder), Is.Empty, "the probe is gone");
+
+        var dumpIntoFile = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, TestData.Tiny("wavs/noise.wav"), "--dump", blocker);
+        Assert.That(dumpIntoFile.ExitCode, Is.EqualTo(2));
+        Assert.That(dumpIntoFile.Stderr.Trim(), Is.EqualTo($"error: {blocker}: is a file; name a folder to write into"));
+        var dumpUnder = ToolRunner.Run("cacophony", "embed-text", "--model", ModelDirectory, "a dog barks", "--dump", Path.Combine(blocker, "dumps"));
+        Assert.That(dumpUnder.ExitCode, Is.EqualTo(2));
+        Assert.That(dumpUnder.Stderr.Trim(), Does.StartWith($"error: {Path.Combine(blocker, "dumps")}: cannot be written (").And.Not.Contain("\n"));
     }
 
     [Test]
