@@ -36,7 +36,7 @@ static class FeaturesCommand
 
     static int Run(string[] files, string dumpDirectory, AudioFrontEnd frontEnd, SequencePolicy policy, bool png)
     {
-        Directory.CreateDirectory(dumpDirectory);
+        OutputPlace.CheckFolder(dumpDirectory);
         var stems = new HashSet<string>(StringComparer.Ordinal);
         int failures = 0;
         foreach (var file in files)

@@ -73,6 +73,9 @@ public class BatchInputTests : TinyModelCliFixture
         var dumpIntoFile = ToolRunner.Run("cacophony", "embed-audio", "--model", ModelDirectory, TestData.Tiny("wavs/noise.wav"), "--dump", blocker);
         Assert.That(dumpIntoFile.ExitCode, Is.EqualTo(2));
         Assert.That(dumpIntoFile.Stderr.Trim(), Is.EqualTo($"error: {blocker}: is a file; name a folder to write into"));
+        var features = ToolRunner.Run("cacophony", "features", TestData.Tiny("wavs/noise.wav"), "--dump", blocker);
+        Assert.That(features.ExitCode, Is.EqualTo(2));
+        Assert.That(features.Stderr.Trim(), Is.EqualTo($"error: {blocker}: is a file; name a folder to write into"));
         var dumpUnder = ToolRunner.Run("cacophony", "embed-text", "--model", ModelDirectory, "a dog barks", "--dump", Path.Combine(blocker, "dumps"));
         Assert.That(dumpUnder.ExitCode, Is.EqualTo(2));
         Assert.That(dumpUnder.Stderr.Trim(), Does.StartWith($"error: {Path.Combine(blocker, "dumps")}: cannot be written (").And.Not.Contain("\n"));
