@@ -26,7 +26,7 @@ static class TagCommand
         command.SetAction(parse => Errors.Guard(() =>
         {
             var classes = ReadLabels(parse.GetValue(labels)!);
-            string target = parse.GetValue(output)!, temporary = target + ".writing";
+            string target = parse.GetValue(output)!;
             OutputPlace.CheckFile(target);
             string path = parse.GetValue(index)!;
             using var library = AudioIndex.Open(path);
@@ -38,6 +38,7 @@ static class TagCommand
                 for (int i = 0; i < ranked.Count; i++)
                     csv.Append(Csv.Quote(file.FullPath)).Append(',').Append(i + 1).Append(',').Append(Csv.Quote(ranked[i].Label)).Append(',')
                         .Append(ranked[i].Probability.ToString("F6", inv)).Append(',').Append(ranked[i].Logit.ToString("F4", inv)).Append('\n');
+            string temporary = target + ".writing";
             File.WriteAllText(temporary, csv.ToString());
             File.Move(temporary, target, overwrite: true);
             Console.Error.WriteLine($"{target}: {tags.Count} files, {classes.Count} labels, top {parse.GetValue(top)}");
