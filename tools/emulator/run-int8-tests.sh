@@ -44,9 +44,11 @@ fi
 
 # The test suite, self-contained, with the C libraries it links. Built apart (--artifacts-path), so that the
 # checkout's own build is left as it was: built here, its libraries would lose their .pdb files (DebugType=none)
-# and `dotnet pack --no-build` would then fail; and a `dotnet test` may build the checkout at the same time.
+# and `dotnet pack --no-build` would then fail; and a `dotnet test` may build the checkout at the same time. Its
+# own compiler and build processes (no shared compiler server, no node reuse): run at a low priority, it must
+# not lend that priority to a server another build uses.
 echo "publishing the test suite for the guest" >&2
-dotnet publish tests/DeviceRunner -c Release -r linux-x64 --self-contained -p:DebugType=none -nodeReuse:false \
+dotnet publish tests/DeviceRunner -c Release -r linux-x64 --self-contained -p:DebugType=none -p:UseSharedCompilation=false -nodeReuse:false \
   --artifacts-path "$work/build" -o "$work/root/app" >>"$out/prepare.log" 2>&1 || unavailable "the test suite could not be published"
 rm -rf "$work/build"
 root="$work/root"
