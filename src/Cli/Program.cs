@@ -27,10 +27,7 @@ root = new RootCommand("Cacophony: contrastive audio-text model inference in pur
     MergeCommand.Create(() => root!),
 };
 var parse = root.Parse(args);
-if (parse.Errors.Count == 0 && UnknownOptions.Find(parse) is { } unknown)
-{
-    string command = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name).Append(parse.CommandResult.Command.Name));
-    Console.Error.WriteLine($"error: unknown option '{unknown}' (`cacophony {command} --help` lists the options; put `--` before a file name that starts with '-')");
-    return Errors.BadInput;
-}
+// With no words at all, the help is what was asked for.
+if (args.Length > 0 && UsageErrors.Report(parse) is { } badUsage) return badUsage;
+if (parse.Errors.Count == 0 && UnknownOptions.Find(parse) is { } unknown) return UsageErrors.ReportUnknownOption(parse, unknown);
 return parse.Invoke();

@@ -82,6 +82,35 @@ public class BatchInputTests : TinyModelCliFixture
     }
 
     [Test]
+    public void ACommandLineThatDoesNotParseIsOneLineAProblemAndExitCodeTwo()
+    {
+        string clip = TestData.Tiny("wavs/noise.wav");
+        var cases = new (string[] Args, string[] Lines)[]
+        {
+            (["embed-audio", clip], ["error: Option '--model' is required (`cacophony embed-audio --help` lists the options)"]),
+            (["embed-audio", "--model", ModelDirectory, "--precision", "bf16", clip],
+                ["error: Argument 'bf16' not recognized. Must be one of: 'fp32' 'int8' (`cacophony embed-audio --help` lists the options)"]),
+            (["index", "bild"], ["error: Unrecognized command or argument 'bild' (`cacophony index --help` lists the commands; did you mean 'build'?)"]),
+            (["index"], ["error: Required command was not provided (`cacophony index --help` lists the commands)"]),
+            (["index", "build", "--model", ModelDirectory, clip],
+                ["error: Option '--out' is required (`cacophony index build --help` lists the options)"]),
+        };
+        foreach (var (args, lines) in cases)
+        {
+            var result = ToolRunner.Run("cacophony", args);
+            string what = string.Join(' ', args.Select(Path.GetFileName));
+            Assert.That(result.ExitCode, Is.EqualTo(2), what);
+            Assert.That(result.Stdout, Is.Empty, $"{what}: no help on stdout, where a pipe expects results");
+            Assert.That(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(lines), what);
+        }
+
+        // Asked for, the help is still there, on stdout.
+        var help = ToolRunner.Run("cacophony", "embed-audio", "--help");
+        Assert.That(help.ExitCode, Is.Zero);
+        Assert.That(help.Stdout, Does.Contain("--precision <fp32|int8>"));
+    }
+
+    [Test]
     public void AnUnknownOptionIsAnErrorBeforeAnyWork()
     {
         string output = Temp.File("typo.npy");
