@@ -72,6 +72,9 @@ public sealed class CacophonyModel : IDisposable
         _backend = backend;
         FrontEnd = new AudioFrontEnd(config.Preprocessing);
         IsAudioMae = config.Kind == ModelConfig.AudioMaeKind;
+        // Float weights run as int8 are seen as `cacophony quantize` would store them, so that the model computes
+        // what its int8 directory computes (the layers that stay float32 but are stored int8 included).
+        if (backend is Kernels.Cpu.CpuBackend { Int8Weights: true }) source = QuantizedView.Over(source, config);
         // Each tower has its own loader (one staging buffer each) and is prepared when first used.
         // AudioMAE has no pool: its clip embedding is the mean of the hidden states (as HEAR used it).
         _audio = new(() =>

@@ -15,16 +15,16 @@ namespace Cacophony.Tests.Model;
 public class Int8ModelDirectoryTests
 {
     TempDirectory _temp = null!;
-    string _int8 = null!;
+    string _float32 = null!, _int8 = null!;
     CacophonyModel _model = null!;
 
     [OneTimeSetUp]
     public void Quantize()
     {
         _temp = new TempDirectory();
-        string float32 = TinyModel.Convert(_temp);
+        _float32 = TinyModel.Convert(_temp);
         _int8 = _temp.File("int8");
-        CheckpointConverter.Convert(new ConvertOptions { Checkpoint = float32, OutputDirectory = _int8, WeightsDType = DType.Int8, NoTokenizer = true });
+        CheckpointConverter.Convert(new ConvertOptions { Checkpoint = _float32, OutputDirectory = _int8, WeightsDType = DType.Int8, NoTokenizer = true });
         _model = CacophonyModel.Load(_int8);
     }
 
@@ -45,6 +45,28 @@ public class Int8ModelDirectoryTests
         Assert.That(_model.Device, Does.Contain("int8 weights"));
         using var widened = CacophonyModel.Load(_int8, new ModelOptions { Precision = WeightPrecision.Float32 });
         Assert.That(widened.Device, Does.Not.Contain("int8"));
+    }
+
+    /// <summary>
+    /// The float directory run as int8 (quantized as it loads) against the directory `quantize` wrote: the same
+    /// embeddings and logits to the bit, the tensors stored int8 but used in float32 (the pools' key and value,
+    /// the word table) included.
+    /// </summary>
+    [Test]
+    public void QuantizingAsItLoadsComputesWhatTheQuantizedDirectoryComputes()
+    {
+        using var atLoad = CacophonyModel.Load(_float32, new ModelOptions { Precision = WeightPrecision.Int8 });
+        Assert.That(atLoad.Device, Does.Contain("int8 weights"));
+        foreach (string caseName in Golden.AudioCases)
+        {
+            var patches = GoldenPatches(caseName);
+            var (quantized, loaded) = (_model.EncodeAudio(patches), atLoad.EncodeAudio(patches));
+            Assert.That(loaded.Normalized, Is.EqualTo(quantized.Normalized), $"{caseName}: audio embedding");
+            Assert.That(atLoad.Decoder.TeacherForced(atLoad.Decoder.Remember(loaded.Hidden, loaded.Patches), [0, 713, 16, 10]),
+                Is.EqualTo(_model.Decoder.TeacherForced(_model.Decoder.Remember(quantized.Hidden, quantized.Patches), [0, 713, 16, 10])), $"{caseName}: decoder logits");
+        }
+        int[] tokens = [0, 713, 16, 10, 2369, 9, 2335, 2];
+        Assert.That(atLoad.EncodeTokens(tokens).Normalized, Is.EqualTo(_model.EncodeTokens(tokens).Normalized), "text embedding");
     }
 
     [TestCaseSource(typeof(Golden), nameof(Golden.AudioCases))]

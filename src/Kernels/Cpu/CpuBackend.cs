@@ -14,6 +14,9 @@ namespace Cacophony.Kernels.Cpu;
 /// </param>
 public sealed class CpuBackend(bool int8Weights = false) : IComputeBackend
 {
+    /// <summary>Whether dense layers run as int8 products (their float weights quantized as they are prepared).</summary>
+    public bool Int8Weights => int8Weights;
+
     public string Description => $"CPU engine ({Isa.Describe(Isa.Active)}, {WorkerPool.Width} threads"
         + (int8Weights ? $"; int8 weights, {Int8.Int8Kernels.Describe(Int8.Int8Kernels.Detected)})" : ")");
 
