@@ -39,10 +39,22 @@ sealed class QuantizedView : IWeightSource
     public void ReadQuantized(string name, Span<sbyte> values, Span<float> scales)
     {
         if (!IsQuantized(name)) throw new NotSupportedException($"{name} is not stored quantized");
-        var weights = _inner.Read(name);
-        var channelScales = Scales(name, weights);
-        ChannelQuantizer.QuantizeRows(weights, Shape(name)[1], 0, 1, channelScales, values);
-        channelScales.CopyTo(scales);
+        // A pooled buffer, as the loader's staging buffer: the float copy of each matrix does not pile up at load.
+        var shape = Shape(name);
+        int count = shape[0] * shape[1];
+        var buffer = ArrayPool<float>.Shared.Rent(count);
+        try
+        {
+            var weights = buffer.AsSpan(0, count);
+            _inner.ReadInto(name, weights);
+            var channelScales = Scales(name, weights);
+            ChannelQuantizer.QuantizeRows(weights, shape[1], 0, 1, channelScales, values);
+            channelScales.CopyTo(scales);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
     }
 
     public float[] Read(string name)
