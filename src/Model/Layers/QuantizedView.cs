@@ -94,10 +94,7 @@ sealed class QuantizedView : IWeightSource
         {
             var span = rows.AsSpan(0, count);
             _inner.ReadRange(name, firstRow * columns, span);
-            var maxima = new float[endRow - firstRow];
-            ChannelQuantizer.AccumulateMaxima(span, columns, 0, 0, maxima);
-            ChannelQuantizer.ScalesFromMaxima(maxima);
-            Dequantize(name, 0, span, 0, maxima);
+            Dequantize(name, 0, span, 0, ChannelScales(span, columns, 0));
             span.Slice((int)(start - firstRow * columns), destination.Length).CopyTo(destination);
         }
         finally
@@ -106,15 +103,17 @@ sealed class QuantizedView : IWeightSource
         }
     }
 
-    /// <summary>The channels' scales of a whole tensor, as the model file's writer computes them (kept for its later reads).</summary>
-    float[] Scales(string name, ReadOnlySpan<float> whole)
+    /// <summary>The channels' scales of a whole tensor (kept for its later reads).</summary>
+    float[] Scales(string name, ReadOnlySpan<float> whole) =>
+        _scales.TryGetValue(name, out var known) ? known : _scales.GetOrAdd(name, ChannelScales(whole, Shape(name)[1], _channelAxes[name]));
+
+    /// <summary>The scales of the channels in whole rows of a tensor, as the model file's writer computes them.</summary>
+    static float[] ChannelScales(ReadOnlySpan<float> rows, int columns, int axis)
     {
-        if (_scales.TryGetValue(name, out var known)) return known;
-        int axis = _channelAxes[name], columns = Shape(name)[1];
-        var maxima = new float[Shape(name)[axis]];
-        ChannelQuantizer.AccumulateMaxima(whole, columns, 0, axis, maxima);
+        var maxima = new float[axis == 0 ? rows.Length / columns : columns];
+        ChannelQuantizer.AccumulateMaxima(rows, columns, 0, axis, maxima);
         ChannelQuantizer.ScalesFromMaxima(maxima);
-        return _scales.GetOrAdd(name, maxima);
+        return maxima;
     }
 
     /// <summary>Replaces elements [start, start + values.Length) of a tensor by <c>scale * q</c>, as QuantizedTensor reads them.</summary>
