@@ -19,7 +19,7 @@ public class GpuFullSizeParityTests
     {
         var device = TestBackends.Open("opencl");
         var config = StandardConfigs.Full;
-        var weights = new SyntheticWeights(config, std: 0.02, seed: 11);
+        var weights = new MemoizedWeights(new SyntheticWeights(config, std: 0.02, seed: 11));
         using var cpu = CacophonyModel.FromWeights(config, weights);
         using var gpu = CacophonyModel.FromWeights(config, weights, new ModelOptions { Backend = device });
         var random = new Random(5);

@@ -1,6 +1,7 @@
 using Cacophony.Model;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
+using Cacophony.Tests.Support;
 using Cacophony.Weights;
 using Cacophony.Weights.Synthetic;
 
@@ -18,7 +19,7 @@ public class FullSizeParityTests
     public void EmbeddingsAndRankingMatchFloat64()
     {
         var config = StandardConfigs.Full with { Decoder = null };
-        var weights = new SyntheticWeights(config, std: 0.02, seed: 11);
+        var weights = new MemoizedWeights(new SyntheticWeights(config, std: 0.02, seed: 11));
         using var engine = CacophonyModel.FromWeights(config, weights);
         var reference = new ReferenceModel(config, weights);
 
@@ -68,7 +69,7 @@ public class FullSizeCaptionParityTests
     public void GreedyTokensMatchFloat64()
     {
         var config = StandardConfigs.Full;
-        var weights = new SyntheticWeights(config, std: 0.02, seed: 12);
+        var weights = new MemoizedWeights(new SyntheticWeights(config, std: 0.02, seed: 12));
         using var engine = CacophonyModel.FromWeights(config, weights);
         var reference = new ReferenceModel(config, weights);
 

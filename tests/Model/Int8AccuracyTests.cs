@@ -3,6 +3,8 @@ using Cacophony.Model;
 using Cacophony.Model.Captioning;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
+using Cacophony.Tests.Support;
+using Cacophony.Weights;
 using Cacophony.Weights.Synthetic;
 
 namespace Cacophony.Tests.Model;
@@ -16,12 +18,20 @@ namespace Cacophony.Tests.Model;
 [Category("FullSize")]
 public class Int8AccuracyTests
 {
+    static readonly ModelConfig Towers = StandardConfigs.Full with { Decoder = null };
+
+    // The two cases' weights differ only by the outlier wrapper, so they are made once for both.
+    MemoizedWeights? _randomWeights;
+
+    [OneTimeTearDown]
+    public void ReleaseWeights() => _randomWeights = null;
+
     [TestCase(false, 0.999)]
     [TestCase(true, 0.999)]
     public void Int8EmbeddingsFollowTheFloat32Engine(bool outliers, double minimum)
     {
-        var config = StandardConfigs.Full with { Decoder = null };
-        IWeightSource weights = new SyntheticWeights(config, std: 0.02, seed: 17);
+        var config = Towers;
+        IWeightSource weights = _randomWeights ??= new MemoizedWeights(new SyntheticWeights(config, std: 0.02, seed: 17));
         if (outliers) weights = new OutlierChannels(weights, factor: 30, every: 97);
         using var float32 = CacophonyModel.FromWeights(config, weights);
         using var int8 = CacophonyModel.FromWeights(config, weights, new ModelOptions { Backend = new CpuBackend(int8Weights: true) });
@@ -58,7 +68,7 @@ public class Int8AccuracyTests
     public void ZeroShotAndCaptionChoicesAgree()
     {
         var config = StandardConfigs.Full;
-        IWeightSource weights = new OutlierChannels(new SyntheticWeights(config, std: 0.02, seed: 23), factor: 30, every: 97);
+        IWeightSource weights = new OutlierChannels(new MemoizedWeights(new SyntheticWeights(config, std: 0.02, seed: 23)), factor: 30, every: 97);
         using var float32 = CacophonyModel.FromWeights(config, weights);
         using var int8 = CacophonyModel.FromWeights(config, weights, new ModelOptions { Backend = new CpuBackend(int8Weights: true) });
 
