@@ -59,11 +59,6 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 for lib in libc.so.6 libdl.so.2 libgcc_s.so.1 libm.so.6 libpthread.so.0 librt.so.1 libstdc++.so.6 libssl.so.3 libcrypto.so.3; do
   cp -L "/lib/x86_64-linux-gnu/$lib" "$root/lib/x86_64-linux-gnu/"
 done
-# A caller still building the native command names the file it makes when that build ends
-# ($CACOPHONY_NATIVE_CLI_BUILT), so that the suite's publish above can run meanwhile.
-if [ -n "${CACOPHONY_NATIVE_CLI_BUILT:-}" ]; then
-  for _ in $(seq 1 900); do [ -e "$CACOPHONY_NATIVE_CLI_BUILT" ] && break; sleep 2; done
-fi
 if [ -n "${CACOPHONY_NATIVE_CLI:-}" ] && [ -x "$CACOPHONY_NATIVE_CLI" ]; then
   mkdir -p "$root/native/wavs"
   cp "$CACOPHONY_NATIVE_CLI" "$root/native/cacophony"
