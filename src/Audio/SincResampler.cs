@@ -3,7 +3,7 @@ namespace Cacophony.Audio;
 /// <summary>
 /// A band-limited resampler that needs only the input near each output sample, for clips too long to resample
 /// whole: y[k] = sum_i x[i] fc g(fc (k r / target - i)), with fc = min(1, target / r) (the cutoff at the lower of
-/// the two Nyquist rates) and g a sinc under a Kaiser window (beta 10) over 32 zero crossings each side,
+/// the two Nyquist rates) and g a sinc under a Kaiser window (beta 12) over 128 zero crossings each side,
 /// tabulated 512 times per crossing. The original's FFT resampler is an ideal brick wall on a periodic
 /// signal; this one's transition band and the clip's two ends differ from it slightly (docs/FUZZING.md gives
 /// the measured difference).
