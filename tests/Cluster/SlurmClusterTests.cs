@@ -198,8 +198,7 @@ public partial class SlurmClusterTests : TinyModelCliFixture
             Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(60), $"slurmd kept {spool}");
         // slurmd also revoked the job's credential at the cancel, to the second, and refuses a launch whose credential
         // is not newer ("Job credential revoked": the requeued task fails): requeue in a later second.
-        var revoked = DateTime.UtcNow;
-        Thread.Sleep(1050 - revoked.Millisecond);
+        Thread.Sleep(1050 - DateTime.UtcNow.Millisecond);
 
         // Requeued: Slurm holds a requeued cancelled task and delays its start; release it now.
         Assert.That(Slurm("scontrol", "requeue", $"{array}_3").ExitCode, Is.Zero);

@@ -4,7 +4,6 @@ using Cacophony.Model.Captioning;
 using Cacophony.Model.FrontEnd;
 using Cacophony.Model.Layers;
 using Cacophony.Tests.Support;
-using Cacophony.Weights;
 using Cacophony.Weights.Synthetic;
 
 namespace Cacophony.Tests.Model;
@@ -18,8 +17,6 @@ namespace Cacophony.Tests.Model;
 [Category("FullSize")]
 public class Int8AccuracyTests
 {
-    static readonly ModelConfig Towers = StandardConfigs.Full with { Decoder = null };
-
     // The two cases' weights differ only by the outlier wrapper, so they are made once for both.
     MemoizedWeights? _randomWeights;
 
@@ -30,7 +27,7 @@ public class Int8AccuracyTests
     [TestCase(true, 0.999)]
     public void Int8EmbeddingsFollowTheFloat32Engine(bool outliers, double minimum)
     {
-        var config = Towers;
+        var config = StandardConfigs.Full with { Decoder = null };
         IWeightSource weights = _randomWeights ??= new MemoizedWeights(new SyntheticWeights(config, std: 0.02, seed: 17));
         if (outliers) weights = new OutlierChannels(weights, factor: 30, every: 97);
         using var float32 = CacophonyModel.FromWeights(config, weights);

@@ -18,7 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-$(mktemp -d)}
 # Left out: quantizing a float directory as it loads, which half the guest's test time went to: it compares two
-# int8 paths that run the same kernel, so the instruction set cannot tell them apart (the native run holds it).
+# int8 paths that run the same kernel, so the instruction set cannot tell them apart (the host's own test run holds it).
 filter=${2:-"(FullyQualifiedName~Int8GemmTests|FullyQualifiedName~Int8ModelDirectoryTests)&FullyQualifiedName!~QuantizingAsItLoads"}
 cache="${CACOPHONY_BOCHS_CACHE:-$HOME/.cache/cacophony/bochs}"
 mkdir -p "$out"
