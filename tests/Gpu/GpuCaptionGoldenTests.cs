@@ -9,8 +9,8 @@ namespace Cacophony.Tests.Gpu;
 /// <summary>
 /// The caption decoder on each ILGPU backend against the golden tiny cases (teacher-forced logits, greedy
 /// tokens and chosen logits) and against itself (cached steps = full recompute), with the CPU engine's
-/// tolerances. The simulator runs the teacher-forced and cached-step checks on one short case (it takes ~10 s
-/// a decoding step at this vocabulary); OpenCL and CUDA run everything when present.
+/// tolerances. OpenCL and CUDA run everything when present. The simulator, only where no OpenCL device is, runs
+/// the teacher-forced and cached-step checks on one short case (it takes ~10 s a decoding step at this vocabulary).
 /// </summary>
 [TestFixture("simulator")]
 [TestFixture("opencl")]
@@ -23,7 +23,7 @@ public class GpuCaptionGoldenTests(string backend)
     [OneTimeSetUp]
     public void Load()
     {
-        var device = TestBackends.Open(backend);
+        var device = TestBackends.OpenForModel(backend);
         _temp = new TempDirectory();
         _model = CacophonyModel.Load(TinyModel.Convert(_temp), new ModelOptions { Backend = device });
     }

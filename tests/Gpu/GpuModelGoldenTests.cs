@@ -6,8 +6,8 @@ using Cacophony.Tests.Support;
 namespace Cacophony.Tests.Gpu;
 
 /// <summary>
-/// The whole audio and text towers on each ILGPU backend (the CPU simulator always; OpenCL and CUDA when
-/// present, skipped otherwise) against the golden tiny cases, with the CPU engine's tolerances.
+/// The whole audio and text towers on each ILGPU backend (OpenCL and CUDA when present, skipped otherwise; the
+/// CPU simulator where no OpenCL device is) against the golden tiny cases, with the CPU engine's tolerances.
 /// </summary>
 [TestFixture("simulator")]
 [TestFixture("opencl")]
@@ -22,7 +22,7 @@ public class GpuModelGoldenTests(string backend)
     [OneTimeSetUp]
     public void Load()
     {
-        var device = TestBackends.Open(backend);
+        var device = TestBackends.OpenForModel(backend);
         _device = device;
         _temp = new TempDirectory();
         _directory = TinyModel.Convert(_temp);

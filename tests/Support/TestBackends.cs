@@ -16,6 +16,17 @@ static class TestBackends
         _ => throw new ArgumentException($"no backend named {name}"),
     };
 
+    /// <summary>
+    /// A backend for the whole-model tests. ILGPU's simulator stands in for a device only where no OpenCL device
+    /// is: where one is, its fixture runs the same cases through ILGPU's compiler in seconds, while the simulator,
+    /// whose barriers switch OS threads, takes minutes. Every kernel still meets the simulator in
+    /// BackendConformanceTests.
+    /// </summary>
+    public static IComputeBackend OpenForModel(string name) =>
+        name == "simulator" && HasOpenCL(out _)
+            ? throw new IgnoreException("the OpenCL fixture runs these cases on this machine's OpenCL device; the simulator runs them where none is")
+            : Open(name);
+
     /// <summary>Whether an OpenCL device is here, and why not when it is not.</summary>
     public static bool HasOpenCL(out string reason)
     {
