@@ -30,7 +30,14 @@ static class TestBackends
     /// <summary>Whether an OpenCL device is here, and why not when it is not.</summary>
     public static bool HasOpenCL(out string reason)
     {
-        using var backend = GpuBackends.TryOpen(DeviceKind.OpenCL, false, out reason);
-        return backend is not null;
+        (bool present, reason) = s_openCL.Value;
+        return present;
     }
+
+    // Asked once a run: opening the device compiles every kernel for it, seconds on PoCL.
+    static readonly Lazy<(bool Present, string Reason)> s_openCL = new(() =>
+    {
+        using var backend = GpuBackends.TryOpen(DeviceKind.OpenCL, false, out var reason);
+        return (backend is not null, reason);
+    });
 }
