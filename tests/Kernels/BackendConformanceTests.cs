@@ -6,12 +6,13 @@ namespace Cacophony.Tests.Kernels;
 
 /// <summary>
 /// One table of (operation, shapes, flags), run on every backend present, each against the float64 reference
-/// with the same helpers: the CPU engine at each instruction set (scalar, Vector256, Vector512), ILGPU's
+/// with the same helpers: the CPU engine at each instruction set (scalar, Vector128, Vector256, Vector512), ILGPU's
 /// simulator on the small shapes, OpenCL (PoCL in CI) and CUDA where they exist. A backend this machine lacks
 /// is reported as skipped, not passed. Outputs are poisoned with NaN and followed by NaN sentinels, so an
 /// unwritten element or a write past the end shows.
 /// </summary>
 [TestFixture("cpu-scalar")]
+[TestFixture("cpu-vector128")]
 [TestFixture("cpu-vector256")]
 [TestFixture("cpu-vector512")]
 [TestFixture("simulator")]

@@ -23,6 +23,11 @@ public static class Activations
         _ => v,
     };
 
+    // 128-bit lanes take the scalar function lane by lane, as the span pass does at that width (it has no 128-bit
+    // exp), so there too the fused and the separate activation agree.
+    internal static Vector128<float> Apply(Activation activation, Vector128<float> v) => activation == Activation.None ? v
+        : Vector128.Create(Apply(activation, v[0]), Apply(activation, v[1]), Apply(activation, v[2]), Apply(activation, v[3]));
+
     internal static float Apply(Activation activation, float v) => activation switch
     {
         Activation.SiLU => v / (1 + VectorMath.Exp(-v)),

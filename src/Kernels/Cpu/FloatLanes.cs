@@ -5,7 +5,7 @@ namespace Cacophony.Kernels.Cpu;
 
 /// <summary>
 /// float32 vector operations for one instruction set. Kernels are written once, generic over this
-/// interface, and the JIT specialises each for Vector512, Vector256 or plain floats.
+/// interface, and the JIT specialises each for Vector512, Vector256, Vector128 or plain floats.
 /// </summary>
 interface IFloatLanes<T> where T : unmanaged
 {
@@ -30,6 +30,21 @@ readonly struct ScalarFloat : IFloatLanes<float>
     public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
     public static float Add(float a, float b) => a + b;
     public static float Activate(Activation activation, float value) => Activations.Apply(activation, value);
+}
+
+readonly struct Vector128Float : IFloatLanes<Vector128<float>>
+{
+    public static int Count => Vector128<float>.Count;
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(ref float source) => Vector128.LoadUnsafe(ref source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    public static Vector128<float> Activate(Activation activation, Vector128<float> value) => Activations.Apply(activation, value);
 }
 
 readonly struct Vector256Float : IFloatLanes<Vector256<float>>

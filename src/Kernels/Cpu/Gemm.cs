@@ -17,7 +17,8 @@ namespace Cacophony.Kernels.Cpu;
 /// later panel reads them as one stream. Threads split the panels (columns of C), pairs
 /// of threads walking a <see cref="PanelRange"/> from both ends. While a thread works on a panel, its first row tiles
 /// prefetch the next one it will take, so that the weights stream in from memory before they are needed.
-/// The tiles (GemmTiles.cs) are written once over <see cref="IFloatLanes{T}"/> for Vector512, Vector256 and scalar.
+/// The tiles (GemmTiles.cs) are written once over <see cref="IFloatLanes{T}"/> for Vector512, Vector256, Vector128
+/// and scalar; Vector128 takes AVX2's tile shapes, which x86's 16 registers hold (ARM64's 32 would hold AVX-512's).
 /// </summary>
 public static partial class Gemm
 {
@@ -97,6 +98,7 @@ public static partial class Gemm
         {
             case InstructionSet.Vector512: Run<Vector512Float, Vector512<float>>(a, lda, m, b, bias, c, ldc, maxThreads, activation, residual); break;
             case InstructionSet.Vector256: Run<Vector256Float, Vector256<float>>(a, lda, m, b, bias, c, ldc, maxThreads, activation, residual); break;
+            case InstructionSet.Vector128: Run<Vector128Float, Vector128<float>>(a, lda, m, b, bias, c, ldc, maxThreads, activation, residual); break;
             default: Run<ScalarFloat, float>(a, lda, m, b, bias, c, ldc, maxThreads, activation, residual); break;
         }
     }

@@ -1,4 +1,6 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace Cacophony.Kernels.Cpu;
 
@@ -6,6 +8,7 @@ namespace Cacophony.Kernels.Cpu;
 public enum InstructionSet
 {
     Scalar,
+    Vector128,
     Vector256,
     Vector512,
 }
@@ -13,7 +16,9 @@ public enum InstructionSet
 /// <summary>
 /// Chooses the widest vector width the hardware accelerates, once, at start-up. Every path is compiled
 /// into every build (the kernels are generic over a lane struct), so tests can also force a narrower
-/// one; `CACOPHONY_ISA=scalar|vector256|vector512` does the same for a whole process.
+/// one; `CACOPHONY_ISA=scalar|vector128|vector256` does the same for a whole process. 128-bit vectors are what
+/// .NET accelerates on ARM64 (NEON) and on x86 without AVX2; they are used only with a fused multiply-add in
+/// hardware (NEON's fmla, FMA3), since without one <c>Vector128.FusedMultiplyAdd</c> is computed in software.
 /// </summary>
 public static class Isa
 {
@@ -43,10 +48,12 @@ public static class Isa
     {
         var best = Vector512.IsHardwareAccelerated ? InstructionSet.Vector512
             : Vector256.IsHardwareAccelerated ? InstructionSet.Vector256
+            : Vector128.IsHardwareAccelerated && (AdvSimd.IsSupported || Fma.IsSupported) ? InstructionSet.Vector128
             : InstructionSet.Scalar;
         return Environment.GetEnvironmentVariable("CACOPHONY_ISA")?.ToLowerInvariant() switch
         {
             "scalar" => InstructionSet.Scalar,
+            "vector128" when best >= InstructionSet.Vector128 => InstructionSet.Vector128,
             "vector256" when best >= InstructionSet.Vector256 => InstructionSet.Vector256,
             _ => best,
         };
@@ -56,6 +63,7 @@ public static class Isa
     {
         InstructionSet.Vector512 => "Vector512 (AVX-512)",
         InstructionSet.Vector256 => "Vector256 (AVX2/FMA)",
+        InstructionSet.Vector128 => AdvSimd.IsSupported ? "Vector128 (NEON)" : "Vector128 (FMA)",
         _ => "scalar",
     };
 }

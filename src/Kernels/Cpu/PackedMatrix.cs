@@ -76,7 +76,7 @@ public sealed class PackedMatrix
         K = k;
         N = n;
         Isa = isa ?? Cpu.Isa.Active;
-        PanelWidth = 2 * Isa switch { InstructionSet.Vector512 => 16, InstructionSet.Vector256 => 8, _ => 1 };
+        PanelWidth = 2 * Isa switch { InstructionSet.Vector512 => 16, InstructionSet.Vector256 => 8, InstructionSet.Vector128 => 4, _ => 1 };
         PanelStride = k * PanelWidth;
         long size = (long)PanelCount * k * PanelWidth + Alignment / sizeof(float);
         _pooled = pooled;
